@@ -1,0 +1,263 @@
+"""The per-file pipeline: read -> lower (source or graph) -> join neighbours -> rules -> suppressions.
+
+Every file is isolated: whatever goes wrong while reading, parsing or judging one file becomes an
+engine finding (RL000 syntax error, RL001 unreadable file, RL002 unreadable graph) for that file
+and the run goes on.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from relulint.config import Settings
+from relulint.finding import Finding, Severity
+from relulint.model import ModelIR, ModuleFacts, Origin
+
+GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl", ".torchscript")
+MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
+MAX_NEIGHBOUR_BYTES = 512_000
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    facts: ModuleFacts | None = None
+    source: str | None = None
+
+
+def engine_finding(code: str, name: str, path: str, message: str, line: int = 1, col: int = 0,
+                   evidence: dict | None = None) -> Finding:
+    return Finding(code=code, name=name, severity=Severity.ERROR, message=message,
+                   origin=Origin(path, line, col, line, col), evidence=evidence or {})
+
+
+# ------------------------------------------------------------------------------------ reading
+
+
+def read_source(path: str) -> tuple[str | None, Finding | None]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, engine_finding("RL001", "unreadable-file", path, f"cannot read file: {exc.strerror or exc}")
+    if b"\x00" in data[:8192]:
+        return None, engine_finding("RL001", "unreadable-file", path, "binary file, not Python source")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, engine_finding("RL001", "unreadable-file", path,
+                                    f"not valid UTF-8 (byte {exc.start}): cannot lint as Python source")
+
+
+def syntax_error(path: str, code: str) -> Finding | None:
+    """Python's own parser gives the position (libcst's error positions can be wrong)."""
+    try:
+        compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = max((exc.offset or 1) - 1, 0)
+        return engine_finding("RL000", "syntax-error", path, f"syntax error: {exc.msg}", line, col)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return engine_finding("RL000", "syntax-error", path, f"cannot parse: {exc}")
+    return None
+
+
+# ------------------------------------------------------------------------------------ neighbours
+
+
+class FactsCache:
+    """Lowered facts per path for one run, so a neighbour read for several files is parsed once."""
+
+    def __init__(self) -> None:
+        self._facts: dict[str, ModuleFacts | None] = {}
+
+    def get(self, path: str) -> ModuleFacts | None:
+        key = os.path.abspath(path)
+        if key not in self._facts:
+            self._facts[key] = self._lower(path)
+        return self._facts[key]
+
+    def put(self, path: str, facts: ModuleFacts) -> None:
+        self._facts[os.path.abspath(path)] = facts
+
+    @staticmethod
+    def _lower(path: str) -> ModuleFacts | None:
+        from relulint.source import lower_source, mentions_framework
+
+        try:
+            if os.path.getsize(path) > MAX_NEIGHBOUR_BYTES:
+                return None
+            code = Path(path).read_text(encoding="utf-8")
+            if not mentions_framework(code) or syntax_error(path, code):
+                return None
+            return lower_source(path, code)
+        except Exception:  # a neighbour that cannot be read is simply not context
+            return None
+
+
+def neighbour_paths(path: str, imports: Iterable[str]) -> list[str]:
+    """The same folder's .py files plus the files of modules imported directly (bounded)."""
+    here = Path(path).resolve()
+    folder = here.parent
+    out: list[Path] = []
+    for mod in imports:
+        for cand in _module_files(folder, mod):
+            if cand.is_file() and cand != here and cand not in out:
+                out.append(cand)
+    try:
+        siblings = sorted(p for p in folder.glob("*.py") if p != here)
+    except OSError:
+        siblings = []
+    for p in siblings:
+        if p not in out:
+            out.append(p)
+    return [str(p) for p in out[:MAX_NEIGHBOURS]]
+
+
+def _module_files(folder: Path, mod: str) -> list[Path]:
+    level = len(mod) - len(mod.lstrip("."))
+    parts = [p for p in mod.lstrip(".").split(".") if p]
+    base = folder
+    for _ in range(max(level - 1, 0)):
+        base = base.parent
+    roots = [base] if level else [folder, *list(folder.parents)[:3]]
+    out = []
+    for root in roots:
+        target = root.joinpath(*parts) if parts else root
+        out += [target.with_suffix(".py"), target / "__init__.py"] if parts else []
+    return out
+
+
+# ------------------------------------------------------------------------------------ rules
+
+
+def build_irs(facts: ModuleFacts, neighbours: list[ModuleFacts]) -> list[ModelIR]:
+    """Join each network with the losses and data of its file, else of its neighbours."""
+    losses = facts.losses or [loss for n in neighbours for loss in n.losses]
+    data = facts.data or [d for n in neighbours for d in n.data]
+    irs = []
+    for net in facts.networks:
+        irs.append(ModelIR(network=net, losses=list(losses), data=list(net.inputs) or list(data)))
+    return irs
+
+
+def run_rules(irs: list[ModelIR], settings: Settings, path: str) -> list[Finding]:
+    from relulint.rules import ALL_RULES
+
+    findings: list[Finding] = []
+    for rule_cls in ALL_RULES:
+        if not settings.is_enabled(rule_cls.CODE, path):
+            continue
+        rule = rule_cls()
+        options = settings.options_for(rule_cls)
+        for f in rule.check_module(irs, options):
+            f.severity = settings.severity_for(rule_cls.CODE, f.severity)
+            findings.append(f)
+    return findings
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    out = []
+    for f in sorted(findings, key=lambda f: f.sort_key):
+        key = (f.code, f.origin.path, f.origin.line, f.origin.col)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+# ------------------------------------------------------------------------------------ entry points
+
+
+def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = None,
+                cache: FactsCache | None = None, neighbours: bool = True) -> FileResult:
+    """Lint Python source text (the file need not exist; neighbours are read when it does)."""
+    from relulint import suppress
+    from relulint.source import lower_source
+
+    settings = settings or Settings()
+    result = FileResult(path=path, source=code)
+    err = syntax_error(path, code)
+    if err is not None:
+        result.findings = [err] if settings.is_enabled("RL000", path) else []
+        return result
+    facts = lower_source(path, code)
+    result.facts = facts
+    cache = cache or FactsCache()
+    cache.put(path, facts)
+    near: list[ModuleFacts] = []
+    if neighbours and facts.networks and (not facts.losses or not facts.data) and os.path.exists(path):
+        for p in neighbour_paths(path, facts.imports):
+            nf = cache.get(p)
+            if nf is not None:
+                near.append(nf)
+    irs = build_irs(facts, near)
+    findings = run_rules(irs, settings, path)
+    findings = [f for f in findings if f.origin.path == path] + [f for f in findings if f.origin.path != path]
+    result.findings = _dedupe(suppress.apply(findings, {path: code}, settings))
+    return result
+
+
+def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) -> FileResult:
+    try:
+        if path.endswith(GRAPH_SUFFIXES):
+            return lint_graph_file(path, settings)
+        code, err = read_source(path)
+        if err is not None:
+            return FileResult(path=path, findings=[err])
+        return lint_source(code, path, settings, cache)
+    except Exception as exc:  # per-file isolation: never let one file end the run
+        f = engine_finding("RL001", "internal-error", path,
+                           f"relulint failed on this file: {type(exc).__name__}: {exc}",
+                           evidence={"traceback": traceback.format_exc()})
+        return FileResult(path=path, findings=[f])
+
+
+def lint_graph_file(path: str, settings: Settings) -> FileResult:
+    """Graph files (ONNX / TorchScript) go to the graph pass, imported only when needed."""
+    try:
+        from relulint.graph import lower_graph
+    except ImportError:
+        return FileResult(path=path, findings=[engine_finding(
+            "RL002", "unreadable-graph", path, "graph files need the graph pass: pip install 'relulint[onnx]'")])
+    facts, err = lower_graph(path, settings)
+    if err is not None:
+        return FileResult(path=path, findings=[err])
+    irs = build_irs(facts, [])
+    findings = run_rules(irs, settings, path)
+    from relulint import suppress
+
+    return FileResult(path=path, findings=_dedupe(suppress.apply(findings, {}, settings)), facts=facts)
+
+
+def lint_paths(paths: list[str], settings: Settings | None = None, jobs: int | None = None) -> list[FileResult]:
+    """Lint files (already discovered), in parallel processes when there are many."""
+    settings = settings or Settings()
+    if jobs is None:
+        jobs = min(os.cpu_count() or 1, 8) if len(paths) >= 16 else 1
+    if jobs <= 1:
+        cache = FactsCache()
+        return [lint_file(p, settings, cache) for p in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [paths[i::jobs] for i in range(jobs)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        parts = list(pool.map(_lint_chunk, chunks, [settings] * jobs))
+    by_path = {r.path: r for part in parts for r in part}
+    return [by_path[p] for p in paths]
+
+
+def _lint_chunk(paths: list[str], settings: Settings) -> list[FileResult]:
+    cache = FactsCache()
+    out = []
+    for p in paths:
+        r = lint_file(p, settings, cache)
+        r.facts = None  # facts are not needed across the process boundary
+        out.append(r)
+    return out

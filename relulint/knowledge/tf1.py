@@ -1,0 +1,131 @@
+"""TensorFlow 1 style facts (canonical prefix `tensorflow.`; `tf.compat.v1` maps here)."""
+
+from relulint.knowledge import Arg, InitSpec, LayerSpec, LossSpec, Tables
+
+_NN = {
+    "relu": "relu", "relu6": "relu6", "leaky_relu": "leaky_relu", "elu": "elu", "selu": "selu",
+    "gelu": "gelu", "silu": "silu", "swish": "silu", "softplus": "softplus", "sigmoid": "sigmoid",
+    "softmax": "softmax", "log_softmax": "log_softmax", "tanh": "tanh", "softsign": "softsign",
+}
+activations = {f"tensorflow.nn.{fn}": kind for fn, kind in _NN.items()}
+activations.update({
+    "tensorflow.sigmoid": "sigmoid", "tensorflow.tanh": "tanh", "tensorflow.math.sigmoid": "sigmoid",
+    "tensorflow.math.tanh": "tanh", "tensorflow.math.softplus": "softplus", "tensorflow.identity": "linear",
+})
+
+_DENSE_FN = LayerSpec("affine", input_arg=Arg(0, "inputs"), fan_out=Arg(1, "units"),
+                      activation=Arg(2, "activation"), kernel_init=Arg(4, "kernel_initializer", "glorot_uniform"))
+_CONV_FN = LayerSpec("affine", input_arg=Arg(0, "inputs"), fan_out=Arg(1, "filters"), kernel_size=Arg(2, "kernel_size"),
+                     activation=Arg(7, "activation"), kernel_init=Arg(9, "kernel_initializer", "glorot_uniform"),
+                     spatial_dims=2)
+layers = {
+    "tensorflow.layers.dense": _DENSE_FN,
+    "tensorflow.layers.conv2d": _CONV_FN,
+    "tensorflow.layers.conv1d": LayerSpec("affine", input_arg=Arg(0, "inputs"), fan_out=Arg(1, "filters"),
+                                          kernel_size=Arg(2, "kernel_size"), activation=Arg(7, "activation"),
+                                          kernel_init=Arg(9, "kernel_initializer", "glorot_uniform"), spatial_dims=1),
+    # class forms behave like Keras layers: Dense(units, activation)
+    "tensorflow.layers.Dense": LayerSpec("affine", fan_out=Arg(0, "units"), activation=Arg(1, "activation"),
+                                         kernel_init=Arg(3, "kernel_initializer", "glorot_uniform")),
+    "tensorflow.layers.Conv2D": LayerSpec("affine", fan_out=Arg(0, "filters"), kernel_size=Arg(1, "kernel_size"),
+                                          activation=Arg(None, "activation"),
+                                          kernel_init=Arg(None, "kernel_initializer", "glorot_uniform"), spatial_dims=2),
+    "tensorflow.contrib.layers.fully_connected": LayerSpec(
+        "affine", input_arg=Arg(0, "inputs"), fan_out=Arg(1, "num_outputs"),
+        activation=Arg(2, "activation_fn", "relu"), kernel_init=Arg(None, "weights_initializer", "glorot_uniform")),
+    "tensorflow.layers.max_pooling2d": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+    "tensorflow.layers.average_pooling2d": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+    "tensorflow.layers.flatten": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+    "tensorflow.layers.dropout": LayerSpec("dropout", input_arg=Arg(0, "inputs")),
+    "tensorflow.layers.batch_normalization": LayerSpec("norm", input_arg=Arg(0, "inputs")),
+    "tensorflow.nn.max_pool": LayerSpec("shape", input_arg=Arg(0, "value")),
+    "tensorflow.nn.max_pool2d": LayerSpec("shape", input_arg=Arg(0, "input")),
+    "tensorflow.nn.avg_pool": LayerSpec("shape", input_arg=Arg(0, "value")),
+    "tensorflow.reshape": LayerSpec("shape", input_arg=Arg(0, "tensor")),
+    "tensorflow.nn.dropout": LayerSpec("dropout", input_arg=Arg(0, "x")),
+    "tensorflow.nn.batch_normalization": LayerSpec("norm", input_arg=Arg(0, "x")),
+    "tensorflow.contrib.layers.batch_norm": LayerSpec("norm", input_arg=Arg(0, "inputs")),
+    "tensorflow.contrib.layers.flatten": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+}
+
+# Raw weight ops: the weight is a variable whose initial value gives mean/std and fan-in.
+AFFINE_OPS = {
+    "tensorflow.matmul": (Arg(0, "a"), Arg(1, "b")),  # (input, weight)
+    "tensorflow.linalg.matmul": (Arg(0, "a"), Arg(1, "b")),
+    "tensorflow.nn.conv2d": (Arg(0, "input"), Arg(1, "filters")),
+    "tensorflow.nn.conv1d": (Arg(0, "input"), Arg(1, "filters")),
+    "tensorflow.nn.xw_plus_b": (Arg(0, "x"), Arg(1, "weights")),
+}
+AFFINE_OPS["tensorflow.nn.conv2d"] = (Arg(0, "input"), Arg(1, "filter"))
+VARIABLE_FACTORIES = {
+    # name -> (initial value / initializer arg, shape arg)
+    "tensorflow.Variable": (Arg(0, "initial_value"), None),
+    "tensorflow.get_variable": (Arg(3, "initializer"), Arg(1, "shape")),
+}
+
+_SHAPE = Arg(0, "shape")
+initializers = {
+    # TF1 initializer objects
+    "tensorflow.random_normal_initializer": InitSpec("normal", mean=Arg(0, "mean", 0.0), std=Arg(1, "stddev", 1.0)),
+    "tensorflow.truncated_normal_initializer": InitSpec("truncated_normal", mean=Arg(0, "mean", 0.0),
+                                                        std=Arg(1, "stddev", 1.0)),
+    "tensorflow.random_uniform_initializer": InitSpec("uniform", low=Arg(0, "minval", 0.0), high=Arg(1, "maxval", 1.0)),
+    "tensorflow.constant_initializer": InitSpec("constant", value=Arg(0, "value", 0.0)),
+    "tensorflow.zeros_initializer": InitSpec("zeros"),
+    "tensorflow.ones_initializer": InitSpec("ones"),
+    "tensorflow.glorot_uniform_initializer": InitSpec("uniform", scheme="glorot"),
+    "tensorflow.glorot_normal_initializer": InitSpec("truncated_normal", scheme="glorot"),
+    "tensorflow.contrib.layers.xavier_initializer": InitSpec("uniform", scheme="glorot"),
+    "tensorflow.variance_scaling_initializer": InitSpec("truncated_normal", scheme="vs",
+                                                        scheme_arg=Arg(0, "scale", 1.0)),
+    "tensorflow.initializers.he_normal": InitSpec("truncated_normal", scheme="he"),
+    "tensorflow.initializers.he_uniform": InitSpec("uniform", scheme="he"),
+    "tensorflow.initializers.lecun_normal": InitSpec("truncated_normal", scheme="lecun"),
+    "tensorflow.initializers.glorot_uniform": InitSpec("uniform", scheme="glorot"),
+    "tensorflow.initializers.random_normal": InitSpec("normal", mean=Arg(0, "mean", 0.0), std=Arg(1, "stddev", 1.0)),
+    "tensorflow.initializers.truncated_normal": InitSpec("truncated_normal", mean=Arg(0, "mean", 0.0),
+                                                         std=Arg(1, "stddev", 1.0)),
+    "tensorflow.initializers.random_uniform": InitSpec("uniform", low=Arg(0, "minval", 0.0), high=Arg(1, "maxval", 1.0)),
+    "tensorflow.initializers.constant": InitSpec("constant", value=Arg(0, "value", 0.0)),
+    # tensor factories used as a Variable's initial value: the shape gives the fan-in
+    "tensorflow.truncated_normal": InitSpec("truncated_normal", mean=Arg(1, "mean", 0.0), std=Arg(2, "stddev", 1.0),
+                                            shape=_SHAPE),
+    "tensorflow.random_normal": InitSpec("normal", mean=Arg(1, "mean", 0.0), std=Arg(2, "stddev", 1.0), shape=_SHAPE),
+    "tensorflow.random.normal": InitSpec("normal", mean=Arg(1, "mean", 0.0), std=Arg(2, "stddev", 1.0), shape=_SHAPE),
+    "tensorflow.random.truncated_normal": InitSpec("truncated_normal", mean=Arg(1, "mean", 0.0),
+                                                   std=Arg(2, "stddev", 1.0), shape=_SHAPE),
+    "tensorflow.random_uniform": InitSpec("uniform", low=Arg(1, "minval", 0.0), high=Arg(2, "maxval", 1.0), shape=_SHAPE),
+    "tensorflow.random.uniform": InitSpec("uniform", low=Arg(1, "minval", 0.0), high=Arg(2, "maxval", 1.0), shape=_SHAPE),
+    "tensorflow.zeros": InitSpec("zeros", shape=_SHAPE),
+    "tensorflow.ones": InitSpec("ones", shape=_SHAPE),
+    "tensorflow.constant": InitSpec("constant", value=Arg(0, "value"), shape=Arg(2, "shape")),
+}
+
+losses = {
+    "tensorflow.losses.mean_squared_error": LossSpec("mse"),
+    "tensorflow.losses.absolute_difference": LossSpec("mae"),
+    "tensorflow.losses.huber_loss": LossSpec("huber"),
+    "tensorflow.losses.softmax_cross_entropy": LossSpec("cross_entropy"),
+    "tensorflow.losses.sparse_softmax_cross_entropy": LossSpec("cross_entropy"),
+    "tensorflow.losses.sigmoid_cross_entropy": LossSpec("sigmoid_cross_entropy"),
+    "tensorflow.losses.log_loss": LossSpec("bce"),
+    "tensorflow.nn.softmax_cross_entropy_with_logits": LossSpec("cross_entropy"),
+    "tensorflow.nn.softmax_cross_entropy_with_logits_v2": LossSpec("cross_entropy"),
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits": LossSpec("cross_entropy"),
+    "tensorflow.nn.sigmoid_cross_entropy_with_logits": LossSpec("sigmoid_cross_entropy"),
+    "tensorflow.nn.l2_loss": LossSpec("mse"),
+    # hand-written squared error: tf.reduce_mean(tf.square(pred - y)), tf.squared_difference(pred, y)
+    "tensorflow.squared_difference": LossSpec("mse"),
+    "tensorflow.math.squared_difference": LossSpec("mse"),
+    "tensorflow.square": LossSpec("mse"),
+    "tensorflow.math.square": LossSpec("mse"),
+    "tensorflow.abs": LossSpec("mae"),
+}
+
+TABLES = Tables(
+    activations=activations,
+    layers=layers,
+    initializers=initializers,
+    losses=losses,
+    default_init={"tf1": InitSpec("uniform", scheme="glorot")},
+)

@@ -1,0 +1,127 @@
+"""PyTorch facts: torch.nn modules, torch.nn.functional, torch.nn.init, losses."""
+
+from relulint.knowledge import Arg, InitSpec, LayerSpec, LossSpec, Tables
+
+_ACT_CLASSES = {
+    "ReLU": "relu", "ReLU6": "relu6", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu",
+    "SELU": "selu", "CELU": "celu", "GELU": "gelu", "SiLU": "silu", "Mish": "mish",
+    "Softplus": "softplus", "Sigmoid": "sigmoid", "Softmax": "softmax", "LogSoftmax": "log_softmax",
+    "Tanh": "tanh", "Softsign": "softsign", "Hardsigmoid": "hard_sigmoid", "Hardtanh": "hardtanh",
+    "Identity": "linear",
+}
+_ACT_FUNCS = {
+    "relu": "relu", "relu_": "relu", "relu6": "relu6", "leaky_relu": "leaky_relu", "elu": "elu",
+    "selu": "selu", "celu": "celu", "gelu": "gelu", "silu": "silu", "mish": "mish",
+    "softplus": "softplus", "sigmoid": "sigmoid", "softmax": "softmax", "log_softmax": "log_softmax",
+    "tanh": "tanh", "softsign": "softsign", "hardsigmoid": "hard_sigmoid", "hardtanh": "hardtanh",
+}
+
+activations: dict[str, str] = {}
+layers: dict[str, LayerSpec] = {}
+for cls, kind in _ACT_CLASSES.items():
+    layers[f"torch.nn.{cls}"] = LayerSpec("activation", activation_kind=kind)
+for fn, kind in _ACT_FUNCS.items():
+    activations[f"torch.nn.functional.{fn}"] = kind
+    activations[f"torch.{fn}"] = kind
+activations["torch.clamp"] = "clamp"  # resolved to relu when min=0 by the frontend
+
+layers.update({
+    "torch.nn.Linear": LayerSpec("affine", fan_in=Arg(0, "in_features"), fan_out=Arg(1, "out_features")),
+    "torch.nn.LazyLinear": LayerSpec("affine", fan_out=Arg(0, "out_features")),
+    "torch.nn.Bilinear": LayerSpec("affine", fan_out=Arg(2, "out_features")),
+    "torch.nn.Conv1d": LayerSpec("affine", fan_in=Arg(0, "in_channels"), fan_out=Arg(1, "out_channels"),
+                                 kernel_size=Arg(2, "kernel_size"), spatial_dims=1),
+    "torch.nn.Conv2d": LayerSpec("affine", fan_in=Arg(0, "in_channels"), fan_out=Arg(1, "out_channels"),
+                                 kernel_size=Arg(2, "kernel_size"), spatial_dims=2),
+    "torch.nn.Conv3d": LayerSpec("affine", fan_in=Arg(0, "in_channels"), fan_out=Arg(1, "out_channels"),
+                                 kernel_size=Arg(2, "kernel_size"), spatial_dims=3),
+    "torch.nn.ConvTranspose2d": LayerSpec("affine", fan_out=Arg(1, "out_channels")),
+    "torch.nn.Dropout": LayerSpec("dropout"),
+    "torch.nn.Dropout1d": LayerSpec("dropout"),
+    "torch.nn.Dropout2d": LayerSpec("dropout"),
+    "torch.nn.AlphaDropout": LayerSpec("alpha_dropout"),
+    "torch.nn.FeatureAlphaDropout": LayerSpec("alpha_dropout"),
+    "torch.nn.BatchNorm1d": LayerSpec("norm"),
+    "torch.nn.BatchNorm2d": LayerSpec("norm"),
+    "torch.nn.BatchNorm3d": LayerSpec("norm"),
+    "torch.nn.LayerNorm": LayerSpec("norm"),
+    "torch.nn.GroupNorm": LayerSpec("norm"),
+    "torch.nn.InstanceNorm2d": LayerSpec("norm"),
+    "torch.nn.Flatten": LayerSpec("shape"),
+    "torch.nn.Unflatten": LayerSpec("shape"),
+    "torch.nn.MaxPool1d": LayerSpec("shape"),
+    "torch.nn.MaxPool2d": LayerSpec("shape"),
+    "torch.nn.AvgPool2d": LayerSpec("shape"),
+    "torch.nn.AdaptiveAvgPool2d": LayerSpec("shape"),
+    "torch.nn.AdaptiveAvgPool1d": LayerSpec("shape"),
+    "torch.nn.Embedding": LayerSpec("other"),
+})
+
+# functional forms that are layers in forward(): F.dropout, F.max_pool2d, torch.flatten
+for fn in ("dropout", "dropout2d"):
+    layers[f"torch.nn.functional.{fn}"] = LayerSpec("dropout")
+layers["torch.nn.functional.alpha_dropout"] = LayerSpec("alpha_dropout")
+for fn in ("max_pool2d", "max_pool1d", "avg_pool2d", "adaptive_avg_pool2d"):
+    layers[f"torch.nn.functional.{fn}"] = LayerSpec("shape")
+layers["torch.flatten"] = LayerSpec("shape")
+layers["torch.nn.functional.batch_norm"] = LayerSpec("norm")
+layers["torch.nn.functional.layer_norm"] = LayerSpec("norm")
+
+_T = Arg(0, "tensor")
+initializers: dict[str, InitSpec] = {}
+for suffix in ("", "_"):  # nn.init.normal_ and the deprecated nn.init.normal
+    initializers.update({
+        f"torch.nn.init.normal{suffix}": InitSpec("normal", mean=Arg(1, "mean", 0.0), std=Arg(2, "std", 1.0), target=_T),
+        f"torch.nn.init.trunc_normal{suffix}": InitSpec("truncated_normal", mean=Arg(1, "mean", 0.0),
+                                                         std=Arg(2, "std", 1.0), target=_T),
+        f"torch.nn.init.uniform{suffix}": InitSpec("uniform", low=Arg(1, "a", 0.0), high=Arg(2, "b", 1.0), target=_T),
+        f"torch.nn.init.constant{suffix}": InitSpec("constant", value=Arg(1, "val"), target=_T),
+        f"torch.nn.init.zeros{suffix}": InitSpec("zeros", target=_T),
+        f"torch.nn.init.ones{suffix}": InitSpec("ones", target=_T),
+        f"torch.nn.init.eye{suffix}": InitSpec("eye", target=_T),
+        f"torch.nn.init.dirac{suffix}": InitSpec("dirac", target=_T),
+        f"torch.nn.init.orthogonal{suffix}": InitSpec("orthogonal", target=_T),
+        f"torch.nn.init.sparse{suffix}": InitSpec("sparse", target=_T),
+        f"torch.nn.init.kaiming_normal{suffix}": InitSpec("normal", scheme="he", scheme_arg=Arg(3, "nonlinearity", "leaky_relu"),
+                                                          target=_T),
+        f"torch.nn.init.kaiming_uniform{suffix}": InitSpec("uniform", scheme="he", scheme_arg=Arg(3, "nonlinearity", "leaky_relu"),
+                                                           target=_T),
+        f"torch.nn.init.xavier_normal{suffix}": InitSpec("normal", scheme="glorot", target=_T),
+        f"torch.nn.init.xavier_uniform{suffix}": InitSpec("uniform", scheme="glorot", target=_T),
+    })
+# tensor methods used as initialisers: self.fc.weight.data.normal_(0.1, 0.01)
+TENSOR_METHOD_INITS: dict[str, InitSpec] = {
+    "normal_": InitSpec("normal", mean=Arg(0, "mean", 0.0), std=Arg(1, "std", 1.0)),
+    "uniform_": InitSpec("uniform", low=Arg(0, "from", 0.0), high=Arg(1, "to", 1.0)),
+    "fill_": InitSpec("constant", value=Arg(0, "value")),
+    "zero_": InitSpec("zeros"),
+}
+
+losses = {
+    "torch.nn.MSELoss": LossSpec("mse"),
+    "torch.nn.functional.mse_loss": LossSpec("mse"),
+    "torch.nn.L1Loss": LossSpec("mae"),
+    "torch.nn.functional.l1_loss": LossSpec("mae"),
+    "torch.nn.SmoothL1Loss": LossSpec("huber"),
+    "torch.nn.functional.smooth_l1_loss": LossSpec("huber"),
+    "torch.nn.HuberLoss": LossSpec("huber"),
+    "torch.nn.functional.huber_loss": LossSpec("huber"),
+    "torch.nn.CrossEntropyLoss": LossSpec("cross_entropy"),
+    "torch.nn.functional.cross_entropy": LossSpec("cross_entropy"),
+    "torch.nn.BCEWithLogitsLoss": LossSpec("sigmoid_cross_entropy"),
+    "torch.nn.functional.binary_cross_entropy_with_logits": LossSpec("sigmoid_cross_entropy"),
+    "torch.nn.BCELoss": LossSpec("bce"),
+    "torch.nn.functional.binary_cross_entropy": LossSpec("bce"),
+    "torch.nn.NLLLoss": LossSpec("nll"),
+    "torch.nn.functional.nll_loss": LossSpec("nll"),
+    "torch.nn.KLDivLoss": LossSpec("kl_div"),
+    "torch.nn.PoissonNLLLoss": LossSpec("poisson"),
+}
+
+TABLES = Tables(
+    activations=activations,
+    layers=layers,
+    initializers=initializers,
+    losses=losses,
+    default_init={"torch": InitSpec("uniform", scheme="torch_default")},
+)

@@ -1,0 +1,60 @@
+"""The source pass: parse once with libcst metadata and let each framework frontend lower what it knows."""
+
+from __future__ import annotations
+
+import importlib
+
+import libcst as cst
+
+from relulint.model import ModuleFacts
+from relulint.source.common import SourceContext
+
+# (framework, import prefixes that make the frontend worth running, module)
+FRONTENDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("torch", ("torch",), "relulint.source.torch"),
+    ("keras", ("keras", "tensorflow", "tf_keras"), "relulint.source.keras"),
+    ("tf1", ("tensorflow",), "relulint.source.tf1"),
+)
+ALL_PREFIXES = tuple(sorted({p for _, prefixes, _ in FRONTENDS for p in prefixes}))
+
+
+def mentions_framework(code: str) -> bool:
+    """Cheap pre-filter before the (10x more expensive) metadata pass."""
+    return any(p in code for p in ALL_PREFIXES)
+
+
+def lower_source(path: str, code: str, module: cst.Module | None = None) -> ModuleFacts:
+    """Lower one file into ModuleFacts. Raises libcst.ParserSyntaxError on invalid code."""
+    facts = ModuleFacts(path=path)
+    if module is None:
+        module = cst.parse_module(code)
+    facts.imports = imported_modules(module)
+    if not mentions_framework(code):
+        return facts
+    ctx = SourceContext(path, code, module)
+    for framework, prefixes, module_name in FRONTENDS:
+        if ctx.imports_any(prefixes):
+            facts.frameworks.add(framework)
+            importlib.import_module(module_name).lower(ctx, facts)
+    from relulint.source import dataflow
+
+    dataflow.lower(ctx, facts)
+    return facts
+
+
+def imported_modules(module: cst.Module) -> list[str]:
+    """Module names imported at top level (`import a.b`, `from .c import d` -> '.c')."""
+    out: list[str] = []
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Import):
+                out.extend(module.code_for_node(a.name) for a in small.names)
+            elif isinstance(small, cst.ImportFrom):
+                dots = "." * len(small.relative)
+                base = module.code_for_node(small.module) if small.module is not None else ""
+                out.append(dots + base)
+                if not base and not isinstance(small.names, cst.ImportStar):
+                    out.extend(dots + module.code_for_node(a.name) for a in small.names)
+    return out

@@ -1,0 +1,332 @@
+"""What every libcst frontend needs: one parse with metadata, qualified names, positions, and a small
+value resolver that follows simple local assignments, `self.x = ...` attributes and parameter
+defaults, plus constant evaluation of literal arithmetic.
+
+The resolver is deliberately shallow: it follows names to their last assignment in the visible scope
+(bounded depth) and gives up — returning None — on anything it cannot see statically.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import libcst as cst
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    QualifiedNameSource,
+    ScopeProvider,
+)
+
+from relulint.knowledge import Arg, canonical
+from relulint.model import Origin
+
+UNKNOWN = object()  # const() result when a value is not statically known
+_MAX_DEPTH = 6
+
+
+class SourceContext:
+    """One parsed file with the metadata frontends share."""
+
+    def __init__(self, path: str, code: str, module: cst.Module | None = None) -> None:
+        self.path = path
+        self.code = code
+        self.module = module if module is not None else cst.parse_module(code)
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self.qnames = wrapper.resolve(QualifiedNameProvider)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self._assigned: dict[cst.CSTNode, cst.BaseExpression] = {}
+        self._self_attrs: dict[cst.ClassDef, dict[str, list[cst.BaseExpression]]] = {}
+        self._index_assignments()
+
+    # ---------------------------------------------------------------- names and positions
+
+    def qname(self, node: cst.CSTNode) -> str | None:
+        """The canonical imported qualified name of a Name/Attribute, or None when it is local."""
+        names = _unlazy(self.qnames.get(node, set()))
+        imported = sorted(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
+        if imported:
+            return canonical(imported[0])
+        builtin = [q.name for q in names if q.source is QualifiedNameSource.BUILTIN]
+        return f"builtins.{builtin[0]}" if builtin else None
+
+    def call_qname(self, call: cst.Call) -> str | None:
+        return self.qname(call.func)
+
+    def origin(self, node: cst.CSTNode) -> Origin:
+        pos = self.positions[node]
+        return Origin(self.path, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+
+    def text(self, node: cst.CSTNode, limit: int = 120) -> str:
+        s = " ".join(self.module.code_for_node(node).split())
+        return s if len(s) <= limit else s[: limit - 3] + "..."
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        p = self.parents.get(node)
+        while p is not None:
+            yield p
+            p = self.parents.get(p)
+
+    def enclosing(self, node: cst.CSTNode, kind: type) -> cst.CSTNode | None:
+        for a in self.ancestors(node):
+            if isinstance(a, kind):
+                return a
+        return None
+
+    def imports_any(self, prefixes: tuple[str, ...]) -> bool:
+        for small in walk(self.module):
+            if True:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        name = self.module.code_for_node(alias.name)
+                        if name.startswith(prefixes):
+                            return True
+                elif isinstance(small, cst.ImportFrom) and small.module is not None:
+                    if self.module.code_for_node(small.module).startswith(prefixes):
+                        return True
+        return False
+
+    # ---------------------------------------------------------------- assignments
+
+    def _index_assignments(self) -> None:
+        for node in _walk(self.module):
+            if isinstance(node, cst.Assign):
+                for target in node.targets:
+                    self._bind(target.target, node.value)
+            elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                self._bind(node.target, node.value)
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self._assigned[target] = value
+        elif isinstance(target, cst.Attribute) and _is_self(target.value):
+            cls = self.enclosing(target, cst.ClassDef)
+            if cls is not None:
+                self._self_attrs.setdefault(cls, {}).setdefault(target.attr.value, []).append(value)
+        elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
+            for t, v in zip(target.elements, value.elements, strict=False):
+                self._bind(t.value, v.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            # (x_train, y_train), (x_test, y_test) = load_data(): remember the source call for each name
+            for t in target.elements:
+                self._bind(t.value, value)
+
+    def self_attrs(self, cls: cst.ClassDef) -> dict[str, list[cst.BaseExpression]]:
+        return self._self_attrs.get(cls, {})
+
+    def assigned_value(self, target: cst.CSTNode) -> cst.BaseExpression | None:
+        return self._assigned.get(target)
+
+    def resolve(self, expr: cst.BaseExpression | None, depth: int = 0) -> cst.BaseExpression | None:
+        """Follow a Name / self.attr to the expression last assigned to it; else return expr."""
+        if expr is None or depth > _MAX_DEPTH:
+            return expr
+        if isinstance(expr, cst.Name) and self.qname(expr) is None:
+            value = self._lookup_name(expr)
+            if value is not None:
+                return self.resolve(value, depth + 1)
+        elif isinstance(expr, cst.Attribute) and _is_self(expr.value):
+            cls = self.enclosing(expr, cst.ClassDef)
+            values = self.self_attrs(cls).get(expr.attr.value) if cls is not None else None
+            if values:
+                return self.resolve(values[-1], depth + 1)
+            class_level = self._class_attribute(cls, expr.attr.value) if cls is not None else None
+            if class_level is not None:
+                return self.resolve(class_level, depth + 1)
+        return expr
+
+    def _lookup_name(self, name: cst.Name) -> cst.BaseExpression | None:
+        scope = _unlazy(self.scopes.get(name))
+        if scope is None:
+            return None
+        use_line = self.positions[name].start.line
+        best: tuple[int, cst.BaseExpression] | None = None
+        fallback: cst.BaseExpression | None = None
+        for assignment in scope[name.value]:
+            node = getattr(assignment, "node", None)
+            if isinstance(node, cst.Param):
+                if node.default is not None:
+                    fallback = node.default
+                continue
+            if node is None or node not in self._assigned or node is name:
+                continue
+            line = self.positions[node].start.line
+            value = self._assigned[node]
+            if line <= use_line and (best is None or line >= best[0]):
+                best = (line, value)
+            elif fallback is None:
+                fallback = value
+        return best[1] if best else fallback
+
+    def _class_attribute(self, cls: cst.ClassDef, attr: str) -> cst.BaseExpression | None:
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign):
+                        for t in small.targets:
+                            if isinstance(t.target, cst.Name) and t.target.value == attr:
+                                return small.value
+        # __init__(self, activation=tf.nn.relu): self.activation = activation is followed by resolve
+        return None
+
+    # ---------------------------------------------------------------- arguments and constants
+
+    def arg(self, call: cst.Call, ref: Arg | None) -> cst.BaseExpression | None:
+        """The argument expression a call passes for `ref` (keyword first, then position)."""
+        if ref is None:
+            return None
+        if ref.kw is not None:
+            for a in call.args:
+                if a.keyword is not None and a.keyword.value == ref.kw:
+                    return a.value
+        if ref.pos is not None:
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if ref.pos < len(positional):
+                return positional[ref.pos].value
+        return None
+
+    def has_arg(self, call: cst.Call, ref: Arg | None) -> bool:
+        return self.arg(call, ref) is not None
+
+    def arg_const(self, call: cst.Call, ref: Arg | None) -> object:
+        """The constant value of an argument, its table default when absent, UNKNOWN when not static."""
+        if ref is None:
+            return UNKNOWN
+        expr = self.arg(call, ref)
+        if expr is None:
+            return ref.default if ref.default is not None or ref.kw or ref.pos is not None else UNKNOWN
+        return self.const(expr)
+
+    def const(self, expr: cst.BaseExpression | None, depth: int = 0) -> object:
+        """Evaluate literal arithmetic over numbers, strings, tuples and resolvable names."""
+        if expr is None or depth > _MAX_DEPTH:
+            return UNKNOWN
+        if isinstance(expr, cst.Integer):
+            return int(expr.evaluated_value)
+        if isinstance(expr, cst.Float):
+            return float(expr.evaluated_value)
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            v = expr.evaluated_value
+            return v if isinstance(v, str) else UNKNOWN
+        if isinstance(expr, cst.Name):
+            if expr.value in ("True", "False", "None"):
+                return {"True": True, "False": False, "None": None}[expr.value]
+            resolved = self.resolve(expr)
+            return UNKNOWN if resolved is expr else self.const(resolved, depth + 1)
+        if isinstance(expr, cst.Attribute):
+            q = self.qname(expr)
+            if q in ("math.pi", "numpy.pi"):
+                return math.pi
+            resolved = self.resolve(expr)
+            return UNKNOWN if resolved is expr else self.const(resolved, depth + 1)
+        if isinstance(expr, cst.UnaryOperation):
+            v = self.const(expr.expression, depth + 1)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                if isinstance(expr.operator, cst.Minus):
+                    return -v
+                if isinstance(expr.operator, cst.Plus):
+                    return v
+            return UNKNOWN
+        if isinstance(expr, cst.BinaryOperation):
+            a = self.const(expr.left, depth + 1)
+            b = self.const(expr.right, depth + 1)
+            if not (_is_num(a) and _is_num(b)):
+                return UNKNOWN
+            try:
+                return _BINOPS[type(expr.operator)](a, b)
+            except (KeyError, ZeroDivisionError, OverflowError, ValueError):
+                return UNKNOWN
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            values = [self.const(e.value, depth + 1) for e in expr.elements]
+            return UNKNOWN if any(v is UNKNOWN for v in values) else tuple(values)
+        if isinstance(expr, cst.Call):
+            q = self.call_qname(expr)
+            if q in ("math.sqrt", "numpy.sqrt") and expr.args:
+                v = self.const(expr.args[0].value, depth + 1)
+                return math.sqrt(v) if _is_num(v) and v >= 0 else UNKNOWN
+            if q in ("builtins.int", "builtins.float") and len(expr.args) == 1:
+                v = self.const(expr.args[0].value, depth + 1)
+                return (int if q.endswith("int") else float)(v) if _is_num(v) else UNKNOWN
+        return UNKNOWN
+
+    def number(self, expr: cst.BaseExpression | None) -> float | None:
+        v = self.const(expr)
+        return float(v) if _is_num(v) else None
+
+    def int_value(self, expr: cst.BaseExpression | None) -> int | None:
+        v = self.const(expr)
+        return int(v) if _is_num(v) and float(v).is_integer() else None
+
+
+_BINOPS = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.Divide: lambda a, b: a / b,
+    cst.FloorDivide: lambda a, b: a // b,
+    cst.Power: lambda a, b: a**b,
+    cst.Modulo: lambda a, b: a % b,
+}
+
+
+def _unlazy(value: object) -> object:
+    """libcst >= 1.2 stores some metadata as LazyValue thunks."""
+    return value() if callable(value) and type(value).__name__ == "LazyValue" else value
+
+
+def _is_num(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_self(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "self"
+
+
+def is_self_attr(expr: cst.BaseExpression) -> str | None:
+    """'fc1' for `self.fc1`, else None."""
+    if isinstance(expr, cst.Attribute) and _is_self(expr.value):
+        return expr.attr.value
+    return None
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Pre-order walk of a subtree."""
+    return _walk(node)
+
+
+def postorder_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """Calls in evaluation order: arguments (and the receiver) before the call that uses them."""
+    for child in node.children:
+        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        yield from postorder_calls(child)
+    if isinstance(node, cst.Call):
+        yield node
+
+
+def kernel_volume(value: object, dims: int) -> int | None:
+    """prod(kernel_size) for an int or a tuple kernel size."""
+    if _is_num(value) and float(value).is_integer():
+        return int(value) ** max(dims, 1)
+    if isinstance(value, tuple) and value and all(_is_num(v) for v in value):
+        out = 1
+        for v in value:
+            out *= int(v)
+        return out
+    return None

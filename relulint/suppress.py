@@ -1,0 +1,115 @@
+"""Inline suppressions: `# noqa: RL101`, `# relulint: ignore[RL101]` (line or next statement),
+`# relulint: file-ignore[RL201]`. A bare `# noqa` does not silence relulint (see README)."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from relulint.finding import Finding, Severity
+from relulint.model import Origin
+
+_NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)", re.IGNORECASE)
+_IGNORE = re.compile(r"#\s*relulint\s*:\s*(?P<kind>ignore|file-ignore)\s*\[(?P<codes>[^\]]*)\]")
+_CODE = re.compile(r"^RL\d{3}$")
+
+
+@dataclass
+class Suppressions:
+    lines: dict[int, set[str]] = field(default_factory=dict)  # line -> codes
+    file_codes: set[str] = field(default_factory=set)
+    invalid: list[Finding] = field(default_factory=list)
+
+    def covers(self, code: str, line: int) -> bool:
+        return code in self.file_codes or code in self.lines.get(line, set())
+
+
+def parse(source: str, path: str = "<stdin>", known_codes: set[str] | None = None) -> Suppressions:
+    out = Suppressions()
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return out
+    statements = _statement_spans(tokens)
+    for tok in tokens:
+        if tok.type != tokenize.COMMENT:
+            continue
+        line, col = tok.start
+        own_line = tok.line[:col].strip() == ""
+        for m in _NOQA.finditer(tok.string):
+            codes = _split(m.group("codes"))
+            _check(codes, known_codes, path, line, col, out)
+            out.lines.setdefault(line, set()).update(codes)
+        for m in _IGNORE.finditer(tok.string):
+            codes = _split(m.group("codes"))
+            _check(codes, known_codes, path, line, col, out)
+            if m.group("kind") == "file-ignore":
+                out.file_codes.update(codes)
+            elif own_line:
+                start, end = _next_statement(statements, line)
+                for ln in range(start, end + 1):
+                    out.lines.setdefault(ln, set()).update(codes)
+            else:
+                out.lines.setdefault(line, set()).update(codes)
+    return out
+
+
+def _split(codes: str) -> set[str]:
+    return {c for c in re.split(r"[\s,]+", codes.strip()) if c}
+
+
+def _check(codes: set[str], known: set[str] | None, path: str, line: int, col: int, out: Suppressions) -> None:
+    for c in sorted(codes):
+        if not _CODE.match(c) or (known is not None and c not in known):
+            out.invalid.append(Finding(
+                code="RL004", name="invalid-suppression", severity=Severity.WARNING,
+                message=f"suppression names unknown rule code {c!r}",
+                origin=Origin(path, line, col, line, col), evidence={"code": c}))
+
+
+def _statement_spans(tokens: list[tokenize.TokenInfo]) -> list[tuple[int, int]]:
+    """(first line, last line) of every logical line."""
+    spans = []
+    start = None
+    for tok in tokens:
+        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING):
+            continue
+        if start is None and tok.type != tokenize.ENDMARKER:
+            start = tok.start[0]
+        if tok.type == tokenize.NEWLINE and start is not None:
+            spans.append((start, tok.end[0]))
+            start = None
+    return spans
+
+
+def _next_statement(spans: list[tuple[int, int]], line: int) -> tuple[int, int]:
+    for s, e in spans:
+        if s > line:
+            return s, e
+    return line + 1, line + 1
+
+
+def apply(findings: list[Finding], sources: dict[str, str], settings=None) -> list[Finding]:
+    """Drop suppressed findings; add RL004 for suppressions naming unknown codes."""
+    from relulint.rules import ALL_CODES
+
+    parsed: dict[str, Suppressions] = {}
+    out: list[Finding] = []
+    for path, src in sources.items():
+        parsed[path] = parse(src, path, ALL_CODES)
+        if settings is None or settings.is_enabled("RL004", path):
+            out.extend(parsed[path].invalid)
+    for f in findings:
+        sup = parsed.get(f.origin.path)
+        if sup is None and f.origin.path not in sources:
+            try:
+                with open(f.origin.path, encoding="utf-8") as fh:
+                    sup = parsed[f.origin.path] = parse(fh.read(), f.origin.path, ALL_CODES)
+            except (OSError, UnicodeDecodeError, ValueError):
+                sup = None
+        if sup is not None and sup.covers(f.code, f.origin.line):
+            continue
+        out.append(f)
+    return out

@@ -1,0 +1,25 @@
+"""Small judgements several rules share (kept here so each rule module stays one decision)."""
+
+from __future__ import annotations
+
+from relulint.knowledge import he_std
+from relulint.model import Op
+
+
+def init_scale(op: Op) -> tuple[float, float, int] | None:
+    """(std, He std, fan_in) for an affine op whose init std and fan-in are both known."""
+    if op.kind != "affine" or op.weight_init is None or not op.fan_in:
+        return None
+    std = op.weight_init.std_for(op.fan_in, op.fan_out)
+    if std is None or std <= 0:
+        return None
+    return std, he_std(op.fan_in), op.fan_in
+
+
+def fmt(x: float) -> str:
+    """Compact number for messages: 0.0072, 19.6, 1e-03."""
+    if x == 0:
+        return "0"
+    if abs(x) >= 0.001 and abs(x) < 1e5:
+        return f"{x:.3g}" if abs(x) < 1 else f"{x:.3g}".rstrip("0").rstrip(".")
+    return f"{x:.0e}"

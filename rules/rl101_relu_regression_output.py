@@ -1,0 +1,153 @@
+from collections.abc import Iterator
+
+from relulint.finding import Finding, Severity
+from relulint.model import ModelIR
+from relulint.rule import Invalid, Rule, Valid
+
+
+class ReluRegressionOutput(Rule):
+    """
+    ## What it does
+    Flags a ReLU (or another activation that clamps with zero gradient: ReLU6, hard sigmoid,
+    hardtanh) on the output layer of a model trained with a regression loss (MSE, L1, Huber).
+
+    ## Why is this bad?
+    The output can never go below 0, so every negative target is unreachable. Worse, whenever the
+    output unit's pre-activation is negative its gradient is exactly 0: no error signal reaches any
+    layer, and a random initialisation that starts there never recovers. Seed 002 (hand-joint
+    regression, MSE stuck above 40000, outputs collapsed to the zero vector) is this bug; the fix
+    was to drop the final `tf.nn.relu`. This holds even when targets are >= 0: use a linear output
+    (or `exp`/`softplus` if positivity is required).
+
+    ## Example
+    ```python
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())
+    loss_fn = nn.MSELoss()
+    ```
+
+    Use instead:
+    ```python
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    loss_fn = nn.MSELoss()
+    ```
+
+    ## Options
+    - `clamping-activations`: activation kinds treated as clamping outputs.
+
+    ## Confirmed by
+    The dynamic pass: share of outputs exactly 0 on the batch, with zero gradient.
+    """
+
+    CODE = "RL101"
+    NAME = "relu-regression-output"
+    SEVERITY = Severity.ERROR
+    MESSAGE = "{activation} on the output of a model trained with {loss} clamps predictions to {range} and passes no gradient below it"
+    FIX_TITLE = "Remove the final {activation}; use a linear output (or exp/softplus for positive targets)"
+    OPTIONS = {"clamping-activations": ["relu", "relu6", "hard_sigmoid", "hardtanh"]}
+    PASSES = frozenset({"source", "graph"})
+
+    VALID = [
+        Valid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+            loss_fn = nn.MSELoss()
+        """),
+        Valid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 10), nn.ReLU())
+            loss_fn = nn.CrossEntropyLoss()
+        """),
+        Valid("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(8, 16)
+                    self.out = nn.Linear(16, 1)
+                def forward(self, x):
+                    return self.out(F.relu(self.fc1(x)))
+            crit = nn.SmoothL1Loss()
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+            model = nn.Sequential(nn.Linear(8, 1), nn.Softplus())
+            loss = torch.nn.MSELoss()
+        """),
+        Valid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())  # expect: RL101
+            loss_fn = nn.MSELoss()
+        """),
+        Invalid("""
+            from torch import nn
+            import torch.nn.functional as F
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(8, 16)
+                    self.out = nn.Linear(16, 1)
+                def forward(self, x):
+                    x = F.relu(self.fc1(x))
+                    return F.relu(self.out(x))  # expect: RL101
+            def train(model, x, y):
+                return F.l1_loss(model(x), y)
+        """),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 1)
+                    self.act = nn.ReLU(inplace=True)
+                def forward(self, x):
+                    return self.act(self.fc(x))  # expect: RL101
+            criterion = torch.nn.HuberLoss()
+        """),
+        Invalid("""
+            import torch.nn as nn
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 1)
+                def forward(self, x):
+                    return self.fc(x).clamp(min=0)  # expect: RL101
+            def loss(pred, t):
+                return ((pred - t) ** 2).mean()
+        """),
+        Invalid("""
+            import torch.nn as nn
+            from collections import OrderedDict
+            model = nn.Sequential(OrderedDict([
+                ("fc", nn.Linear(8, 1)),
+                ("act", nn.ReLU()),  # expect: RL101
+            ]))
+            loss_fn = nn.MSELoss()
+        """),
+    ]
+
+    def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
+        out = ir.network.output_activation()
+        losses = ir.all_losses
+        if out is None or out.origin is None or out.kind not in options["clamping-activations"]:
+            return
+        if not losses or not all(loss.is_regression for loss in losses):
+            return
+        loss = losses[0]
+        lo, hi = out.output_range
+        yield self.finding(
+            out.origin,
+            activation=out.kind,
+            loss=loss.display,
+            range=f"[{lo:g}, {hi:g}]".replace("inf", "inf)").replace(")]", ")"),
+            evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind},
+            related=[(loss.origin, f"regression loss {loss.display}")],
+        )
