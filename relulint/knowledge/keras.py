@@ -13,6 +13,13 @@ activations = {f"keras.activations.{name}": kind for name, kind in ACTIVATION_ST
 activations["keras.backend.relu"] = "relu"
 activations["keras.backend.softmax"] = "softmax"
 activations["keras.backend.sigmoid"] = "sigmoid"
+# Keras 3 backend-agnostic ops used inside call(): keras.ops.relu(x)
+for _name, _kind in (("relu", "relu"), ("relu6", "relu6"), ("leaky_relu", "leaky_relu"), ("elu", "elu"),
+                     ("selu", "selu"), ("gelu", "gelu"), ("silu", "silu"), ("swish", "silu"),
+                     ("softplus", "softplus"), ("sigmoid", "sigmoid"), ("softmax", "softmax"),
+                     ("log_softmax", "log_softmax"), ("tanh", "tanh"), ("hard_sigmoid", "hard_sigmoid")):
+    activations[f"keras.ops.{_name}"] = _kind
+    activations[f"keras.ops.nn.{_name}"] = _kind
 
 _DENSE = LayerSpec("affine", fan_out=Arg(0, "units"), activation=Arg(1, "activation"),
                    kernel_init=Arg(3, "kernel_initializer", "glorot_uniform"))
@@ -56,8 +63,70 @@ layers = {
     "keras.layers.InputLayer": LayerSpec("other"),
     "keras.layers.Embedding": LayerSpec("other"),
 }
+for _name, _dims in (("Conv1DTranspose", 1), ("Conv3DTranspose", 3), ("SeparableConv1D", 1)):
+    layers[f"keras.layers.{_name}"] = _conv(_dims)
+for _name in ("MaxPooling3D", "MaxPool1D", "MaxPool3D", "AveragePooling1D", "AveragePooling3D",
+              "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPooling1D", "GlobalAveragePooling3D",
+              "GlobalMaxPooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+              "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
+              "Permute", "RepeatVector"):
+    layers[f"keras.layers.{_name}"] = LayerSpec("shape")
+layers["keras.layers.SpatialDropout3D"] = LayerSpec("dropout")
+layers["keras.layers.GaussianNoise"] = LayerSpec("dropout")  # additive noise: sign-agnostic, like dropout
+layers["keras.layers.ThresholdedReLU"] = LayerSpec("activation", activation_kind="relu")
+layers["keras.layers.UnitNormalization"] = LayerSpec("norm")
+# merges: several inputs, so the op breaks activation adjacency
+for _name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+              "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"):
+    layers[f"keras.layers.{_name}"] = LayerSpec("other")
 
-_he = {"distribution": "normal"}
+# ---------------------------------------------------------------------------------------------
+# Model construction: the calls and bases the Keras frontend builds networks from
+
+SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
+FUNCTIONAL_MODEL = frozenset({"keras.Model", "keras.models.Model"})
+MODEL_BASES = SEQUENTIAL | FUNCTIONAL_MODEL
+LAYER_BASES = frozenset({"keras.layers.Layer", "keras.Layer"})
+INPUTS = frozenset({"keras.Input", "keras.layers.Input"})
+INPUT_SHAPE = Arg(0, "shape")  # keras.Input(shape=(784,))
+BATCH_SHAPE_KWS = ("batch_shape", "batch_input_shape")  # first dim is the batch
+INPUT_SHAPE_KWS = ("input_shape", "shape")  # first layer's input_shape=(784,), InputLayer(shape=...)
+INPUT_DIM_KW = "input_dim"  # Dense(64, input_dim=784)
+MODEL_OUTPUTS = (Arg(1, "outputs"), Arg(None, "output"))  # Model(inputs, outputs) / keras 1 output=
+SEQUENTIAL_LAYERS = Arg(0, "layers")
+COMPILE_LOSS = Arg(1, "loss")  # model.compile(optimizer, loss, ...)
+
+# How a layer changes the (batch-less) shape of its input, for fan-in inference.
+# dense: last axis -> units; conv: spatial dims by kernel/stride/padding, channels -> filters (channels
+# last); pool: spatial dims by pool size; global: -> (channels,); flatten; reshape; embedding: adds an
+# axis of output_dim; add: first input's shape; concat: last axes summed.
+SHAPE_RULES: dict[str, tuple] = {"keras.layers.Dense": ("dense",)}
+for _d, _names in ((1, ("Conv1D",)), (2, ("Conv2D", "Convolution2D")), (3, ("Conv3D",))):
+    for _name in _names:
+        SHAPE_RULES[f"keras.layers.{_name}"] = ("conv", _d)
+for _d in (1, 2, 3):
+    for _name in (f"MaxPooling{_d}D", f"MaxPool{_d}D", f"AveragePooling{_d}D", f"AvgPool{_d}D"):
+        SHAPE_RULES[f"keras.layers.{_name}"] = ("pool", _d)
+    for _name in (f"GlobalAveragePooling{_d}D", f"GlobalMaxPooling{_d}D", f"GlobalAvgPool{_d}D",
+                  f"GlobalMaxPool{_d}D"):
+        SHAPE_RULES[f"keras.layers.{_name}"] = ("global",)
+SHAPE_RULES.update({
+    "keras.layers.Flatten": ("flatten",),
+    "keras.layers.Reshape": ("reshape", Arg(0, "target_shape")),
+    "keras.layers.Embedding": ("embedding", Arg(1, "output_dim")),
+    "keras.layers.Add": ("add",), "keras.layers.add": ("add",), "keras.layers.Subtract": ("add",),
+    "keras.layers.Multiply": ("add",), "keras.layers.Average": ("add",), "keras.layers.Maximum": ("add",),
+    "keras.layers.Concatenate": ("concat",), "keras.layers.concatenate": ("concat",),
+})
+CONV_STRIDES = Arg(2, "strides", 1)
+CONV_PADDING = Arg(3, "padding", "valid")
+CONV_DILATION = Arg(5, "dilation_rate", 1)
+POOL_SIZE = Arg(0, "pool_size", 2)
+POOL_STRIDES = Arg(1, "strides", None)
+POOL_PADDING = Arg(2, "padding", "valid")
+# layer kinds that keep the shape of their input
+SHAPE_KEEPING_KINDS = frozenset({"activation", "dropout", "alpha_dropout", "norm", "scale"})
+
 initializers = {
     "keras.initializers.RandomNormal": InitSpec("normal", mean=Arg(0, "mean", 0.0), std=Arg(1, "stddev", 0.05)),
     "keras.initializers.TruncatedNormal": InitSpec("truncated_normal", mean=Arg(0, "mean", 0.0), std=Arg(1, "stddev", 0.05)),
@@ -98,7 +167,15 @@ init_strings = {
     "ones": InitSpec("ones"),
     "orthogonal": InitSpec("orthogonal"),
     "identity": InitSpec("eye"),
+    "variance_scaling": InitSpec("truncated_normal", scheme="vs:1.0:fan_in"),
 }
+# Keras also accepts the class names as strings: kernel_initializer="HeNormal"
+for _cls, _alias in (("GlorotUniform", "glorot_uniform"), ("GlorotNormal", "glorot_normal"),
+                     ("HeNormal", "he_normal"), ("HeUniform", "he_uniform"), ("LecunNormal", "lecun_normal"),
+                     ("LecunUniform", "lecun_uniform"), ("RandomNormal", "random_normal"),
+                     ("RandomUniform", "random_uniform"), ("TruncatedNormal", "truncated_normal"),
+                     ("Zeros", "zeros"), ("Ones", "ones"), ("Orthogonal", "orthogonal")):
+    init_strings[_cls] = init_strings[_alias]
 
 _FL = Arg(None, "from_logits", False)
 losses = {

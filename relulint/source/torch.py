@@ -363,6 +363,15 @@ class TorchLowering:
             if isinstance(target, cst.Attribute) and target.attr.value == "weight":
                 owner = target.value
                 layer_name = None
+                if isinstance(owner, cst.Name):  # for m in model / model.modules(): ... m.weight
+                    net = self._iterated_network(owner)
+                    if net is not None:
+                        kinds = self._isinstance_filter(owner)
+                        init = init_from_spec(self.ctx, spec, node, self.ctx.text(node), self.ctx.origin(node))
+                        for op in net.ops:
+                            if op.kind == "affine" and (kinds is None or _short_display(op) in kinds):
+                                op.weight_init, op.init_site = init, self.ctx.origin(node)
+                    continue
                 if isinstance(owner, cst.Attribute):
                     layer_name, base = owner.attr.value, owner.value
                 elif isinstance(owner, cst.Subscript) and isinstance(owner.slice[0].slice, cst.Index):
@@ -376,6 +385,16 @@ class TorchLowering:
                     if op.kind == "affine" and op.name == layer_name:
                         op.weight_init = init_from_spec(self.ctx, spec, node, self.ctx.text(node), self.ctx.origin(node))
                         op.init_site = self.ctx.origin(node)
+
+    def _iterated_network(self, name: cst.Name) -> Network | None:
+        for anc in self.ctx.ancestors(name):
+            if isinstance(anc, cst.For) and isinstance(anc.target, cst.Name) and anc.target.value == name.value:
+                it = anc.iter
+                if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and \
+                        it.func.attr.value in ("modules", "children"):
+                    it = it.func.value
+                return self._network_of(it)
+        return None
 
     def _network_of(self, expr: cst.BaseExpression) -> Network | None:
         value = self.ctx.resolve(expr)
