@@ -270,6 +270,9 @@ class TorchLowering:
             idx = self.ctx.int_value(owner.slice[0].slice.value) if attr and isinstance(owner.slice[0].slice, cst.Index) else None
             sub = attrs.get(attr, []) if attr else []
             return [sub[idx]] if idx is not None and 0 <= idx < len(sub) and sub[idx].kind == "affine" else []
+        if isinstance(owner, cst.Name) and (listed := self._loop_over_attrs(owner)) is not None:
+            # for fc in (self.fc1, self.fc2): nn.init...(fc.weight)
+            return [op for attr in listed for op in attrs.get(attr, []) if op.kind == "affine"][:len(listed)]
         if isinstance(owner, cst.Name):
             # `for m in self.modules(): ... m.weight` or `def init(m): ... m.weight`
             kinds = self._isinstance_filter(owner)
@@ -277,6 +280,15 @@ class TorchLowering:
             if self._is_module_iteration(owner) or generic is not None:
                 return [op for op in pool if op.kind == "affine" and (kinds is None or _short_display(op) in kinds)]
         return []
+
+    def _loop_over_attrs(self, name: cst.Name) -> list[str] | None:
+        for anc in self.ctx.ancestors(name):
+            if isinstance(anc, cst.For) and isinstance(anc.target, cst.Name) and anc.target.value == name.value:
+                if isinstance(anc.iter, (cst.Tuple, cst.List)):
+                    listed = [is_self_attr(e.value) for e in anc.iter.elements]
+                    return [a for a in listed if a] or None
+                return None
+        return None
 
     def _is_module_iteration(self, name: cst.Name) -> bool:
         for anc in self.ctx.ancestors(name):

@@ -1,0 +1,28 @@
+"""Seed 002 in PyTorch: hand-joint regression on 240x320 depth images. fc1 has fan-in 38400 (60 x 80 x 8 after pooling) and a
+truncated-normal std of 0.1; the output layer ends in a ReLU and is trained with MSE."""
+
+import torch.nn as nn
+
+
+class JointNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(4, 4),
+            nn.Flatten(),
+        )
+        self.fc1 = nn.Linear(60 * 80 * 8, 1024)  # 38400 inputs
+        self.fc2 = nn.Linear(1024, 48)
+        for fc in (self.fc1, self.fc2):
+            nn.init.trunc_normal_(fc.weight, std=0.1)  # expect: RL203
+            nn.init.constant_(fc.bias, 0.1)
+
+    def forward(self, x):
+        x = self.features(x)
+        x = self.fc1(x).relu()
+        return self.fc2(x).relu()  # expect: RL101
+
+
+mean_squared_error = nn.MSELoss()
