@@ -205,6 +205,7 @@ class DataSource:
     dtype: str | None = None
     scaled: bool = False  # a scaling / normalising step was applied on the way
     scaled_by: str | None = None
+    fed_at: Origin | None = None  # where the data reaches the model: fit(x), model(x), feed_dict
 
     @property
     def is_raw_large_scale(self) -> bool:
