@@ -115,13 +115,21 @@ class TorchLowering:
         value = self.ctx.resolve(expr)
         if isinstance(value, (cst.List, cst.Tuple)):  # ModuleList([..]) argument or plain list
             ops: list[Op] = []
-            for i, el in enumerate(value.elements):
-                sub = self._module_expr_ops(el.value, depth, f"{name}.{i}")
+            elements = [el.value for el in value.elements]
+            if isinstance(expr, cst.Name):  # layers = [...]; layers.append(...); layers += [...]
+                elements += self._list_growth(expr)
+            for i, el in enumerate(elements):
+                sub = self._module_expr_ops(el, depth, f"{name}.{i}")
                 ops.extend(sub or [])
             return ops
+        if isinstance(value, cst.ListComp):  # [Block(dim) for _ in range(depth)]: one representative
+            return self._module_expr_ops(value.elt, depth, name)
         if not isinstance(value, cst.Call):
             return None
         q = self.ctx.call_qname(value)
+        method = self._self_method_return(value) if depth < _MAX_INLINE else None
+        if method is not None:  # self._make_layer(...) -> what that method returns
+            return self._module_expr_ops(method, depth + 1, name)
         if q in ("torch.nn.Sequential", "torch.nn.ModuleList"):
             self.claimed.add(value)
             return self._sequential_ops(value, depth, name)
@@ -133,6 +141,39 @@ class TorchLowering:
             return [op]
         if isinstance(value.func, cst.Name) and value.func.value in self.classes and depth < _MAX_INLINE:
             return self._class_ops(self.classes[value.func.value], depth + 1, name + ".")
+        return None
+
+    def _list_growth(self, name: cst.Name) -> list[cst.BaseExpression]:
+        """Elements appended later in the same function: .append(x), .extend([..]), += [..]."""
+        scope_node = self.ctx.enclosing(name, cst.FunctionDef) or self.ctx.module
+        out: list[cst.BaseExpression] = []
+        for node in walk(scope_node):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+                    isinstance(node.func.value, cst.Name) and node.func.value.value == name.value and node.args:
+                if node.func.attr.value == "append":
+                    out.append(node.args[0].value)
+                elif node.func.attr.value == "extend" and isinstance(node.args[0].value, (cst.List, cst.Tuple)):
+                    out.extend(e.value for e in node.args[0].value.elements)
+            elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and \
+                    node.target.value == name.value and isinstance(node.value, (cst.List, cst.Tuple)):
+                out.extend(e.value for e in node.value.elements)
+        return out
+
+    def _self_method_return(self, call: cst.Call) -> cst.BaseExpression | None:
+        func = call.func
+        target = None
+        if isinstance(func, cst.Attribute) and is_self_attr(func) is not None:
+            cls = self.ctx.enclosing(call, cst.ClassDef)
+            target = self._method(cls, func.attr.value) if cls is not None else None
+        elif isinstance(func, cst.Name) and func.value not in self.classes:
+            for stmt in self.ctx.module.body:
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.value:
+                    target = stmt
+        if target is None:
+            return None
+        for node in walk(target.body):
+            if isinstance(node, cst.Return) and node.value is not None:
+                return node.value
         return None
 
     def _sequential_ops(self, call: cst.Call, depth: int, name: str) -> list[Op]:
@@ -332,13 +373,26 @@ class TorchLowering:
         for node in walk(self.ctx.module):
             if not (isinstance(node, cst.Call) and self.ctx.call_qname(node) == "torch.nn.Sequential"):
                 continue
-            if node in self.claimed or self._inside_module_class(node) or self._nested_in_sequential(node):
+            if node in self.claimed or self._inside_module_class(node) or self._nested_in_sequential(node) \
+                    or self._is_part_factory(node):
                 continue
             name = self._assigned_name(node) or "Sequential"
             net = Network(name=name, framework="torch", origin=self.ctx.origin(node))
             net.ops = self._sequential_ops(node, 0, "")
             if net.ops:
                 self.facts.networks.append(net)
+
+    def _is_part_factory(self, node: cst.CSTNode) -> bool:
+        """`def make_layers(): return nn.Sequential(...)` used as `VGG(make_layers(cfg))`: a part, not a model."""
+        fn = self.ctx.enclosing(node, cst.FunctionDef)
+        if fn is None:
+            return False
+        for other in walk(self.ctx.module):
+            if isinstance(other, cst.Call) and isinstance(other.func, cst.Name) and other.func.value == fn.name.value:
+                parent = self.ctx.parent(self.ctx.parent(other))  # Arg -> Call
+                if isinstance(parent, cst.Call):
+                    return True
+        return False
 
     def _inside_module_class(self, node: cst.CSTNode) -> bool:
         cls = self.ctx.enclosing(node, cst.ClassDef)
