@@ -178,7 +178,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = None,
                 cache: FactsCache | None = None, neighbours: bool = True) -> FileResult:
     """Lint Python source text (the file need not exist; neighbours are read when it does)."""
-    from relulint import suppress
+    from relulint import fixes, suppress
     from relulint.source import lower_source
 
     settings = settings or Settings()
@@ -201,6 +201,7 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
     findings = run_rules(irs, settings, path)
     findings = [f for f in findings if f.origin.path == path] + [f for f in findings if f.origin.path != path]
     result.findings = _dedupe(suppress.apply(findings, {path: code}, settings))
+    fixes.attach(result.findings, {path: code})  # machine-applicable edits for --fix / LSP / SARIF
     return result
 
 
