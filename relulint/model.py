@@ -90,6 +90,8 @@ class Op:
     weight_init: Init | None = None
     init_site: Origin | None = None  # where the initialiser is attached to this layer
     weight_stats: WeightStats | None = None  # graph pass: the actual weight values' statistics
+    # graph pass, ReLU ops: (units whose pre-activation is provably <= 0 on the declared input range, units)
+    dead_units: tuple[int, int] | None = None
 
     @property
     def init_location(self) -> Origin | None:
