@@ -46,22 +46,68 @@ layers = {
     "tensorflow.nn.batch_normalization": LayerSpec("norm", input_arg=Arg(0, "x")),
     "tensorflow.contrib.layers.batch_norm": LayerSpec("norm", input_arg=Arg(0, "inputs")),
     "tensorflow.contrib.layers.flatten": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+    "tensorflow.layers.max_pooling1d": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+    "tensorflow.layers.average_pooling1d": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+    "tensorflow.nn.avg_pool2d": LayerSpec("shape", input_arg=Arg(0, "input")),
+    "tensorflow.nn.max_pool1d": LayerSpec("shape", input_arg=Arg(0, "input")),
+    "tensorflow.squeeze": LayerSpec("shape", input_arg=Arg(0, "input")),
+    "tensorflow.expand_dims": LayerSpec("shape", input_arg=Arg(0, "input")),
+    "tensorflow.contrib.layers.dropout": LayerSpec("dropout", input_arg=Arg(0, "inputs")),
+    "tensorflow.layers.Flatten": LayerSpec("shape"),
+    "tensorflow.layers.Dropout": LayerSpec("dropout"),
+    "tensorflow.layers.MaxPooling2D": LayerSpec("shape"),
+    "tensorflow.layers.BatchNormalization": LayerSpec("norm"),
 }
 
-# Raw weight ops: the weight is a variable whose initial value gives mean/std and fan-in.
-AFFINE_OPS = {
-    "tensorflow.matmul": (Arg(0, "a"), Arg(1, "b")),  # (input, weight)
-    "tensorflow.linalg.matmul": (Arg(0, "a"), Arg(1, "b")),
-    "tensorflow.nn.conv2d": (Arg(0, "input"), Arg(1, "filters")),
-    "tensorflow.nn.conv1d": (Arg(0, "input"), Arg(1, "filters")),
-    "tensorflow.nn.xw_plus_b": (Arg(0, "x"), Arg(1, "weights")),
+# Raw weight ops: (input tensor argument, weight argument spellings). The weight is a variable whose
+# initial value gives mean/std and whose shape gives fan-in (prod(shape[:-1])) and fan-out (shape[-1]).
+AFFINE_OPS: dict[str, tuple[Arg, tuple[Arg, ...]]] = {
+    "tensorflow.matmul": (Arg(0, "a"), (Arg(1, "b"),)),
+    "tensorflow.linalg.matmul": (Arg(0, "a"), (Arg(1, "b"),)),
+    "tensorflow.nn.conv2d": (Arg(0, "input"), (Arg(1, "filter"), Arg(None, "filters"))),
+    "tensorflow.nn.conv1d": (Arg(0, "value"), (Arg(1, "filters"), Arg(None, "filter"))),
+    "tensorflow.nn.conv3d": (Arg(0, "input"), (Arg(1, "filter"), Arg(None, "filters"))),
+    "tensorflow.nn.xw_plus_b": (Arg(0, "x"), (Arg(1, "weights"),)),
 }
-AFFINE_OPS["tensorflow.nn.conv2d"] = (Arg(0, "input"), Arg(1, "filter"))
-VARIABLE_FACTORIES = {
-    # name -> (initial value / initializer arg, shape arg)
+# Variable factories: name -> (initial value / initializer argument, shape argument or None).
+# tf.get_variable without an initializer uses glorot_uniform (TF1's default for float variables).
+VARIABLE_FACTORIES: dict[str, tuple[Arg, Arg | None]] = {
     "tensorflow.Variable": (Arg(0, "initial_value"), None),
     "tensorflow.get_variable": (Arg(3, "initializer"), Arg(1, "shape")),
 }
+VARIABLE_DEFAULT_INIT = InitSpec("uniform", scheme="glorot")
+# Reshapes whose target shape's last dimension is the next layer's fan-in.
+RESHAPES: dict[str, Arg] = {"tensorflow.reshape": Arg(1, "shape")}
+# Graph inputs: the shape's last dimension is the first layer's fan-in.
+PLACEHOLDERS: dict[str, Arg] = {
+    "tensorflow.placeholder": Arg(1, "shape"),
+    "tensorflow.placeholder_with_default": Arg(1, "shape"),
+}
+# Ops that add a bias: the result is the tensor argument itself, for the forward path.
+BIAS_ADDS: dict[str, tuple[Arg, ...]] = {
+    "tensorflow.nn.bias_add": (Arg(0, "value"),),
+    "tensorflow.add": (Arg(0, "x"), Arg(1, "y")),
+    "tensorflow.math.add": (Arg(0, "x"), Arg(1, "y")),
+}
+# Reductions that turn an element-wise error into a loss: tf.reduce_mean(tf.square(a - b)).
+REDUCERS = frozenset({
+    "tensorflow.reduce_mean", "tensorflow.reduce_sum", "tensorflow.math.reduce_mean", "tensorflow.math.reduce_sum",
+})
+# Element-wise ops that are a loss only when they wrap a difference `a - b` (inside a reduction, except
+# l2_loss which reduces itself): tf.square(W) is a regulariser, tf.abs(x) is just abs.
+DIFFERENCE_LOSSES: dict[str, tuple[str, bool]] = {  # qname -> (loss kind, needs an enclosing reduction)
+    "tensorflow.square": ("mse", True),
+    "tensorflow.math.square": ("mse", True),
+    "tensorflow.abs": ("mae", True),
+    "tensorflow.math.abs": ("mae", True),
+    "tensorflow.nn.l2_loss": ("mse", False),
+}
+# Where a loss call carries the prediction (and labels): every tensor argument is checked against the
+# networks' outputs, so only the argument spellings matter here.
+LOSS_TENSOR_ARGS: tuple[Arg, ...] = (
+    Arg(0), Arg(1), Arg(2), Arg(None, "labels"), Arg(None, "predictions"), Arg(None, "logits"),
+    Arg(None, "onehot_labels"), Arg(None, "multi_class_labels"), Arg(None, "x"), Arg(None, "y"),
+)
 
 _SHAPE = Arg(0, "shape")
 initializers = {
@@ -78,6 +124,7 @@ initializers = {
     "tensorflow.contrib.layers.xavier_initializer": InitSpec("uniform", scheme="glorot"),
     "tensorflow.variance_scaling_initializer": InitSpec("truncated_normal", scheme="vs",
                                                         scheme_arg=Arg(0, "scale", 1.0)),
+    "tensorflow.initializers.variance_scaling": InitSpec("truncated_normal", scheme="vs", scheme_arg=Arg(0, "scale", 1.0)),
     "tensorflow.initializers.he_normal": InitSpec("truncated_normal", scheme="he"),
     "tensorflow.initializers.he_uniform": InitSpec("uniform", scheme="he"),
     "tensorflow.initializers.lecun_normal": InitSpec("truncated_normal", scheme="lecun"),
