@@ -30,6 +30,7 @@ from relulint.source.common import (
     postorder_calls,
 )
 from relulint.source.lowering import (
+    activation_from_expr,
     default_init,
     init_from_expr,
     init_from_spec,
@@ -53,7 +54,9 @@ class Frame:
     memo: dict[cst.Call, Tensor | None] = field(default_factory=dict)
     tensors: list[Tensor] = field(default_factory=list)
     returned: Tensor | None = None
+    returned_items: list[Tensor | None] | None = None  # `return logits, keep_prob`
     depth: int = 0
+    call_site: Origin | None = None  # inlined: the caller's line that built these layers
 
     @property
     def root(self) -> Frame:
@@ -104,6 +107,8 @@ class TF1Lowering:
         self.class_env: dict[tuple[cst.ClassDef, str], Tensor | None] = {}
         self.absorbed: set[int] = set()  # ids of standalone frames whose network is part of another
         self.loss_uses: list[tuple[Loss, list[Tensor]]] = []
+        self.tuple_returns: dict[cst.Call, list[Tensor | None]] = {}  # helper calls returning a tuple
+        self._call_counts: dict[str, int] | None = None
 
     # ---------------------------------------------------------------- entry
 
@@ -171,18 +176,36 @@ class TF1Lowering:
         if isinstance(small, cst.Assign):
             self._eval_calls(frame, small.value)
             value = self._tensor(frame, small.value)
+            items = self._items(frame, small.value)
             for target in small.targets:
-                self._bind(frame, target.target, value)
+                if isinstance(target.target, (cst.Tuple, cst.List)) and items is not None:
+                    for el, item in zip(target.target.elements, items, strict=False):
+                        self._bind(frame, el.value, item)
+                else:
+                    self._bind(frame, target.target, value)
         elif isinstance(small, cst.AnnAssign) and small.value is not None:
             self._eval_calls(frame, small.value)
             self._bind(frame, small.target, self._tensor(frame, small.value))
         elif isinstance(small, cst.Return) and small.value is not None:
             self._eval_calls(frame, small.value)
-            returned = self._tensor(frame, small.value)
+            items = self._items(frame, small.value)
+            if items is not None:
+                frame.returned_items = items
+                returned = next((t for t in items if t is not None), None)
+            else:
+                returned = self._tensor(frame, small.value)
             if returned is not None:
                 frame.returned = returned
         elif isinstance(small, cst.Expr):
             self._eval_calls(frame, small.value)
+
+    def _items(self, frame: Frame, expr: cst.BaseExpression) -> list[Tensor | None] | None:
+        """The tensors of a tuple: a literal `(a, b)` or a helper call that returns one."""
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return [self._tensor(frame, el.value) for el in expr.elements]
+        if isinstance(expr, cst.Call):
+            return self.tuple_returns.get(expr)
+        return None
 
     def _bind(self, frame: Frame, target: cst.BaseExpression, value: Tensor | None) -> None:
         if isinstance(target, cst.Name):
@@ -305,15 +328,30 @@ class TF1Lowering:
             if frame.depth >= _MAX_INLINE:
                 return None
             # a helper building layers on its arguments: evaluate it inline, as part of this network
-            inner = Frame(fn=fn, cls=frame.cls, home=frame.root, params=args, depth=frame.depth + 1)
+            inner = Frame(fn=fn, cls=frame.cls, home=frame.root, params=args, depth=frame.depth + 1,
+                          call_site=ctx.origin(call) if self._calls_to(fn) > 1 else frame.call_site)
             self._run_body(inner, fn.body.body)
             standalone = self._standalone(fn)
             if standalone is not None:
                 self.absorbed.add(id(standalone))
+            if inner.returned_items is not None:
+                self.tuple_returns[call] = inner.returned_items
             return inner.returned
         # a builder (`self._create_nn()`): its own network; the caller sees its output tensor
         builder = self._standalone(fn)
+        if builder is not None and builder.returned_items is not None:
+            self.tuple_returns[call] = builder.returned_items
         return builder.returned if builder is not None else None
+
+    def _calls_to(self, fn: cst.FunctionDef) -> int:
+        """How often a helper is called in this file: a layer factory is called once per layer."""
+        if self._call_counts is None:
+            self._call_counts = {}
+            for call in _all_calls(self.ctx.module):
+                name = call.func.value if isinstance(call.func, cst.Name) else is_self_attr(call.func)
+                if name:
+                    self._call_counts[name] = self._call_counts.get(name, 0) + 1
+        return self._call_counts.get(fn.name.value, 0)
 
     def _helper(self, frame: Frame, func: cst.BaseExpression) -> cst.FunctionDef | None:
         if isinstance(func, cst.Name):
@@ -343,6 +381,11 @@ class TF1Lowering:
         if prev is not None and prev.frame.root is not frame.root and any(o.kind == "affine" for o in prev.chain()):
             # layers built on another function's network make that network a part of this one
             self.absorbed.add(id(prev.frame.root))
+        if op is not None and frame.call_site is not None:
+            # a layer built inside a helper is reported where the helper is called: each call is a layer
+            op.origin = frame.call_site
+            if op.activation is not None:
+                op.activation = Activation(op.activation.kind, op.activation.display, frame.call_site)
         tensor = Tensor(op=op, prev=prev, frame=frame, channels=channels)
         frame.root.tensors.append(tensor)
         return tensor
@@ -365,6 +408,14 @@ class TF1Lowering:
         base = self._tensor(frame, input_expr)
         op = op_from_layer_call(ctx, ctor, spec, name=_assigned_name(ctx, applied))
         channels = base.channels if base is not None else None
+        if frame.params and spec.kind == "affine":
+            # inside a helper: activation=act / kernel_initializer=init are the caller's arguments
+            act_expr, act_value = self._param_value(frame, ctx.arg(ctor, spec.activation))
+            if act_value is not None:
+                op.activation = activation_from_expr(ctx, act_value)
+            _, init_value = self._param_value(frame, ctx.arg(ctor, spec.kernel_init))
+            if init_value is not None:
+                op.weight_init = init_from_expr(ctx, init_value)
         if spec.kind == "affine":
             units = self._int(frame, ctx.arg(ctor, spec.fan_out))
             vol = kernel_volume(self._const(frame, ctx.arg(ctor, spec.kernel_size)), spec.spatial_dims) \
@@ -377,6 +428,14 @@ class TF1Lowering:
         elif spec.kind == "shape":
             channels = self._shape_channels(frame, ctor, channels)
         return self._new(frame, op, base, channels)
+
+    def _param_value(self, frame: Frame, expr: cst.BaseExpression | None) -> tuple[cst.BaseExpression | None,
+                                                                                  cst.BaseExpression | None]:
+        """(expr, the caller's argument for it) when expr is a bound helper parameter, else (expr, None)."""
+        if isinstance(expr, cst.Name) and expr.value in frame.params:
+            value, _ = self._value(frame, expr)
+            return expr, value
+        return expr, None
 
     def _shape_channels(self, frame: Frame, call: cst.Call, channels: int | None) -> int | None:
         """Pooling keeps the channel count; a reshape to a constant shape sets it; anything else loses it."""
@@ -422,7 +481,11 @@ class TF1Lowering:
             inner = Frame(fn=fn, cls=vframe.cls, home=vframe.root, params=self._bind_params(fn, value, vframe),
                           depth=vframe.depth + 1)
             ret = _return_value(fn)
-            return self._weight(inner, ret) if ret is not None else None
+            weight = self._weight(inner, ret) if ret is not None else None
+            if weight is not None:
+                # the line that chose this layer's shape and init is the helper call, not the helper body
+                weight.site = self.ctx.origin(value)
+            return weight
         return None
 
     def _variable(self, frame: Frame, call: cst.Call, q: str) -> _Weight:
@@ -574,12 +637,15 @@ class TF1Lowering:
         self._losses()
         consumed = {id(t) for _, ts in self.loss_uses for t in ts}
         outputs: dict[int, Network] = {}  # id(output tensor) -> network
-        for fn, frame in self.frames.items():
+        for frame in self.frames.values():
             if id(frame) in self.absorbed:
                 continue
             for i, out in enumerate(self._outputs(frame, consumed)):
-                origin = self.ctx.origin(fn.name) if fn is not None else out.chain()[0].origin
-                net = Network(name=frame.name if i == 0 else f"{frame.name}.{i + 1}", framework="tf1",
+                # named after the function that built the output layer (a model function inlined at
+                # module level is still `deepnn`)
+                maker = out.frame if out.frame.fn is not None else frame
+                origin = self.ctx.origin(maker.fn.name) if maker.fn is not None else out.chain()[0].origin
+                net = Network(name=maker.name if i == 0 else f"{maker.name}.{i + 1}", framework="tf1",
                               origin=origin, ops=out.chain())
                 outputs[id(out)] = net
                 self.facts.networks.append(net)
