@@ -12,7 +12,7 @@ from relulint.finding import Finding, Severity
 from relulint.model import Origin
 
 _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)", re.IGNORECASE)
-_IGNORE = re.compile(r"#\s*relulint\s*:\s*(?P<kind>ignore|file-ignore)\s*\[(?P<codes>[^\]]*)\]")
+_IGNORE = re.compile(r"#\s*relulint\s*:\s*(?P<kind>ignore|file-ignore)\b(?:\s*\[(?P<codes>[^\]]*)\])?")
 _CODE = re.compile(r"^RL\d{3}$")
 
 
@@ -39,11 +39,16 @@ def parse(source: str, path: str = "<stdin>", known_codes: set[str] | None = Non
         line, col = tok.start
         own_line = tok.line[:col].strip() == ""
         for m in _NOQA.finditer(tok.string):
-            codes = _split(m.group("codes"))
+            # other tools' codes (E501, F401) share the comment: only RL codes are ours to judge
+            codes = {c for c in _split(m.group("codes")) if c.upper().startswith("RL")}
             _check(codes, known_codes, path, line, col, out)
             out.lines.setdefault(line, set()).update(codes)
         for m in _IGNORE.finditer(tok.string):
-            codes = _split(m.group("codes"))
+            codes = _split(m.group("codes") or "")
+            if not codes:
+                out.invalid.append(_invalid(path, line, col, f"`relulint: {m.group('kind')}` needs codes in "
+                                            f"brackets, e.g. `# relulint: {m.group('kind')}[RL101]`", ""))
+                continue
             _check(codes, known_codes, path, line, col, out)
             if m.group("kind") == "file-ignore":
                 out.file_codes.update(codes)
@@ -63,10 +68,12 @@ def _split(codes: str) -> set[str]:
 def _check(codes: set[str], known: set[str] | None, path: str, line: int, col: int, out: Suppressions) -> None:
     for c in sorted(codes):
         if not _CODE.match(c) or (known is not None and c not in known):
-            out.invalid.append(Finding(
-                code="RL004", name="invalid-suppression", severity=Severity.WARNING,
-                message=f"suppression names unknown rule code {c!r}",
-                origin=Origin(path, line, col, line, col), evidence={"code": c}))
+            out.invalid.append(_invalid(path, line, col, f"suppression names unknown rule code {c!r}", c))
+
+
+def _invalid(path: str, line: int, col: int, message: str, code: str) -> Finding:
+    return Finding(code="RL004", name="invalid-suppression", severity=Severity.WARNING, message=message,
+                   origin=Origin(path, line, col, line, col), evidence={"code": code} if code else {})
 
 
 def _statement_spans(tokens: list[tokenize.TokenInfo]) -> list[tuple[int, int]]:
@@ -93,12 +100,13 @@ def _next_statement(spans: list[tuple[int, int]], line: int) -> tuple[int, int]:
 
 def apply(findings: list[Finding], sources: dict[str, str], settings=None) -> list[Finding]:
     """Drop suppressed findings; add RL004 for suppressions naming unknown codes."""
-    from relulint.rules import ALL_CODES
+    from relulint.config import known_codes
 
+    codes = known_codes()
     parsed: dict[str, Suppressions] = {}
     out: list[Finding] = []
     for path, src in sources.items():
-        parsed[path] = parse(src, path, ALL_CODES)
+        parsed[path] = parse(src, path, codes)
         if settings is None or settings.is_enabled("RL004", path):
             out.extend(parsed[path].invalid)
     for f in findings:
@@ -106,7 +114,7 @@ def apply(findings: list[Finding], sources: dict[str, str], settings=None) -> li
         if sup is None and f.origin.path not in sources:
             try:
                 with open(f.origin.path, encoding="utf-8") as fh:
-                    sup = parsed[f.origin.path] = parse(fh.read(), f.origin.path, ALL_CODES)
+                    sup = parsed[f.origin.path] = parse(fh.read(), f.origin.path, codes)
             except (OSError, UnicodeDecodeError, ValueError):
                 sup = None
         if sup is not None and sup.covers(f.code, f.origin.line):

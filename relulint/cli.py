@@ -1,0 +1,530 @@
+"""`relulint`: check (the default command), rule, lsp, version.
+
+Exit codes (ruff): 0 no findings, 1 findings, 2 usage, configuration or internal error.
+Nothing here imports torch, TensorFlow, onnx or pygls at import time: the dynamic pass, fixes, the
+cache, the language server and the machine formats are imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+COMMANDS = ("check", "rule", "lsp", "version")
+
+
+class UsageError(Exception):
+    """Reported as `error: ...` on stderr with exit code 2."""
+
+
+# ------------------------------------------------------------------------------------ parsers
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return n
+
+
+def _input_range(value: str) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (e.g. 0,255 or =-1,1), got {value!r}") from None
+    if not low < high:
+        raise argparse.ArgumentTypeError(f"LOW must be below HIGH, got {value!r}")
+    return low, high
+
+
+def _formats() -> list[str]:
+    from relulint.report import ALIASES, FORMATS
+
+    return [*FORMATS, *ALIASES]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from relulint import __version__
+
+    top = argparse.ArgumentParser(
+        prog="relulint",
+        description="Find the training pathologies that kill ReLU networks, before training.",
+        epilog="`relulint PATH...` is short for `relulint check PATH...`. "
+               "Exit codes: 0 clean, 1 findings, 2 usage/config/internal error.",
+    )
+    top.add_argument("--version", action="version", version=f"relulint {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    _add_check(sub.add_parser("check", help="lint files and directories (the default command)"))
+
+    rule = sub.add_parser("rule", help="explain a rule: `relulint rule RL201`, `relulint rule --all`")
+    rule.add_argument("code", nargs="?", help="rule code, e.g. RL201")
+    rule.add_argument("--all", action="store_true", help="explain every rule")
+    rule.add_argument("--output-format", "--format", dest="output_format", choices=["text", "json"],
+                      default="text", help="text (markdown) or json")
+
+    lsp = sub.add_parser("lsp", help="run the language server (needs `pip install 'relulint[lsp]'`)")
+    lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
+    lsp.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port")
+
+    sub.add_parser("version", help="print the version")
+    return top
+
+
+def _add_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or directories to lint (default: .); '-' reads Python source from stdin")
+    sel = p.add_argument_group("rule selection")
+    sel.add_argument("--select", type=_csv, metavar="CODES",
+                     help="comma-separated codes or prefixes to enable; replaces `select` (e.g. RL1,RL201)")
+    sel.add_argument("--extend-select", type=_csv, action="append", default=[], metavar="CODES",
+                     help="codes or prefixes to enable on top of `select`")
+    sel.add_argument("--ignore", type=_csv, action="append", default=[], metavar="CODES",
+                     help="codes or prefixes to disable")
+    sel.add_argument("--per-file-ignores", action="append", default=[], metavar="GLOB:CODES",
+                     help="ignore codes in matching files, e.g. 'tests/**:RL301' (repeatable)")
+    files = p.add_argument_group("file selection")
+    files.add_argument("--exclude", type=_csv, metavar="GLOBS", help="replace the exclude patterns")
+    files.add_argument("--extend-exclude", type=_csv, action="append", default=[], metavar="GLOBS",
+                       help="add exclude patterns")
+    files.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                       help="skip files ignored by .gitignore (default)")
+    files.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                       help="lint files even when .gitignore ignores them")
+    files.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
+                       help="apply excludes to files named on the command line too (for pre-commit)")
+    files.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
+    files.add_argument("--stdin-filename", metavar="PATH",
+                       help="the path of the source read from '-', for configuration and reports")
+    files.add_argument("--show-files", action="store_true", help="print the files that would be linted and exit")
+    cfg = p.add_argument_group("configuration")
+    cfg.add_argument("--config", type=Path, metavar="PATH",
+                     help="use this pyproject.toml (or relulint.toml) instead of searching for one")
+    cfg.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    cfg.add_argument("--show-settings", action="store_true",
+                     help="print the resolved settings and enabled rules, then exit")
+    cfg.add_argument("--input-range", type=_input_range, metavar="LOW,HIGH",
+                     help="declared range of the model inputs (write --input-range=-1,1 for negatives)")
+    out = p.add_argument_group("output")
+    out.add_argument("--output-format", "--format", dest="output_format", choices=_formats(), metavar="FORMAT",
+                     help="concise (default), full (with source), json, sarif, github, lsp, junit")
+    out.add_argument("-o", "--output-file", metavar="PATH", help="write the report to a file instead of stdout")
+    out.add_argument("--show-source", dest="show_source", action="store_true", default=None,
+                     help="show a code frame for each finding (= --output-format full)")
+    out.add_argument("--no-show-source", dest="show_source", action="store_false")
+    out.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                     help="colour the human formats (auto: on a terminal unless NO_COLOR is set)")
+    out.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    out.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    out.add_argument("-v", "--verbose", action="store_true",
+                     help="explain skipped files and show tracebacks of internal errors")
+    fix = p.add_argument_group("fixes")
+    fix.add_argument("--fix", action="store_true", help="apply fixes to the files")
+    fix.add_argument("--diff", action="store_true", help="print the fixes as a diff; change nothing")
+    fix.add_argument("--unsafe-fixes", action="store_true",
+                     help="include unsafe fixes (almost every relulint fix changes training, so is unsafe)")
+    run = p.add_argument_group("run")
+    run.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="processes for the source pass (default: auto)")
+    run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    dyn = p.add_argument_group("dynamic pass (opt-in)")
+    dyn.add_argument("--dynamic", action="store_true",
+                     help="ALSO IMPORT AND RUN the user's code: build the model via --entry and push one "
+                          "real batch through it to confirm or dismiss findings. Only on code you trust")
+    dyn.add_argument("--entry", metavar="MODULE:FUNC", help="function returning the model (and batch, loss)")
+    dyn.add_argument("--device", choices=["cpu", "cuda"], help="device for the probe (default: cuda if present)")
+    dyn.add_argument("--steps", type=_jobs, metavar="N", help="training steps to probe")
+    dyn.add_argument("--inputs", metavar="FILE.npz", help="input batch to probe with")
+    dyn.add_argument("--plot", metavar="PNG", help="write a per-layer plot of the probe")
+    dyn.add_argument("--tensorboard", metavar="DIR", help="write the probe's figures for TensorBoard")
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["check", *argv]
+    # `relulint lsp ...` hands its arguments to the server untouched
+    if argv[0] == "lsp" and not {"-h", "--help"} & set(argv[1:]):
+        return _lsp(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)  # usage errors exit 2 (argparse)
+    verbose = bool(getattr(args, "verbose", False))
+    try:
+        if args.command == "version":
+            from relulint import __version__
+
+            print(f"relulint {__version__}")
+            return EXIT_CLEAN
+        if args.command == "rule":
+            return _rule(args)
+        return _check(args)
+    except UsageError as exc:
+        _error(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # an internal crash of relulint itself: exit 2, traceback only with -v
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        _error(f"internal error: {type(exc).__name__}: {exc}" + ("" if verbose else " (run with -v for the traceback)"))
+        return EXIT_ERROR
+
+
+def _error(message: str) -> None:
+    print(f"relulint: error: {message}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"relulint: warning: {message}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------ check
+
+
+def resolve_settings(args: argparse.Namespace):
+    """Config file settings, then the command line on top (CLI > file > defaults)."""
+    from relulint import config
+
+    first = next((p for p in args.paths if p != "-"), None) or args.stdin_filename
+    start = Path(first) if first else Path.cwd()
+    if not start.exists():
+        start = Path.cwd()
+    try:
+        s = config.load_settings(start, args.config, args.isolated)
+        if args.select is not None:
+            s.select = config.check_selectors(args.select, "--select")
+            s.extend_select = []  # a CLI select replaces the file's whole selection (ruff)
+        for codes in args.extend_select:
+            s.extend_select += config.check_selectors(codes, "--extend-select")
+        for codes in args.ignore:
+            s.ignore += config.check_selectors(codes, "--ignore")
+        for item in args.per_file_ignores:
+            pattern, sep, codes = item.rpartition(":")
+            if not sep or not pattern:
+                raise config.ConfigError(f"--per-file-ignores: expected GLOB:CODES, got {item!r}")
+            codes_list = config.check_selectors(_csv(codes), "--per-file-ignores")
+            s.per_file_ignores = {**s.per_file_ignores, _cli_pattern(pattern, s.root): codes_list}
+        if args.exclude is not None:
+            s.exclude = args.exclude
+        for globs in args.extend_exclude:
+            s.extend_exclude = [*s.extend_exclude, *(_cli_pattern(g, s.root) for g in globs)]
+        if args.respect_gitignore is not None:
+            s.respect_gitignore = args.respect_gitignore
+        if args.force_exclude is not None:
+            s.force_exclude = args.force_exclude
+        if args.input_range is not None:
+            s.input_range = args.input_range
+    except config.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    return s
+
+
+def _cli_pattern(pattern: str, root: Path | None) -> str:
+    """CLI globs are relative to the cwd; config globs to the config dir. Re-anchor the former."""
+    negated = pattern.startswith("!")
+    body = pattern[1:] if negated else pattern
+    if "/" not in body.rstrip("/") or root is None:
+        return pattern  # a bare name matches at any depth either way
+    try:
+        prefix = Path.cwd().resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return pattern
+    if prefix in ("", "."):
+        return pattern
+    return ("!" if negated else "") + f"{prefix}/{body.lstrip('/')}"
+
+
+def _output_format(args: argparse.Namespace, settings) -> str:
+    from relulint.report import canonical
+
+    fmt = canonical(args.output_format or settings.output_format or "concise")
+    if args.show_source and fmt == "concise":
+        fmt = "full"
+    elif args.show_source is False and fmt == "full":
+        fmt = "concise"
+    return fmt
+
+
+def _check(args: argparse.Namespace) -> int:
+    from relulint import discovery, report
+
+    dynamic_only = [f"--{n}" for n in ("entry", "device", "steps", "inputs", "plot", "tensorboard")
+                    if getattr(args, n) is not None]
+    if dynamic_only and not args.dynamic:
+        raise UsageError(f"{dynamic_only[0]} needs --dynamic")
+    if args.stdin_filename and "-" not in args.paths:
+        args.paths.append("-")  # ruff: --stdin-filename implies reading stdin
+    paths = args.paths or ["."]
+    if (args.fix or args.diff) and "-" in paths:
+        raise UsageError("--fix and --diff work on files, not on stdin")
+    settings = resolve_settings(args)
+    fmt = _output_format(args, settings)
+    try:
+        report.renderer(fmt)  # fail fast (exit 2) before linting when the format is unavailable
+    except report.FormatUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    if args.show_settings:
+        print(show_settings(settings, fmt))
+        return EXIT_CLEAN
+
+    found = discovery.discover(paths, settings)
+    if args.verbose:
+        for path, why in found.skipped:
+            print(f"relulint: skipped {path} ({why})", file=sys.stderr)
+    if args.show_files:
+        for f in found.files:
+            print(f)
+        return EXIT_CLEAN
+    if not args.quiet:
+        for d in found.empty_dirs:
+            _warn(f"no Python files found under {d}")
+
+    results = lint(found, settings, args)
+    if args.dynamic:
+        results = _dynamic(args, results, settings)
+    if args.fix or args.diff:
+        diff_text, results = _fixes(args, results, settings, found)
+        if args.diff:
+            sys.stdout.write(diff_text)
+            return EXIT_FINDINGS if diff_text.strip() and not args.exit_zero else EXIT_CLEAN
+    return _report(args, results, settings, fmt)
+
+
+def lint(found, settings, args: argparse.Namespace) -> list:
+    """The static pass over discovered files (through the cache when there is one), plus stdin and
+    the named paths that do not exist (RL001, like ruff's E902: reported, and the run goes on)."""
+    from relulint.engine import FileResult, engine_finding
+
+    results: list = []
+    for missing in found.missing:
+        results.append(FileResult(path=missing, findings=[engine_finding(
+            "RL001", "unreadable-file", missing, "no such file or directory")]))
+    results += _lint_files(found.files, settings, args)
+    if found.stdin:
+        results.append(_lint_stdin(settings, args))
+    for r in results:
+        for f in r.findings:
+            tb = f.evidence.pop("traceback", None) if isinstance(f.evidence, dict) else None
+            if tb and args.verbose:
+                print(f"relulint: {f.origin.path}: {f.message}\n{tb}", file=sys.stderr)
+    return results
+
+
+def _lint_files(files: list[str], settings, args: argparse.Namespace) -> list:
+    from relulint.engine import lint_paths
+
+    cache = None if args.no_cache else _open_cache(settings)
+    if cache is None:
+        return lint_paths(files, settings, args.jobs)
+    results: dict[str, object] = {}
+    contents: dict[str, bytes] = {}
+    misses = []
+    for p in files:
+        try:
+            contents[p] = Path(p).read_bytes()
+            hit = cache.get(p, contents[p])
+        except Exception:  # an unreadable file or a broken cache entry: lint it for real
+            hit = None
+        if hit is not None:
+            results[p] = hit
+        else:
+            misses.append(p)
+    for r in lint_paths(misses, settings, args.jobs):
+        results[r.path] = r
+        if r.path in contents:
+            try:
+                cache.put(r.path, contents[r.path], r)
+            except Exception as exc:  # the cache is an optimisation: never fail the run on it
+                if args.verbose:
+                    _warn(f"cache write failed for {r.path}: {exc}")
+    return [results[p] for p in files]
+
+
+def _open_cache(settings):
+    import importlib.util
+
+    if importlib.util.find_spec("relulint.cache") is None:
+        return None
+    from relulint.cache import Cache
+
+    return Cache(settings.root or Path.cwd(), settings)
+
+
+def _lint_stdin(settings, args: argparse.Namespace):
+    from relulint.config_paths import excluded
+    from relulint.engine import FileResult, engine_finding, lint_source
+
+    path = args.stdin_filename or "-"
+    data = sys.stdin.buffer.read()
+    if args.stdin_filename and settings.force_exclude and excluded(path, settings.excludes, settings.root):
+        return FileResult(path=path)
+    try:
+        code = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return FileResult(path=path, findings=[engine_finding(
+            "RL001", "unreadable-file", path, f"not valid UTF-8 (byte {exc.start}): cannot lint as Python source")])
+    try:
+        return lint_source(code, path, settings)
+    except Exception as exc:  # the same per-file isolation lint_file gives files
+        import traceback
+
+        return FileResult(path=path, source=code, findings=[engine_finding(
+            "RL001", "internal-error", path, f"relulint failed on this file: {type(exc).__name__}: {exc}",
+            evidence={"traceback": traceback.format_exc()})])
+
+
+def _dynamic(args: argparse.Namespace, results: list, settings) -> list:
+    try:
+        from relulint.dynamic.cli import run_dynamic
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or str(exc)
+        raise UsageError(f"the dynamic pass is not available ({missing} could not be imported); "
+                         f"it needs the framework of your model, e.g. pip install 'relulint[torch]'") from None
+    return run_dynamic(args, results, settings)
+
+
+def _fixes(args: argparse.Namespace, results: list, settings, found) -> tuple[str, list]:
+    try:
+        from relulint.fixes import apply_fixes
+    except ImportError:
+        raise UsageError("fixes are not available in this installation (relulint.fixes is missing)") from None
+    text = apply_fixes(results, write=bool(args.fix and not args.diff), unsafe=bool(args.unsafe_fixes))
+    if args.fix and not args.diff and text.strip():  # report what is left after the edits
+        again = argparse.Namespace(**{**vars(args), "no_cache": True})
+        results = lint(dataclasses.replace(found, stdin=False), settings, again)
+    return text or "", results
+
+
+def _use_color(args: argparse.Namespace, stream) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _report(args: argparse.Namespace, results: list, settings, fmt: str) -> int:
+    import json
+
+    from relulint import report
+    from relulint.report import text
+
+    findings = report.all_findings(results)
+    human = report.is_human(fmt)
+    if args.statistics:
+        if human:
+            body = text.render_statistics(findings, args.unsafe_fixes)
+        else:
+            body = json.dumps(text.statistics(findings, args.unsafe_fixes), indent=2) + "\n"
+    else:
+        stream = sys.stdout if not args.output_file else None
+        color = _use_color(args, stream) if human else False
+        try:
+            body = report.render(fmt, results, settings, color=color, unsafe_fixes=args.unsafe_fixes)
+        except report.FormatUnavailable as exc:
+            raise UsageError(str(exc)) from None
+    if args.output_file:
+        try:
+            Path(args.output_file).write_text(body, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(body)
+        sys.stdout.flush()
+    if human and not args.quiet:
+        print(text.summary(findings, args.unsafe_fixes), file=sys.stderr)
+    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def show_settings(settings, fmt: str) -> str:
+    from relulint.config import CATALOG, code_name
+
+    lines = [
+        f"config file: {settings.config_path or '(none: defaults)'}",
+        f"root: {settings.root}",
+        f"select: {settings.select}",
+        f"extend-select: {settings.extend_select}",
+        f"ignore: {settings.ignore}",
+        f"per-file-ignores: {settings.per_file_ignores}",
+        f"exclude: {settings.excludes}",
+        f"respect-gitignore: {str(settings.respect_gitignore).lower()}",
+        f"force-exclude: {str(settings.force_exclude).lower()}",
+        f"output-format: {fmt}",
+        f"input-range: {list(settings.input_range) if settings.input_range else None}",
+        f"severity: {settings.severity}",
+        f"rules options: {settings.rule_options}",
+        f"dynamic: {settings.dynamic}",
+        "rules:",
+    ]
+    from relulint.rules import ALL_CODES
+
+    for code in sorted(set(CATALOG) | set(ALL_CODES)):
+        lines.append(f"  {code} {code_name(code)}: {settings.selection_reason(code)}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ rule
+
+
+def _rule(args: argparse.Namespace) -> int:
+    import json
+
+    from relulint.report.json import rule_info
+    from relulint.report.text import rule_markdown
+
+    if args.all == bool(args.code):
+        raise UsageError("give a rule code (relulint rule RL201) or --all")
+    from relulint.rules import ALL_RULES, BY_CODE
+
+    if args.all:
+        rules = list(ALL_RULES)
+    else:
+        code = args.code.upper()
+        if code not in BY_CODE:
+            raise UsageError(f"unknown rule code {args.code!r} (see `relulint rule --all`)")
+        rules = [BY_CODE[code]]
+    if args.output_format == "json":
+        infos = [rule_info(r) for r in rules]
+        print(json.dumps(infos if args.all else infos[0], indent=2))
+    else:
+        print("\n\n".join(rule_markdown(r) for r in rules))
+    return EXIT_CLEAN
+
+
+# ------------------------------------------------------------------------------------ lsp
+
+
+def _lsp(argv: list[str]) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        _error("the language server needs pygls: pip install 'relulint[lsp]'")
+        return EXIT_ERROR
+    try:
+        from relulint.lsp_server import main as lsp_main
+    except ImportError as exc:
+        _error(f"the language server is not available: {exc}; pip install 'relulint[lsp]'")
+        return EXIT_ERROR
+    return int(lsp_main(argv) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
