@@ -1,0 +1,607 @@
+"""Machine-applicable fixes: libcst rewrites computed from a finding's span, rendered as text Edits.
+
+A fix provider per rule code takes (finding, parsed source) and returns a `Fix` or None. Providers
+locate the node at the finding's span (and at its related spans), rewrite it with libcst — which
+keeps every comment and all formatting outside the rewritten node — and the new module text is
+turned into one minimal `Edit` (common prefix/suffix of the old and new text). Edits then render
+uniformly to `--diff`, JSON, SARIF `fixes[]`, LSP `data` and the editor's quick fix.
+
+Applicability (ruff's terms): `safe` rewrites are applied by `--fix`; `unsafe` ones (ambiguous
+intent: a `.clamp(min=0)` that may also carry a max, a module removed from the middle of a
+Sequential which renumbers the state_dict) need `--unsafe-fixes`. Findings with no reliable
+rewrite keep only their help text. Every provider runs under a guard: a provider that fails leaves
+the finding without a fix, never breaks the lint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import libcst as cst
+
+from relulint.finding import Edit, Finding, Fix
+from relulint.model import Origin
+from relulint.positions import from_offset, line_starts, to_offset
+
+# ------------------------------------------------------------------------------ parsed source
+
+
+class Parsed:
+    """One libcst parse with the metadata providers need (positions, parents, qualified names)."""
+
+    def __init__(self, code: str) -> None:
+        from libcst.metadata import (
+            MetadataWrapper,
+            ParentNodeProvider,
+            PositionProvider,
+            QualifiedNameProvider,
+        )
+
+        self.code = code
+        self.module = cst.parse_module(code)
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self._qnames = wrapper.resolve(QualifiedNameProvider)
+        self._by_span: dict[tuple[int, int, int, int], list[cst.CSTNode]] | None = None
+
+    def nodes_at(self, origin: Origin | None) -> list[cst.CSTNode]:
+        """Nodes whose span is exactly the origin's, outermost first."""
+        if origin is None or origin.end_line is None or origin.end_col is None:
+            return []
+        if self._by_span is None:
+            self._by_span = {}
+            for node, pos in self.positions.items():
+                key = (pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+                self._by_span.setdefault(key, []).append(node)
+        nodes = self._by_span.get((origin.line, origin.col, origin.end_line, origin.end_col), [])
+        return sorted(nodes, key=self._depth)
+
+    def calls_at(self, origin: Origin | None) -> list[cst.Call]:
+        return [n for n in self.nodes_at(origin) if isinstance(n, cst.Call)]
+
+    def _depth(self, node: cst.CSTNode) -> int:
+        d = 0
+        while (node := self.parents.get(node)) is not None:
+            d += 1
+        return d
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def qname(self, node: cst.CSTNode) -> str:
+        """Canonical imported name of a call's func ('torch.nn.functional.relu'), or '' when local."""
+        from libcst.metadata import QualifiedNameSource
+
+        from relulint.knowledge import canonical
+
+        names = self._qnames.get(node, set())
+        if callable(names):  # libcst resolves QualifiedNameProvider lazily
+            names = names()
+        imported = sorted(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
+        return canonical(imported[0]) if imported else ""
+
+    def edit_for(self, new_module: cst.Module) -> Edit | None:
+        """The minimal single Edit turning this source into new_module's code."""
+        old, new = self.code, new_module.code
+        if old == new:
+            return None
+        p = 0
+        n = min(len(old), len(new))
+        while p < n and old[p] == new[p]:
+            p += 1
+        s = 0
+        while s < n - p and old[len(old) - 1 - s] == new[len(new) - 1 - s]:
+            s += 1
+        starts = line_starts(old)
+        line, col = from_offset(starts, p)
+        end_line, end_col = from_offset(starts, len(old) - s)
+        return Edit(content=new[p:len(new) - s], line=line, col=col, end_line=end_line, end_col=end_col)
+
+    def rewrite(self, old: cst.CSTNode, new: cst.CSTNode | cst.RemovalSentinel) -> Edit | None:
+        return self.edit_for(self.module.deep_replace(old, new))  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------ node helpers
+
+_LITERALS = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
+          cst.List, cst.Tuple, cst.Dict, cst.Set)
+_NO_PARENS_NEEDED = (cst.Arg, cst.Element, cst.Return, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr)
+
+
+def _is_literal(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, _LITERALS):
+        return True
+    if isinstance(expr, cst.UnaryOperation):
+        return _is_literal(expr.expression)
+    return isinstance(expr, cst.Name) and expr.value in ("True", "False", "None")
+
+
+def _positional(call: cst.Call) -> list[cst.Arg]:
+    return [a for a in call.args if a.keyword is None and not a.star]
+
+
+def _keyword(call: cst.Call, *names: str) -> cst.Arg | None:
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value in names:
+            return a
+    return None
+
+
+def _last_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return ""
+
+
+def _remove_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
+    """Drop one argument, moving its comma to the previous one when it was the last (keeps style)."""
+    args = list(call.args)
+    i = args.index(arg)
+    del args[i]
+    if i == len(args) and args:  # removed the last: the previous inherits its (absent/trailing) comma
+        args[-1] = args[-1].with_changes(comma=_merge_comma(args[-1].comma, arg.comma),
+                                         whitespace_after_arg=arg.whitespace_after_arg)
+    return call.with_changes(args=args)
+
+
+def _remove_element(seq: cst.List | cst.Tuple, elem: cst.BaseElement) -> cst.List | cst.Tuple:
+    elems = list(seq.elements)
+    i = elems.index(elem)
+    del elems[i]
+    if i == len(elems) and elems:
+        elems[-1] = elems[-1].with_changes(comma=_merge_comma(elems[-1].comma, elem.comma))
+    return seq.with_changes(elements=elems)
+
+
+def _merge_comma(prev: object, removed: object) -> object:
+    """The comma the new last element gets: the removed one's (trailing or absent), but on a
+    one-element-per-line layout keep the previous line's own comment and drop the removed line's."""
+    if isinstance(prev, cst.Comma) and isinstance(removed, cst.Comma):
+        pw, rw = prev.whitespace_after, removed.whitespace_after
+        if isinstance(pw, cst.ParenthesizedWhitespace) and isinstance(rw, cst.ParenthesizedWhitespace):
+            return removed.with_changes(whitespace_after=pw.with_changes(indent=rw.indent, last_line=rw.last_line))
+    return removed
+
+
+def _unwrap(p: Parsed, call: cst.Call, inner: cst.BaseExpression) -> Edit | None:
+    """Replace call by inner, parenthesised when the context could re-associate it."""
+    parent = p.parent(call)
+    if not isinstance(inner, _ATOMS) and not inner.lpar and not isinstance(parent, _NO_PARENS_NEEDED):
+        inner = inner.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    if call.lpar and not inner.lpar:
+        inner = inner.with_changes(lpar=call.lpar, rpar=call.rpar)
+    return p.rewrite(call, inner)
+
+
+def _rename_func(p: Parsed, call: cst.Call, new_name: str) -> Edit | None:
+    """`nn.Dropout(...)` -> `nn.AlphaDropout(...)`: only through an attribute, so no import is needed."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    return p.rewrite(func.attr, func.attr.with_changes(value=new_name))
+
+
+# ------------------------------------------------------------------------------ removing an activation
+
+_METHOD_ACTIVATIONS = {"relu", "relu_", "clamp", "clamp_", "clamp_min", "clamp_min_", "clip", "softmax",
+                       "sigmoid", "sigmoid_", "log_softmax"}
+
+
+def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
+    """Remove the activation applied at origin, whatever its spelling:
+
+    - `activation="relu"` (or the layer call carrying it)  -> the keyword removed
+    - `F.relu(expr)`, `torch.relu(expr)`, `tf.nn.relu(expr)`, `self.act(expr)` -> `expr`
+    - `expr.clamp(min=0)`, `expr.relu()` -> `expr` (unsafe: the call may do more than clamp at 0)
+    - `nn.ReLU()` as an element of `nn.Sequential(...)`, a list, or an OrderedDict `("act", nn.ReLU())`
+      -> the element removed (unsafe unless it is the last one: later modules would be renumbered)
+    """
+    nodes = p.nodes_at(origin)
+    for node in nodes:
+        # the activation keyword itself, or its value
+        arg = node if isinstance(node, cst.Arg) else p.parent(node)
+        if isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "activation":
+            call = p.parent(arg)
+            if isinstance(call, cst.Call):
+                return _fix(title, p.rewrite(call, _remove_arg(call, arg)), "safe")
+    for call in [n for n in nodes if isinstance(n, cst.Call)]:
+        kw = _keyword(call, "activation")
+        if kw is not None:
+            return _fix(title, p.rewrite(call, _remove_arg(call, kw)), "safe")
+        pos = _positional(call)
+        if pos and not _is_literal(pos[0].value):
+            # an applied activation: F.relu(x), tf.nn.relu(x), self.act(x), F.softmax(x, dim=1)
+            return _fix(title, _unwrap(p, call, pos[0].value), "safe")
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _METHOD_ACTIVATIONS:
+            return _fix(title, _unwrap(p, call, call.func.value), "unsafe")
+        fix = _remove_from_container(p, call, title)
+        if fix is not None:
+            return fix
+    return None
+
+
+def _remove_from_container(p: Parsed, call: cst.Call, title: str) -> Fix | None:
+    holder = p.parent(call)
+    # nn.Sequential(nn.Linear(8, 1), nn.ReLU())
+    if isinstance(holder, cst.Arg) and holder.keyword is None and not holder.star:
+        outer = p.parent(holder)
+        if isinstance(outer, cst.Call) and len(outer.args) > 1:
+            last = outer.args[-1] is holder
+            edit = _delete_own_lines(p, holder) or p.rewrite(outer, _remove_arg(outer, holder))
+            return _fix(title, edit, "safe" if last else "unsafe")
+        return None
+    if not isinstance(holder, cst.Element):
+        return None
+    seq = p.parent(holder)
+    # OrderedDict([("fc", nn.Linear(8, 1)), ("act", nn.ReLU())]): remove the whole pair
+    if isinstance(seq, cst.Tuple) and len(seq.elements) == 2 and seq.elements[1] is holder \
+            and isinstance(seq.elements[0].value, cst.SimpleString):
+        holder = p.parent(seq)
+        seq = p.parent(holder) if holder is not None else None
+        if not isinstance(holder, cst.Element):
+            return None
+    # keras.Sequential([Dense(1), ReLU()]) / nn.ModuleList([...])
+    if isinstance(seq, (cst.List, cst.Tuple)) and len(seq.elements) > 1:
+        last = seq.elements[-1] is holder
+        edit = _delete_own_lines(p, holder) or p.rewrite(seq, _remove_element(seq, holder))
+        return _fix(title, edit, "safe" if last else "unsafe")
+    return None
+
+
+_REST_OF_LINE = re.compile(r"\s*,?\s*(#.*)?$")
+
+
+def _delete_own_lines(p: Parsed, elem: cst.CSTNode) -> Edit | None:
+    """An element alone on its line(s) (`    ("act", nn.ReLU()),  # note`): delete those lines
+    whole, comment included, so the neighbours' layout and comments stay exactly as they were."""
+    pos = p.positions[elem]
+    lines = p.code.splitlines()
+    if pos.end.line > len(lines):
+        return None
+    before = lines[pos.start.line - 1][: pos.start.column]
+    after = lines[pos.end.line - 1][pos.end.column:]
+    if before.strip() or not _REST_OF_LINE.match(after):
+        return None
+    return Edit(content="", line=pos.start.line, col=0, end_line=pos.end.line + 1, end_col=0)
+
+
+def _fix(title: str, edit: Edit | None, applicability: str) -> Fix | None:
+    return Fix(message=title, edits=(edit,), applicability=applicability) if edit is not None else None
+
+
+# ------------------------------------------------------------------------------ providers per code
+
+
+def fix_rl101(f: Finding, p: Parsed) -> Fix | None:
+    act = f.evidence.get("activation", "the final activation")
+    return remove_activation(p, f.origin, f"Remove the final {act}")
+
+
+_LOGITS_LOSS = {  # a probability loss -> its logits twin, same call shape
+    "BCELoss": "BCEWithLogitsLoss",
+    "binary_cross_entropy": "binary_cross_entropy_with_logits",
+    "NLLLoss": "CrossEntropyLoss",
+    "nll_loss": "cross_entropy",
+}
+
+
+def fix_rl103(f: Finding, p: Parsed) -> Fix | None:
+    expects = f.evidence.get("loss_expects")
+    out_kind = f.evidence.get("output_activation", "linear")
+    if expects == "logits":
+        # a softmax/sigmoid before a loss that applies it itself: drop it
+        fix = remove_activation(p, f.origin, f"Remove the final {out_kind} (the loss applies it)")
+        if fix is not None:
+            return fix
+        # or tell a Keras loss that it receives probabilities
+        for origin, _ in f.related:
+            for call in p.calls_at(origin):
+                kw = _keyword(call, "from_logits")
+                if kw is not None:
+                    return _fix("Set from_logits=False", p.rewrite(kw.value, cst.Name("False")), "safe")
+        return None
+    for call in p.calls_at(f.origin):
+        if _keyword(call, "from_logits") is not None or "crossentropy" in _last_name(call.func).lower():
+            kw = _keyword(call, "from_logits")
+            if kw is not None:
+                return _fix("Set from_logits=True", p.rewrite(kw.value, cst.Name("True")), "safe")
+            new_arg = cst.Arg(keyword=cst.Name("from_logits"), value=cst.Name("True"),
+                              equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+            args = list(call.args)
+            if args:
+                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            return _fix("Set from_logits=True", p.rewrite(call, call.with_changes(args=[*args, new_arg])), "safe")
+        twin = _LOGITS_LOSS.get(_last_name(call.func))
+        if twin is not None:
+            # safe only when the model really outputs raw logits
+            return _fix(f"Use {twin} on the logits", _rename_func(p, call, twin),
+                        "safe" if out_kind == "linear" else "unsafe")
+    return None
+
+
+# (positional parameters taken before the statistics, (mean-like names), (low names), (high names))
+_MEAN = ("mean", "loc")
+_LOW = ("a", "minval", "low", "from")
+_HIGH = ("b", "maxval", "high", "to")
+
+
+def _init_signature(p: Parsed, call: cst.Call) -> tuple[str, tuple[str, ...], tuple[float, float] | None] | None:
+    """(kind, positional parameter names, default (low, high) for uniforms) of an init call."""
+    name = _last_name(call.func)
+    q = p.qname(call.func)
+    is_method = not q  # w.data.uniform_(0, 1): a tensor method, no tensor argument
+    if name == "normal_":
+        return "normal", (("mean", "std") if is_method else ("tensor", "mean", "std")), None
+    if name == "trunc_normal_":
+        return "normal", ("tensor", "mean", "std", "a", "b"), None
+    if name == "uniform_":
+        return "uniform", (("from", "to") if is_method else ("tensor", "a", "b")), (0.0, 1.0)
+    if name in ("RandomNormal", "TruncatedNormal", "random_normal_initializer", "truncated_normal_initializer"):
+        return "normal", ("mean", "stddev"), None
+    if name in ("RandomUniform", "random_uniform_initializer"):
+        return "uniform", ("minval", "maxval"), None
+    if q.startswith("numpy."):
+        if name == "normal":
+            return "normal", ("loc", "scale"), None
+        if name == "uniform":
+            return "uniform", ("low", "high"), (0.0, 1.0)
+        return None
+    if name in ("normal", "random_normal", "truncated_normal"):
+        return "normal", ("shape", "mean", "stddev"), None
+    if name in ("uniform", "random_uniform"):
+        return "uniform", ("shape", "minval", "maxval"), (0.0, 1.0)
+    return None
+
+
+def _number(expr: cst.BaseExpression | None) -> float | None:
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return float(expr.evaluated_value)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
+        v = _number(expr.expression)
+        return None if v is None else (-v if isinstance(expr.operator, cst.Minus) else v)
+    return None
+
+
+def _num_node(value: float) -> cst.BaseExpression:
+    text = repr(float(value))
+    if value < 0:
+        return cst.UnaryOperation(cst.Minus(), cst.Float(text[1:]))
+    return cst.Float(text)
+
+
+class _ArgSetter:
+    """Set a call's parameters by name, whether they were passed positionally or by keyword."""
+
+    def __init__(self, call: cst.Call, params: tuple[str, ...]) -> None:
+        self.call = call
+        self.params = params
+        self.args = list(call.args)
+
+    def find(self, names: tuple[str, ...]) -> tuple[int, cst.Arg] | None:
+        pos = 0
+        for i, a in enumerate(self.args):
+            if a.star:
+                return None
+            if a.keyword is None:
+                if pos < len(self.params) and self.params[pos] in names:
+                    return i, a
+                pos += 1
+            elif a.keyword.value in names:
+                return i, a
+        return None
+
+    def get(self, names: tuple[str, ...]) -> cst.BaseExpression | None:
+        hit = self.find(names)
+        return hit[1].value if hit else None
+
+    def set(self, names: tuple[str, ...], value: cst.BaseExpression) -> None:
+        hit = self.find(names)
+        if hit is not None:
+            i, a = hit
+            self.args[i] = a.with_changes(value=value)
+            return
+        keyword = next((n for n in names if n in self.params), names[0])
+        if self.args:
+            self.args[-1] = self.args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        self.args.append(cst.Arg(keyword=cst.Name(keyword), value=value,
+                                 equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+
+    def result(self) -> cst.Call:
+        return self.call.with_changes(args=self.args)
+
+
+def fix_rl201(f: Finding, p: Parsed) -> Fix | None:
+    """A positive-mean init -> the same distribution centred on 0 (same spread)."""
+    origins = [f.origin] + [o for o, _ in f.related]
+    for origin in origins:
+        for call in p.calls_at(origin):
+            candidates = [call]
+            for kw in ("kernel_initializer", "weight_initializer", "initializer"):
+                a = _keyword(call, kw)
+                if a is not None and isinstance(a.value, cst.Call):
+                    candidates.append(a.value)
+            for c in candidates:
+                fix = _centre_init(p, c)
+                if fix is not None:
+                    return fix
+    return None
+
+
+def _centre_init(p: Parsed, call: cst.Call) -> Fix | None:
+    sig = _init_signature(p, call)
+    if sig is None:
+        return None
+    kind, params, default = sig
+    setter = _ArgSetter(call, params)
+    if kind == "normal":
+        mean = _number(setter.get(_MEAN))
+        if mean is None or mean <= 0:
+            return None
+        old = setter.get(_MEAN)
+        setter.set(_MEAN, cst.Integer("0") if isinstance(old, cst.Integer) else cst.Float("0.0"))
+        return _fix("Set the init mean to 0", p.rewrite(call, setter.result()), "safe")
+    lo_node, hi_node = setter.get(_LOW), setter.get(_HIGH)
+    lo = _number(lo_node) if lo_node is not None else (default[0] if default else None)
+    hi = _number(hi_node) if hi_node is not None else (default[1] if default else None)
+    if lo is None or hi is None or hi <= lo or (lo + hi) / 2 <= 0:
+        return None
+    half = (hi - lo) / 2
+    setter.set(_LOW, _num_node(-half))
+    setter.set(_HIGH, _num_node(half))
+    return _fix(f"Centre the uniform init on 0: U(-{half:g}, {half:g})", p.rewrite(call, setter.result()), "safe")
+
+
+_ALPHA = {"Dropout": "AlphaDropout", "dropout": "alpha_dropout"}
+
+
+def fix_rl204(f: Finding, p: Parsed) -> Fix | None:
+    """Plain dropout next to SELU -> AlphaDropout (same rate)."""
+    if "dropout" not in f.evidence:
+        return None  # the init half of RL204 has no single right rewrite: help text only
+    for call in p.calls_at(f.origin):
+        twin = _ALPHA.get(_last_name(call.func))
+        q = p.qname(call.func)
+        if twin is not None and (q.startswith(("torch.", "keras.")) or not q):
+            # F.alpha_dropout defaults to training=False where F.dropout defaults to True: the
+            # functional rename needs the caller's training flag, so it is only suggested
+            functional = twin == "alpha_dropout" and _keyword(call, "training") is None
+            return _fix(f"Replace {_last_name(call.func)} with {twin}", _rename_func(p, call, twin),
+                        "unsafe" if functional else "safe")
+    return None
+
+
+PROVIDERS: dict[str, Callable[[Finding, Parsed], Fix | None]] = {
+    "RL101": fix_rl101,
+    "RL103": fix_rl103,
+    "RL201": fix_rl201,
+    "RL204": fix_rl204,
+}
+
+
+# ------------------------------------------------------------------------------ attach
+
+
+def attach(findings: list[Finding], sources: dict[str, str]) -> list[Finding]:
+    """Set `finding.fix` for every finding a provider can fix; parses each source at most once."""
+    parsed: dict[str, Parsed | None] = {}
+    for f in findings:
+        provider = PROVIDERS.get(f.code)
+        if provider is None or f.fix is not None or f.origin.path not in sources:
+            continue
+        if f.origin.path not in parsed:
+            try:
+                parsed[f.origin.path] = Parsed(sources[f.origin.path])
+            except Exception:  # unparsable: RL000 already says so
+                parsed[f.origin.path] = None
+        p = parsed[f.origin.path]
+        if p is None:
+            continue
+        try:
+            fix = provider(f, p)
+        except Exception:  # a provider bug must never break linting
+            fix = None
+        if fix is not None:
+            f.fix = fix
+    return findings
+
+
+# ------------------------------------------------------------------------------ applying
+
+
+def apply_edits(source: str, edits: list[Edit]) -> tuple[str, list[Edit]]:
+    """Apply non-overlapping edits (first come, first kept); returns (new text, edits applied)."""
+    starts = line_starts(source)
+    spans = []
+    for e in edits:
+        a = to_offset(starts, source, e.line, e.col)
+        b = to_offset(starts, source, e.end_line, e.end_col)
+        spans.append((a, max(a, b), e))
+    kept: list[tuple[int, int, Edit]] = []
+    for a, b, e in sorted(spans, key=lambda t: (t[0], t[1])):
+        if kept and a < kept[-1][1]:
+            continue  # overlaps an earlier fix: the next run picks it up
+        kept.append((a, b, e))
+    out = source
+    for a, b, e in reversed(kept):
+        out = out[:a] + e.content + out[b:]
+    return out, [e for _, _, e in kept]
+
+
+def fixable(f: Finding, unsafe: bool) -> bool:
+    return f.fix is not None and bool(f.fix.edits) and (
+        f.fix.applicability == "safe" or (unsafe and f.fix.applicability == "unsafe"))
+
+
+def fix_source(source: str, findings: list[Finding], unsafe: bool = False) -> tuple[str, list[Finding]]:
+    """The source with every applicable fix applied, and the findings whose fix went in.
+
+    Fixes are applied one finding at a time so that one finding's edits go in together or not at all.
+    """
+    chosen = [f for f in findings if fixable(f, unsafe)]
+    edits: list[Edit] = []
+    owner: dict[int, Finding] = {}
+    for f in chosen:
+        for e in f.fix.edits:  # type: ignore[union-attr]
+            owner[id(e)] = f
+            edits.append(e)
+    new, applied = apply_edits(source, edits)
+    done = []
+    for e in applied:
+        f = owner[id(e)]
+        if f not in done:
+            done.append(f)
+    return new, done
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        fromfile=f"a/{path}", tofile=f"b/{path}"))
+
+
+def apply_fixes(results: list, write: bool, unsafe: bool = False) -> str:
+    """Fix every result's file; return the unified diff. With write=True the files are rewritten —
+    only when the file on disk still holds the text that was linted and the fixed text still parses."""
+    chunks = []
+    for r in results:
+        if r.source is None or not any(fixable(f, unsafe) for f in r.findings):
+            continue
+        new, _ = fix_source(r.source, [f for f in r.findings if f.path == r.path], unsafe)
+        if new == r.source:
+            continue
+        try:
+            compile(new, r.path, "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+        except (SyntaxError, ValueError) as exc:
+            print(f"relulint: {r.path}: fix skipped, the result would not parse ({exc})", file=sys.stderr)
+            continue
+        chunks.append(_diff(r.path, r.source, new))
+        if write:
+            _write(r.path, r.source, new)
+    return "".join(chunks)
+
+
+def _write(path: str, linted: str, new: str) -> None:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        print(f"relulint: {path}: not fixed, cannot read it again ({exc.strerror or exc})", file=sys.stderr)
+        return
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    try:
+        current = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        current = None
+    if current != linted:
+        print(f"relulint: {path}: not fixed, it changed since it was linted", file=sys.stderr)
+        return
+    data = new.encode("utf-8")
+    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+
