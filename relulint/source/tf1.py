@@ -105,7 +105,7 @@ class TF1Lowering:
         self.frames: dict[cst.FunctionDef | None, Frame] = {}  # standalone evaluations
         self.in_progress: set[cst.FunctionDef | None] = set()
         self.class_env: dict[tuple[cst.ClassDef, str], Tensor | None] = {}
-        self.absorbed: set[int] = set()  # ids of standalone frames whose network is part of another
+        self.absorbed: set[int] = set()  # ids of standalone frames of helpers evaluated inline
         self.loss_uses: list[tuple[Loss, list[Tensor]]] = []
         self.tuple_returns: dict[cst.Call, list[Tensor | None]] = {}  # helper calls returning a tuple
         self._call_counts: dict[str, int] | None = None
@@ -378,9 +378,6 @@ class TF1Lowering:
         return out
 
     def _new(self, frame: Frame, op: Op | None, prev: Tensor | None, channels: int | None) -> Tensor:
-        if prev is not None and prev.frame.root is not frame.root and any(o.kind == "affine" for o in prev.chain()):
-            # layers built on another function's network make that network a part of this one
-            self.absorbed.add(id(prev.frame.root))
         if op is not None and frame.call_site is not None:
             # a layer built inside a helper is reported where the helper is called: each call is a layer
             op.origin = frame.call_site
@@ -634,51 +631,60 @@ class TF1Lowering:
         return self._standalone(self.ctx.enclosing(node, cst.FunctionDef))
 
     def _emit(self) -> None:
+        """One network per output: first each loss's input, then each frame's returned tensor and sinks.
+
+        Networks never share ops: a softmax or argmax applied to a loss's logits elsewhere, or a
+        builder's output extended by a caller, is part of a network already taken.
+        """
         self._losses()
-        consumed = {id(t) for _, ts in self.loss_uses for t in ts}
+        all_tensors = [t for frame in self.frames.values() for t in frame.tensors]
+        used = {id(t.prev) for t in all_tensors if t.prev is not None}
+        feeds_affine: set[int] = set()
+        for t in all_tensors:
+            if t.op is not None and t.op.kind == "affine":
+                p = t.prev
+                while p is not None and id(p) not in feeds_affine:
+                    feeds_affine.add(id(p))
+                    p = p.prev
+        taken: set[int] = set()
         outputs: dict[int, Network] = {}  # id(output tensor) -> network
+        named: dict[str, int] = {}
+
+        def add(out: Tensor, frame: Frame) -> None:
+            ops = out.chain()
+            if not any(op.kind == "affine" for op in ops) or any(id(op) in taken for op in ops):
+                return
+            taken.update(id(op) for op in ops)
+            # named after the function that built the output layer (a model function inlined at
+            # module level is still `deepnn`)
+            maker = out.frame if out.frame.fn is not None else frame
+            named[maker.name] = named.get(maker.name, 0) + 1
+            count = named[maker.name]
+            origin = self.ctx.origin(maker.fn.name) if maker.fn is not None else ops[0].origin
+            net = Network(name=maker.name if count == 1 else f"{maker.name}.{count}", framework="tf1",
+                          origin=origin, ops=ops)
+            outputs[id(out)] = net
+            self.facts.networks.append(net)
+
+        for _, tensors in self.loss_uses:
+            for t in tensors:
+                add(t, t.frame.root)
         for frame in self.frames.values():
             if id(frame) in self.absorbed:
                 continue
-            for i, out in enumerate(self._outputs(frame, consumed)):
-                # named after the function that built the output layer (a model function inlined at
-                # module level is still `deepnn`)
-                maker = out.frame if out.frame.fn is not None else frame
-                origin = self.ctx.origin(maker.fn.name) if maker.fn is not None else out.chain()[0].origin
-                net = Network(name=maker.name if i == 0 else f"{maker.name}.{i + 1}", framework="tf1",
-                              origin=origin, ops=out.chain())
-                outputs[id(out)] = net
-                self.facts.networks.append(net)
+            if frame.returned is not None and id(frame.returned) not in feeds_affine:
+                add(frame.returned, frame)
+            sinks = [t for t in frame.tensors if id(t) not in used]
+            # deepest first; at equal depth the shortest path (logits before softmax(logits))
+            sinks.sort(key=lambda t: (-sum(op.kind == "affine" for op in t.chain()), len(t.chain())))
+            for t in sinks:
+                add(t, frame)
         for loss, tensors in self.loss_uses:
             bound = next((outputs[id(t)] for t in tensors if id(t) in outputs), None)
             if bound is not None and bound.loss is None:
                 bound.loss = loss
             elif bound is None:
                 self.facts.losses.append(loss)
-
-    def _outputs(self, frame: Frame, consumed: set[int]) -> list[Tensor]:
-        """The frame's network outputs: a loss's input, else the returned tensor, else the deepest sinks."""
-        def depth(t: Tensor) -> int:
-            return sum(1 for op in t.chain() if op.kind == "affine")
-
-        candidates = [t for t in frame.tensors if depth(t) > 0]
-        if not candidates:
-            return []
-        used = {id(t.prev) for t in frame.tensors if t.prev is not None}
-        primary = next((t for t in candidates if id(t) in consumed), None)
-        if primary is None and frame.returned is not None and depth(frame.returned) > 0:
-            primary = frame.returned
-        sinks = [t for t in candidates if id(t) not in used]
-        # equal depth: the shortest path (a softmax or argmax added after the logits is not the model)
-        sinks.sort(key=lambda t: (-depth(t), len(t.chain())))
-        chosen = [primary] if primary is not None else []
-        taken = {id(op) for t in chosen for op in t.chain()}
-        for t in sinks:
-            ops = t.chain()
-            if not any(id(op) in taken for op in ops):
-                chosen.append(t)
-                taken.update(id(op) for op in ops)
-        return chosen
 
 
 # ------------------------------------------------------------------------------------ helpers
