@@ -53,7 +53,10 @@ class SourceContext:
         if imported:
             return canonical(imported[0])
         builtin = [q.name for q in names if q.source is QualifiedNameSource.BUILTIN]
-        return f"builtins.{builtin[0]}" if builtin else None
+        if not builtin:
+            return None
+        # libcst >= 1.2 already spells builtins "builtins.int"; older releases say "int"
+        return builtin[0] if builtin[0].startswith("builtins.") else f"builtins.{builtin[0]}"
 
     def call_qname(self, call: cst.Call) -> str | None:
         return self.qname(call.func)
