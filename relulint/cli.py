@@ -405,7 +405,7 @@ def _fixes(args: argparse.Namespace, results: list, settings, found) -> tuple[st
     try:
         from relulint.fixes import apply_fixes
     except ImportError:
-        raise UsageError("fixes are not available in this installation (relulint.fixes is missing)") from None
+        raise UsageError("fixes are not available in this installation (relulint.fixes.apply_fixes could not be imported)") from None
     text = apply_fixes(results, write=bool(args.fix and not args.diff), unsafe=bool(args.unsafe_fixes))
     if args.fix and not args.diff and text.strip():  # report what is left after the edits
         again = argparse.Namespace(**{**vars(args), "no_cache": True})
@@ -513,9 +513,9 @@ def _rule(args: argparse.Namespace) -> int:
 
 
 def _lsp(argv: list[str]) -> int:
-    import importlib.util
-
-    if importlib.util.find_spec("pygls") is None:
+    try:
+        import pygls  # noqa: F401  (imported only here: the check path never pays for it)
+    except ImportError:
         _error("the language server needs pygls: pip install 'relulint[lsp]'")
         return EXIT_ERROR
     try:

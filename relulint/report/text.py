@@ -36,9 +36,16 @@ def _suffix(f: Finding) -> str:
     return f" ({f.confirmation.replace('-', ' ')})"
 
 
+def show_path(path: str) -> str:
+    """Relative to the cwd when under it (neighbour files are read by absolute path), else as is."""
+    from relulint.discovery import display_path
+
+    return display_path(path)
+
+
 def _where(f: Finding) -> str:
     o = f.origin
-    return f"{o.path}:{o.line}:{o.col + 1}"
+    return f"{show_path(o.path)}:{o.line}:{o.col + 1}"
 
 
 def concise_line(f: Finding, style: Style, unsafe_fixes: bool = False) -> str:
@@ -75,7 +82,7 @@ def full_block(f: Finding, source: str | None, style: Style, unsafe_fixes: bool 
     if help_text:
         out.append(f"{style('help', '1;36')}: {help_text}")
     for origin, message in f.related:
-        out.append(f"{style('related', '1;34')}: {origin.path}:{origin.line}:{origin.col + 1}: {message}")
+        out.append(f"{style('related', '1;34')}: {show_path(origin.path)}:{origin.line}:{origin.col + 1}: {message}")
     return "\n".join(out) + "\n"
 
 
