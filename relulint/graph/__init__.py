@@ -1,0 +1,49 @@
+"""The graph pass: exported ONNX and TorchScript models lowered into the same IR as source.
+
+`lower_graph(path, settings)` returns the file's facts, or one RL002 finding saying why the file
+cannot be read. onnx and torch are imported only inside the frontends, when a graph file is linted.
+"""
+
+from __future__ import annotations
+
+import os
+
+from relulint.finding import Finding
+from relulint.model import ModuleFacts
+
+ONNX_SUFFIXES = (".onnx",)
+TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".ptl", ".torchscript")
+
+
+def lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None]:
+    from relulint.engine import engine_finding
+
+    def unreadable(message: str) -> tuple[None, Finding]:
+        return None, engine_finding("RL002", "unreadable-graph", path, message)
+
+    if not os.path.isfile(path):
+        return unreadable("cannot read graph file: no such file")
+    try:
+        if path.lower().endswith(ONNX_SUFFIXES):
+            try:
+                import onnx  # noqa: F401
+            except ImportError:
+                return unreadable("ONNX files need the onnx package: pip install 'relulint[onnx]'")
+            from relulint.graph import onnx_frontend
+
+            try:
+                return onnx_frontend.lower(path, settings), None
+            except onnx_frontend.GraphError as exc:
+                return unreadable(str(exc))
+        if path.lower().endswith(TORCHSCRIPT_SUFFIXES):
+            from relulint.graph import torchscript_frontend
+
+            try:
+                return torchscript_frontend.lower(path, settings), None
+            except torchscript_frontend.GraphError as exc:
+                return unreadable(str(exc))
+    except MemoryError:
+        return unreadable("out of memory while reading the graph")
+    except RecursionError:
+        return unreadable("graph too deeply nested to read")
+    return unreadable("not a graph file relulint knows (.onnx, .pt, .pth, .ptl, .torchscript)")

@@ -1,0 +1,280 @@
+"""Sound interval bounds through the ops relulint understands (numpy, float64).
+
+A `Box` bounds every element of one tensor. Its layout says how the bounds map onto elements:
+
+- `scalar`: one [lo, hi] for every element (the declared input range; the fallback "hull").
+- `channels`: one bound per channel (axis 1) shared by every spatial position. Conv, pooling and
+  batch norm keep this form; a channel-major flatten turns it into features by repetition.
+- `flat`: one bound per feature of the last axis (Gemm/MatMul outputs).
+
+Soundness against the float32 runtime: every affine bound is widened by the worst-case rounding
+error of an n-term float32 dot product (gamma_n * sum |w| |x| + |b|, Higham's bound), so a value the
+runtime computes lies inside the box even though the box is computed in float64. The one place no
+widening is applied is a unit none of whose terms can be positive for any input in the box (every
+w*x <= 0 and b <= 0): a float sum of non-positive numbers is never positive, so its upper bound is
+exactly <= 0 and the "never fires" claim is exact. That is what makes seed 004 (inputs in (-1, 0),
+positive weights, zero bias) provable instead of lost in rounding slack.
+
+Anything not handled returns None: bounds stop there and nothing downstream is claimed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+_U32 = 2.0 ** -24  # unit roundoff of float32
+_CHUNK_ELEMS = 1 << 22  # rows of a big weight matrix are processed in chunks of ~4M elements
+
+
+def gamma(n: int) -> float:
+    """Higham's gamma_n for float32, with one extra rounding for the product (n + 1)."""
+    nu = (n + 1) * _U32
+    return nu / (1 - nu) if nu < 0.5 else math.inf
+
+
+@dataclass
+class Box:
+    lo: np.ndarray
+    hi: np.ndarray
+    layout: str  # scalar | channels | flat
+
+    @staticmethod
+    def scalar(lo: float, hi: float) -> Box:
+        return Box(np.array([float(lo)]), np.array([float(hi)]), "scalar")
+
+    def hull(self) -> Box:
+        return Box(np.array([self.lo.min()]), np.array([self.hi.max()]), "scalar")
+
+    def with_zero(self) -> Box:
+        """Zero padding adds zeros to the values a window can see."""
+        return Box(np.minimum(self.lo, 0.0), np.maximum(self.hi, 0.0), self.layout)
+
+    def vector(self, n: int, channels_ok: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds as an n-vector of features: scalar broadcast, channel-major flatten, or the hull."""
+        if self.layout == "scalar":
+            return np.full(n, self.lo[0]), np.full(n, self.hi[0])
+        if len(self.lo) == n:
+            return self.lo, self.hi
+        if self.layout == "channels" and channels_ok and n % len(self.lo) == 0:
+            r = n // len(self.lo)
+            return np.repeat(self.lo, r), np.repeat(self.hi, r)
+        h = self.hull()
+        return np.full(n, h.lo[0]), np.full(n, h.hi[0])
+
+
+def dense(box: Box, weight: np.ndarray, bias: np.ndarray | None) -> Box:
+    """y = W x + b with W (out, in); the box is read as `in` features."""
+    out_n, in_n = weight.shape
+    bias = _full_bias(bias, out_n)
+    xlo, xhi = box.vector(in_n)
+    lo = np.empty(out_n)
+    hi = np.empty(out_n)
+    step = max(1, _CHUNK_ELEMS // max(in_n, 1))
+    for s in range(0, out_n, step):  # chunks keep float64 copies of a 38400x1024 matrix small
+        w = weight[s:s + step].astype(np.float64)
+        b = None if bias is None else bias[s:s + step].astype(np.float64)
+        lo[s:s + step], hi[s:s + step] = _bounds(w, xlo, xhi, b, in_n)
+    return Box(lo, hi, "flat")
+
+
+def conv(box: Box, weight: np.ndarray, bias: np.ndarray | None, group: int, zero_pad: bool) -> Box:
+    """Per-channel bounds of a convolution, weight (M, C/group, *kernel)."""
+    if zero_pad:
+        box = box.with_zero()
+    m, cg = weight.shape[0], weight.shape[1]
+    bias = _full_bias(bias, m)
+    c = cg * group
+    if box.layout == "flat" and len(box.lo) != c:
+        box = box.hull()
+    xlo, xhi = box.vector(c, channels_ok=False)
+    w = weight.reshape(m, cg, -1).astype(np.float64)
+    fan_in = w.shape[1] * w.shape[2]
+    wpos = np.clip(w, 0, None).sum(axis=2)
+    wneg = np.clip(w, None, 0).sum(axis=2)
+    anyp = (w > 0).any(axis=2)
+    anyn = (w < 0).any(axis=2)
+    wabs = np.abs(w).sum(axis=2)
+    del w
+    mg = m // group
+    lo = np.empty(m)
+    hi = np.empty(m)
+    for g in range(group) if group <= 64 else []:
+        rows = slice(g * mg, (g + 1) * mg)
+        cols = slice(g * cg, (g + 1) * cg)
+        b = None if bias is None else bias[rows].astype(np.float64)
+        lo[rows], hi[rows] = _bounds_parts(wpos[rows], wneg[rows], anyp[rows], anyn[rows], wabs[rows],
+                                           xlo[cols], xhi[cols], b, fan_in)
+    if group > 64:  # depthwise and friends: one einsum over groups instead of a Python loop
+        xl = xlo.reshape(group, cg)
+        xh = xhi.reshape(group, cg)
+        sh = (group, mg, cg)
+        wp, wn, wa = wpos.reshape(sh), wneg.reshape(sh), wabs.reshape(sh)
+        ap, an = anyp.reshape(sh), anyn.reshape(sh)
+        hi = (np.einsum("gmc,gc->gm", wp, xh) + np.einsum("gmc,gc->gm", wn, xl)).ravel()
+        lo = (np.einsum("gmc,gc->gm", wp, xl) + np.einsum("gmc,gc->gm", wn, xh)).ravel()
+        xa = np.maximum(np.abs(xl), np.abs(xh))
+        err = np.einsum("gmc,gc->gm", wa, xa).ravel()
+        can_pos = (np.einsum("gmc,gc->gm", ap.astype(np.float64), (xh > 0).astype(np.float64)) +
+                   np.einsum("gmc,gc->gm", an.astype(np.float64), (xl < 0).astype(np.float64))).ravel() > 0
+        if bias is not None:
+            b = bias.astype(np.float64)
+            hi, lo, err = hi + b, lo + b, err + np.abs(b)
+            can_pos |= b > 0
+        err *= gamma(fan_in + 1)
+        lo -= err
+        hi = np.where(can_pos, hi + err, np.minimum(hi, 0.0))
+    return Box(lo, hi, "channels")
+
+
+def _full_bias(bias: np.ndarray | None, n: int) -> np.ndarray | None:
+    if bias is None:
+        return None
+    bias = np.asarray(bias).reshape(-1)
+    if bias.size == 1 and n != 1:
+        return np.full(n, float(bias[0]))
+    if bias.size != n:
+        raise ValueError(f"bias of {bias.size} values for {n} units")
+    return bias
+
+
+def _bounds(w: np.ndarray, xlo: np.ndarray, xhi: np.ndarray, b: np.ndarray | None, n: int):
+    wpos = np.clip(w, 0, None)
+    wneg = np.clip(w, None, 0)
+    return _bounds_parts(wpos, wneg, wpos > 0, wneg < 0, wpos - wneg, xlo, xhi, b, n)
+
+
+def _bounds_parts(wpos, wneg, anyp, anyn, wabs, xlo, xhi, b, n):
+    hi = wpos @ xhi + wneg @ xlo
+    lo = wpos @ xlo + wneg @ xhi
+    err = wabs @ np.maximum(np.abs(xlo), np.abs(xhi))
+    # can a single term be positive for some input? if none can, the float sum cannot be either
+    can_pos = (anyp.astype(np.float64) @ (xhi > 0) + anyn.astype(np.float64) @ (xlo < 0)) > 0
+    if b is not None:
+        hi = hi + b
+        lo = lo + b
+        err = err + np.abs(b)
+        can_pos |= b > 0
+    err = err * gamma(n + 1)
+    lo = lo - err
+    hi = np.where(can_pos, hi + err, np.minimum(hi, 0.0))
+    return lo, hi
+
+
+def channel_affine(box: Box, a: np.ndarray, c: np.ndarray) -> Box:
+    """y = a * x + c per channel (inference batch norm) or per feature; widened for rounding."""
+    n = len(a)
+    if box.layout == "channels" and len(box.lo) == n:
+        layout = "channels"
+    elif box.layout == "flat" and len(box.lo) == n:
+        layout = "flat"
+    elif box.layout == "scalar":
+        layout = "channels"
+    else:
+        return _unknown_affine(box, a, c)
+    xlo, xhi = box.vector(n, channels_ok=False)
+    y1, y2 = a * xlo + c, a * xhi + c
+    err = 4 * _U32 * (np.abs(a) * np.maximum(np.abs(xlo), np.abs(xhi)) + np.abs(c))
+    return Box(np.minimum(y1, y2) - err, np.maximum(y1, y2) + err, layout)
+
+
+def _unknown_affine(box: Box, a: np.ndarray, c: np.ndarray) -> Box:
+    h = box.hull()
+    cands = np.stack([a * h.lo[0] + c, a * h.hi[0] + c])
+    err = 4 * _U32 * (np.abs(a) * max(abs(h.lo[0]), abs(h.hi[0])) + np.abs(c))
+    return Box(np.array([(cands.min(axis=0) - err).min()]), np.array([(cands.max(axis=0) + err).max()]), "scalar")
+
+
+def elementwise_const(box: Box, op: str, const: np.ndarray, per: str) -> Box | None:
+    """x (op) c for op in add/sub/mul/div; `per` says how c broadcasts: scalar | channels | flat."""
+    c = const.astype(np.float64).ravel()
+    if op == "div":
+        if np.any(c == 0):
+            return None
+        op, c = "mul", 1.0 / c
+    elif op == "sub":
+        op, c = "add", -c
+    if per == "scalar":
+        a = np.full(len(box.lo), c[0]) if op == "mul" else np.ones(len(box.lo))
+        shift = np.zeros(len(box.lo)) if op == "mul" else np.full(len(box.lo), c[0])
+        return channel_affine(box, a, shift) if box.layout != "scalar" else \
+            _scalar_affine(box, a[0], shift[0])
+    if per == "channels" and box.layout in ("channels", "scalar"):
+        a = c if op == "mul" else np.ones(len(c))
+        shift = np.zeros(len(c)) if op == "mul" else c
+        return channel_affine(box, a, shift)
+    if per == "flat" and box.layout in ("flat", "scalar"):
+        a = c if op == "mul" else np.ones(len(c))
+        shift = np.zeros(len(c)) if op == "mul" else c
+        out = channel_affine(Box(*box.vector(len(c)), "flat") if box.layout == "scalar" else box, a, shift)
+        return out
+    return None
+
+
+def _scalar_affine(box: Box, a: float, c: float) -> Box:
+    y1, y2 = a * box.lo[0] + c, a * box.hi[0] + c
+    err = 4 * _U32 * (abs(a) * max(abs(box.lo[0]), abs(box.hi[0])) + abs(c))
+    return Box(np.array([min(y1, y2) - err]), np.array([max(y1, y2) + err]), "scalar")
+
+
+def add(a: Box, b: Box) -> Box:
+    """Sum of two data tensors (residual connections)."""
+    if a.layout == b.layout and len(a.lo) == len(b.lo):
+        lo, hi, layout = a.lo + b.lo, a.hi + b.hi, a.layout
+    elif a.layout == "scalar" or b.layout == "scalar":
+        s, o = (a, b) if a.layout == "scalar" else (b, a)
+        lo, hi, layout = o.lo + s.lo[0], o.hi + s.hi[0], o.layout
+    else:
+        ha, hb = a.hull(), b.hull()
+        lo, hi, layout = ha.lo + hb.lo, ha.hi + hb.hi, "scalar"
+    err = 2 * _U32 * np.maximum(np.abs(lo), np.abs(hi))
+    return Box(lo - err, hi + err, layout)
+
+
+def activation(box: Box, kind: str, params: dict) -> Box | None:
+    """Monotone activations map endpoints; ReLU-family is exact (max with 0 never rounds)."""
+    lo, hi = box.lo, box.hi
+    if kind == "relu":
+        return Box(np.maximum(lo, 0.0), np.maximum(hi, 0.0), box.layout)
+    if kind in ("relu6", "hardtanh", "clip"):
+        low = params.get("min")
+        high = params.get("max")
+        low = 0.0 if kind == "relu6" else low
+        high = 6.0 if kind == "relu6" else high
+        lo2 = lo if low is None else np.clip(lo, low, None)
+        hi2 = hi if low is None else np.clip(hi, low, None)
+        if high is not None:
+            lo2, hi2 = np.clip(lo2, None, high), np.clip(hi2, None, high)
+        return Box(lo2, hi2, box.layout)
+    if kind == "leaky_relu":
+        alpha = float(params.get("alpha", 0.01))
+        if alpha < 0:
+            return None
+        f = (lambda v: np.where(v >= 0, v, alpha * v))  # noqa: E731 - monotone for alpha >= 0
+    elif kind == "sigmoid":
+        f = (lambda v: 1.0 / (1.0 + np.exp(-v)))  # noqa: E731
+    elif kind == "tanh":
+        f = np.tanh
+    elif kind == "softplus":
+        f = (lambda v: np.logaddexp(0.0, v))  # noqa: E731
+    elif kind == "elu":
+        alpha = float(params.get("alpha", 1.0))
+        f = (lambda v: np.where(v > 0, v, alpha * np.expm1(np.minimum(v, 0))))  # noqa: E731
+    elif kind == "selu":
+        a, s = 1.6732632423543772, 1.0507009873554805
+        f = (lambda v: s * np.where(v > 0, v, a * np.expm1(np.minimum(v, 0))))  # noqa: E731
+    else:
+        return None
+    with np.errstate(over="ignore"):
+        flo, fhi = f(lo), f(hi)
+    slack = 1e-6 * (1 + np.maximum(np.abs(flo), np.abs(fhi)))  # libm/float32 differences
+    return Box(flo - slack, fhi + slack, box.layout)
+
+
+def dead_units(box: Box) -> tuple[int, int] | None:
+    """(units whose pre-activation can never be > 0, units) for a box in front of a ReLU."""
+    if box.layout == "scalar":
+        return None
+    return int(np.count_nonzero(box.hi <= 0)), len(box.hi)

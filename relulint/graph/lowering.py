@@ -1,0 +1,262 @@
+"""From a framework-neutral node list to the IR, with weight statistics and interval bounds.
+
+Both frontends (ONNX, TorchScript) translate their graph into `GNode`s on the data path, in an
+order that keeps chains together; this module turns them into `Network.ops` exactly as the source
+pass would (affine / activation / norm / scale / shape / dropout / other), fills `weight_stats`
+and an observed `weight_init` from the real weights, finds the data facts RL301/RL302 judge, and,
+when an input range is declared, propagates interval bounds to fill `Op.dead_units` for RL501.
+
+Weights are materialised one tensor at a time (a `GNode.weight` is a callable), so the pass never
+holds a second copy of the model's weights.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from relulint.graph import intervals as iv
+from relulint.knowledge import tables
+from relulint.model import Activation, DataSource, Init, Loss, Network, Op, Origin, WeightStats
+
+_STATS_CHUNK = 1 << 22
+
+
+@dataclass
+class GNode:
+    op_type: str  # "Gemm", "aten::linear"
+    name: str
+    kind: str  # IR op kind, or "arith" (resolved here)
+    origin: Origin
+    inputs: list[str]  # data-path tensors consumed, in order
+    outputs: list[str]
+    activation: str | None = None
+    weight: Callable[[], np.ndarray] | None = None  # dense: (out, in); conv: (M, C/group, *kernel)
+    weight_name: str | None = None
+    bias: Callable[[], np.ndarray] | None = None
+    conv: bool = False
+    group: int = 1
+    zero_pad: bool = False  # padding that lets a window see zeros (conv, average pool)
+    norm_affine: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None  # inference BN: a*x + c
+    const: Callable[[], np.ndarray] | None = None  # arith: the constant operand
+    const_per: str = "scalar"  # how the constant broadcasts: scalar | channels | flat
+    arith: str | None = None  # add | sub | mul | div
+    interval: str = "same"  # same | hull | flatten | unknown: how bounds pass through a shape op
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class GraphInput:
+    name: str
+    dtype: str | None  # "uint8", "float32", ...
+    origin: Origin
+
+
+def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode], inputs: list[GraphInput],
+                  input_range: tuple[float, float] | None, weights_trained: bool = False,
+                  bounds: dict[str, iv.Box] | None = None) -> Network:
+    """`bounds`, when given, receives the box in front of every ReLU-like op (by node name): the
+    per-unit evidence behind `Op.dead_units`, used by the soundness tests."""
+    net = Network(name=name, framework=framework, origin=origin)
+    boxes: dict[str, iv.Box | None] = {}
+    if input_range is not None:
+        lo, hi = sorted(float(v) for v in input_range)
+        for gi in inputs:
+            boxes[gi.name] = iv.Box.scalar(lo, hi)
+    seen_affine = False
+    scaled_by: str | None = None
+    for node in nodes:
+        op = _op(node, seen_affine)
+        if op.kind == "affine":
+            seen_affine = True
+            _affine_facts(op, node, boxes, weights_trained)
+        else:
+            if op.kind in ("scale", "norm") and not seen_affine and scaled_by is None:
+                scaled_by = op.display
+            if op.activation is not None and op.activation.is_relu_like:
+                box = boxes.get(node.inputs[0]) if node.inputs else None
+                op.dead_units = iv.dead_units(box) if box is not None else None
+                if bounds is not None and box is not None:
+                    bounds[node.name] = box
+            _propagate(node, op, boxes)
+        net.ops.append(op)
+    net.inputs = _data_sources(inputs, input_range, scaled_by)
+    return net
+
+
+# ------------------------------------------------------------------------------------ ops
+
+
+def _op(node: GNode, seen_affine: bool) -> Op:
+    kind = node.kind
+    if kind == "arith":
+        if node.const is None:
+            kind = "other"  # two data tensors: a residual add or a gate
+        elif not seen_affine:
+            kind = "scale"  # (x - mean) / std, x / 255 before the first layer
+        else:
+            kind = "other"
+    display = f"{node.op_type} {node.name}".strip()
+    op = Op(kind=kind, display=display, origin=node.origin, name=node.name)
+    if node.activation is not None and kind == "activation":
+        op.activation = Activation(kind=node.activation, display=display, origin=node.origin)
+        if node.activation == "linear":
+            op.kind = "shape"
+            op.activation = None
+    return op
+
+
+def _affine_facts(op: Op, node: GNode, boxes: dict[str, iv.Box | None], trained: bool) -> None:
+    if node.weight is None:
+        _propagate_unknown(node, boxes)
+        return
+    w = node.weight()
+    if node.conv:
+        receptive = int(np.prod(w.shape[2:])) if w.ndim > 2 else 1
+        op.fan_in = int(w.shape[1]) * receptive
+        op.fan_out = int(w.shape[0]) * receptive
+    else:
+        op.fan_out, op.fan_in = int(w.shape[0]), int(w.shape[1])
+    stats = weight_stats(w)
+    op.weight_stats = stats
+    if not trained:
+        op.weight_init = observed_init(node.weight_name or node.name, stats, node.origin)
+        op.init_site = node.origin
+    box = boxes.get(node.inputs[0]) if node.inputs else None
+    out = None
+    if box is not None and not node.params.get("no_bounds"):
+        bias = node.bias() if node.bias is not None else None
+        out = iv.conv(box, w, bias, node.group, node.zero_pad) if node.conv else iv.dense(box, w, bias)
+    for o in node.outputs:
+        boxes[o] = out
+    del w
+
+
+def weight_stats(w: np.ndarray) -> WeightStats:
+    """Mean/std/min/max over a weight tensor in float64 chunks (no full float64 copy)."""
+    flat = w.reshape(-1)
+    n = flat.size
+    if n == 0:
+        return WeightStats(0.0, 0.0, 0.0, 0.0, 0)
+    s = sq = 0.0
+    lo, hi = math.inf, -math.inf
+    shift = float(flat[0])  # shifted sums keep the variance accurate when |mean| >> std
+    for i in range(0, n, _STATS_CHUNK):
+        c = flat[i:i + _STATS_CHUNK].astype(np.float64) - shift
+        s += float(c.sum())
+        sq += float(np.dot(c, c))
+        lo = min(lo, float(c.min()) + shift)
+        hi = max(hi, float(c.max()) + shift)
+    mean_c = s / n
+    var = max(sq / n - mean_c * mean_c, 0.0)
+    return WeightStats(mean=mean_c + shift, std=math.sqrt(var), min=lo, max=hi, count=n)
+
+
+def observed_init(name: str, stats: WeightStats, origin: Origin) -> Init:
+    """What the init rules judge for concrete weights.
+
+    The observed mean of a zero-mean draw is never exactly 0; `Init.has_positive_mean` is `mean > 0`,
+    so noise would fire RL201 on half of all layers. The mean is kept only when it is both
+    statistically clear (more than 4 standard errors) and large against the spread (> 0.1 std);
+    otherwise it is reported as 0. The raw figure stays in `Op.weight_stats`.
+    """
+    mean = stats.mean
+    se = stats.std / math.sqrt(stats.count) if stats.count else math.inf
+    if stats.std > 0 and (abs(mean) <= 4 * se or abs(mean) <= 0.1 * stats.std):
+        mean = 0.0
+    if stats.std == 0:
+        return Init(display=f"initializer {name} (observed, constant {stats.mean:g})", origin=origin,
+                    distribution="constant", mean=stats.mean, std=0.0, low=stats.min, high=stats.max)
+    return Init(display=f"initializer {name} (observed)", origin=origin, distribution="observed",
+                mean=mean, std=stats.std, low=stats.min, high=stats.max)
+
+
+# ------------------------------------------------------------------------------------ bounds
+
+
+def _propagate_unknown(node: GNode, boxes: dict[str, iv.Box | None]) -> None:
+    for o in node.outputs:
+        boxes[o] = None
+
+
+def _propagate(node: GNode, op: Op, boxes: dict[str, iv.Box | None]) -> None:
+    ins = [boxes.get(i) for i in node.inputs]
+    out: iv.Box | None = None
+    try:
+        out = _transfer(node, op, ins)
+    except (ValueError, IndexError, FloatingPointError):  # a shape we did not foresee: claim nothing
+        out = None
+    for o in node.outputs:
+        boxes[o] = out
+
+
+def _transfer(node: GNode, op: Op, ins: list[iv.Box | None]) -> iv.Box | None:
+    if node.interval in ("concat", "concat_hull"):
+        return _concat(ins, node.interval == "concat")
+    if not ins or ins[0] is None:
+        return None
+    box = ins[0]
+    if node.kind == "arith":
+        if node.const is None:
+            if node.arith == "add" and len(ins) == 2 and ins[1] is not None:
+                return iv.add(box, ins[1])
+            return None
+        return iv.elementwise_const(box, node.arith or "", node.const(), node.const_per)
+    if op.activation is not None:
+        return iv.activation(box, op.activation.kind, node.params)
+    if node.norm_affine is not None:
+        a, c = node.norm_affine()
+        return iv.channel_affine(box, a.astype(np.float64), c.astype(np.float64))
+    if op.kind in ("shape", "dropout", "alpha_dropout"):
+        if node.interval == "same":
+            return box.with_zero() if node.zero_pad else box
+        if node.interval == "flatten":
+            return box  # channel-major flatten: Box.vector repeats channels into features
+        if node.interval == "hull":
+            return box.hull()
+    return None
+
+
+def _concat(ins: list[iv.Box | None], channel_axis: bool) -> iv.Box | None:
+    if not ins or any(b is None for b in ins):
+        return None
+    boxes = [b for b in ins if b is not None]
+    if channel_axis and all(b.layout == "channels" for b in boxes):
+        return iv.Box(np.concatenate([b.lo for b in boxes]), np.concatenate([b.hi for b in boxes]), "channels")
+    hs = [b.hull() for b in boxes]  # every element comes from one of the inputs: the hull is sound
+    return iv.Box(np.array([min(h.lo[0] for h in hs)]), np.array([max(h.hi[0] for h in hs)]), "scalar")
+
+
+# ------------------------------------------------------------------------------------ data
+
+
+def _data_sources(inputs: list[GraphInput], input_range: tuple[float, float] | None,
+                  scaled_by: str | None) -> list[DataSource]:
+    out = []
+    for gi in inputs:
+        low = high = None
+        if input_range is not None:
+            low, high = sorted(float(v) for v in input_range)
+        if gi.dtype == "uint8" or input_range is not None:
+            out.append(DataSource(
+                display=f"graph input {gi.name} ({gi.dtype or 'unknown dtype'}"
+                        + (f", declared range [{low:g}, {high:g}])" if low is not None else ")"),
+                origin=gi.origin, low=0.0 if gi.dtype == "uint8" and low is None else low,
+                high=255.0 if gi.dtype == "uint8" and high is None else high, dtype=gi.dtype,
+                scaled=scaled_by is not None, scaled_by=scaled_by, fed_at=gi.origin))
+    return out
+
+
+def graph_loss(kind: str | None, where: str, origin: Origin | None) -> Loss | None:
+    """A loss named outside the graph (--loss / graph-loss / model metadata): 'mse', 'mae', ..."""
+    if not kind:
+        return None
+    from relulint.knowledge import LOSS_KINDS
+
+    canon = tables().loss_strings.get(kind, tables().loss_strings.get(kind.lower(), kind.lower()))
+    if canon not in LOSS_KINDS:
+        return None
+    return Loss(kind=canon, display=f"{kind} ({where})", origin=origin)

@@ -1,0 +1,415 @@
+"""ONNX frontend: an .onnx file -> GNodes on the data path -> the IR (see lowering.py).
+
+Loading is defensive: `onnx.load(..., load_external_data=False)`, then each initializer's external
+data is read on demand, one tensor at a time, and only from files inside the model's folder.
+Every way a file can be unreadable becomes one `GraphError` with a message naming the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from relulint.graph.lowering import GNode, GraphInput, build_network, graph_loss
+from relulint.knowledge.graph_ops import ONNX_SHAPE_PLUMBING, clip_kind, onnx_op
+from relulint.model import ModuleFacts, Origin
+
+MAX_PROTO_BYTES = 2 * 1024 ** 3  # protobuf cannot hold more: bigger models keep weights outside
+_FRAME = re.compile(r'File "(?P<f1>[^"]+)", line (?P<l1>\d+)|(?P<f2>[^\s()"]+\.py)[(:](?P<l2>\d+)')
+
+
+class GraphError(Exception):
+    """The file cannot be read as a graph; the message is shown to the user as RL002."""
+
+
+def load_model(path: str):
+    import onnx
+
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise GraphError(f"cannot read graph file: {exc.strerror or exc}") from None
+    if size >= MAX_PROTO_BYTES:
+        raise GraphError(f"{size / 1024 ** 3:.1f} GB in one file: an ONNX protobuf cannot exceed 2 GB; "
+                         "export with external data (save_as_external_data=True) next to the model")
+    if size == 0:
+        raise GraphError("empty file, not an ONNX model")
+    try:
+        model = onnx.load(path, load_external_data=False)
+    except Exception as exc:  # DecodeError, truncated files, wrong format: all one message
+        raise GraphError(f"not a readable ONNX model (truncated or corrupt?): {type(exc).__name__}: "
+                         f"{str(exc)[:200]}") from None
+    # protobuf parses many byte strings "successfully"; a real model has an IR version and a graph
+    if model.ir_version <= 0 or not model.HasField("graph") or len(model.graph.node) == 0:
+        raise GraphError("not an ONNX model: no IR version or no graph nodes")
+    return model
+
+
+def external_location(tensor, base_dir: str) -> str | None:
+    """The validated file of an external-data tensor, or None for inline data."""
+    from onnx import TensorProto
+
+    if tensor.data_location != TensorProto.EXTERNAL:
+        return None
+    info = {e.key: e.value for e in tensor.external_data}
+    loc = info.get("location", "")
+    parts = loc.replace("\\", "/").split("/")
+    if not loc or os.path.isabs(loc) or loc.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", loc):
+        raise GraphError(f"initializer {tensor.name!r}: external data location {loc!r} is outside the "
+                         "model's folder; refusing to read it")
+    full = os.path.realpath(os.path.join(base_dir, loc))
+    if os.path.commonpath([full, os.path.realpath(base_dir)]) != os.path.realpath(base_dir):
+        raise GraphError(f"initializer {tensor.name!r}: external data {loc!r} resolves outside the model's folder")
+    if not os.path.isfile(full):
+        raise GraphError(f"initializer {tensor.name!r}: external data file {loc!r} is missing")
+    return full
+
+
+def tensor_array(tensor, base_dir: str) -> np.ndarray:
+    """One initializer as numpy, external data read from its (validated) file only now."""
+    from onnx import TensorProto, numpy_helper
+    from onnx.external_data_helper import load_external_data_for_tensor
+
+    if external_location(tensor, base_dir) is None:
+        return numpy_helper.to_array(tensor)
+    light = TensorProto()
+    light.CopyFrom(tensor)  # external tensors carry no data: the copy is a few bytes
+    load_external_data_for_tensor(light, base_dir)
+    return numpy_helper.to_array(light)
+
+
+def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
+    model = load_model(path)
+    base_dir = os.path.dirname(os.path.abspath(path))
+    graph = model.graph
+    for t in graph.initializer:
+        external_location(t, base_dir)  # fail early and clearly on a bad external reference
+    meta = {p.key: p.value for p in model.metadata_props}
+    facts = ModuleFacts(path=path, frameworks={"onnx"})
+    g = _Graph(path, base_dir, graph)
+    nodes = g.lower_nodes()
+    name = graph.name or os.path.basename(path)
+    net = build_network(name=name, framework="onnx", origin=Origin(path, 1, node=f"graph {name}"), nodes=nodes,
+                        inputs=g.data_inputs(), input_range=getattr(settings, "input_range", None),
+                        weights_trained=meta.get("relulint.weights", "").lower() == "trained", bounds=bounds)
+    loss_kind, where = getattr(settings, "graph_loss", None), "graph-loss setting"
+    if meta.get("relulint.loss"):
+        loss_kind, where = meta["relulint.loss"], "model metadata relulint.loss"
+    net.loss = graph_loss(loss_kind, where, None)
+    facts.networks.append(net)
+    return facts
+
+
+class _Graph:
+    def __init__(self, path: str, base_dir: str, graph) -> None:
+        from onnx import helper
+
+        self.path = path
+        self.base_dir = base_dir
+        self.graph = graph
+        self.helper = helper
+        self.inits = {t.name: t for t in graph.initializer}
+        self.consts: dict[str, object] = {}  # Constant node outputs -> their TensorProto
+        for n in graph.node:
+            if n.op_type == "Constant":
+                for a in n.attribute:
+                    if a.name == "value":
+                        self.consts[n.output[0]] = a.t
+                    elif a.name in ("value_float", "value_int", "value_floats", "value_ints"):
+                        self.consts[n.output[0]] = np.array(helper.get_attribute_value(a), dtype=np.float64)
+        self.inputs = [i for i in graph.input if i.name not in self.inits]
+
+    # ---------------------------------------------------------------- tensors
+
+    def is_const(self, name: str) -> bool:
+        return name in self.inits or name in self.consts
+
+    def const_loader(self, name: str) -> Callable[[], np.ndarray]:
+        def load() -> np.ndarray:
+            if name in self.inits:
+                return tensor_array(self.inits[name], self.base_dir)
+            c = self.consts[name]
+            if isinstance(c, np.ndarray):
+                return c
+            from onnx import numpy_helper
+
+            return numpy_helper.to_array(c)
+
+        return load
+
+    def const_shape(self, name: str) -> tuple[int, ...] | None:
+        if name in self.inits:
+            return tuple(self.inits[name].dims)
+        c = self.consts.get(name)
+        if c is None:
+            return None
+        return tuple(c.shape) if isinstance(c, np.ndarray) else tuple(c.dims)
+
+    def data_inputs(self) -> list[GraphInput]:
+        from onnx import helper
+
+        out = []
+        for i in self.inputs:
+            dtype = None
+            tt = i.type.tensor_type
+            if tt.elem_type:
+                try:
+                    dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tt.elem_type)).name
+                except Exception:
+                    dtype = None
+            out.append(GraphInput(i.name, dtype, Origin(self.path, 1, node=f"input {i.name}")))
+        return out
+
+    # ---------------------------------------------------------------- nodes
+
+    def lower_nodes(self) -> list[GNode]:
+        nodes = list(self.graph.node)
+        data = {i.name for i in self.inputs}
+        on_path: list[int] = []
+        for idx, n in enumerate(nodes):  # ONNX requires topological order: one forward sweep
+            if n.op_type in ONNX_SHAPE_PLUMBING:
+                continue
+            if any(i in data for i in n.input if i):
+                on_path.append(idx)
+                data.update(o for o in n.output if o)
+        # keep only nodes that reach a graph output (drop dead branches)
+        needed = {o.name for o in self.graph.output}
+        keep = set()
+        for idx in reversed(on_path):
+            n = nodes[idx]
+            if any(o in needed for o in n.output):
+                keep.add(idx)
+                needed.update(i for i in n.input if i)
+        path_idx = [i for i in on_path if i in keep]
+        consumers: dict[str, list[int]] = {}
+        for idx in path_idx:
+            for i in nodes[idx].input:
+                consumers.setdefault(i, []).append(idx)
+        absorbed: set[int] = set()
+        out: dict[int, GNode] = {}
+        for idx in path_idx:
+            if idx in absorbed:
+                continue
+            out[idx] = self.lower_node(nodes[idx], data, consumers, nodes, absorbed)
+        order = _chain_order([i for i in path_idx if i not in absorbed], nodes, out)
+        return [out[i] for i in order]
+
+    def lower_node(self, n, data: set[str], consumers: dict[str, list[int]], nodes, absorbed: set[int]) -> GNode:
+        attrs = {a.name: self.helper.get_attribute_value(a) for a in n.attribute}
+        kind, act = onnx_op(n.op_type)
+        name = n.name or (n.output[0] if n.output else n.op_type)
+        g = GNode(op_type=n.op_type, name=name, kind=kind, origin=self.origin(n, name),
+                  inputs=[i for i in n.input if i in data], outputs=[o for o in n.output if o], activation=act)
+        op = n.op_type
+        if kind == "affine":
+            self._affine(n, g, attrs, consumers, nodes, absorbed)
+        elif op == "Clip":
+            lo = attrs.get("min")
+            hi = attrs.get("max")
+            if len(n.input) > 1 and n.input[1] and self.is_const(n.input[1]):
+                lo = float(self.const_loader(n.input[1])())
+            if len(n.input) > 2 and n.input[2] and self.is_const(n.input[2]):
+                hi = float(self.const_loader(n.input[2])())
+            g.activation = clip_kind(lo, hi)
+            g.params = {"min": lo, "max": hi}
+        elif kind == "activation":
+            g.params = {k: v for k, v in attrs.items() if isinstance(v, (int, float))}
+        elif op == "BatchNormalization":
+            if all(self.is_const(i) for i in n.input[1:5]):
+                g.norm_affine = self._bn(n, float(attrs.get("epsilon", 1e-5)))
+        elif kind == "norm":
+            g.interval = "unknown"
+        elif kind == "arith":
+            self._arith(n, g, data)
+        elif op == "Flatten":
+            g.interval = "flatten" if attrs.get("axis", 1) == 1 else "hull"
+        elif op == "Reshape":
+            shape = self.const_shape(n.input[1]) if len(n.input) > 1 else None
+            g.interval = "flatten" if shape == (2,) else "hull"
+        elif op in ("Transpose", "Squeeze", "Unsqueeze"):
+            g.interval = "hull"
+        elif op == "AveragePool":
+            g.zero_pad = bool(attrs.get("count_include_pad", 0)) and any(attrs.get("pads", []))
+        elif op == "Pad":
+            mode = attrs.get("mode", b"constant")
+            mode = mode.decode() if isinstance(mode, bytes) else mode
+            g.zero_pad = mode == "constant"
+            if mode == "constant" and len(n.input) > 2 and n.input[2]:
+                g.interval = "unknown"  # a non-zero pad value: do not guess
+        elif op == "Cast":
+            to = attrs.get("to")
+            if to not in (1, 10, 11, 16):  # float, float16, double, bfloat16
+                g.interval = "unknown"
+        elif op == "Concat":
+            g.interval = "concat" if attrs.get("axis") == 1 else "concat_hull"
+        elif kind == "other":
+            g.interval = "unknown"
+        return g
+
+    def _affine(self, n, g: GNode, attrs: dict, consumers, nodes, absorbed: set[int]) -> None:
+        op = n.op_type
+        w_name = n.input[1] if len(n.input) > 1 else ""
+        b_name = n.input[2] if len(n.input) > 2 and n.input[2] else None
+        if not self.is_const(w_name) or (n.input and n.input[0] not in g.inputs):
+            g.kind = "other"  # weights computed at run time (attention, dynamic filters)
+            g.interval = "unknown"
+            return
+        g.weight_name = w_name
+        load_w = self.const_loader(w_name)
+        if op == "Gemm":
+            if attrs.get("transA", 0):
+                g.params["no_bounds"] = True
+            alpha, beta = float(attrs.get("alpha", 1.0)), float(attrs.get("beta", 1.0))
+            trans_b = bool(attrs.get("transB", 0))
+            g.weight = lambda: _scaled(load_w() if trans_b else load_w().T, alpha)
+            if b_name is not None and self.is_const(b_name):
+                load_b = self.const_loader(b_name)
+                g.bias = lambda: _bias_vector(load_b(), beta)
+        elif op == "MatMul":
+            shape = self.const_shape(w_name)
+            if shape is None or len(shape) != 2:
+                g.kind, g.interval = "other", "unknown"
+                return
+            g.weight = lambda: load_w().T
+            self._fold_bias(n, g, shape[1], consumers, nodes, absorbed)
+        elif op == "Conv":
+            g.conv = True
+            g.group = int(attrs.get("group", 1))
+            pads = attrs.get("pads", [])
+            auto = attrs.get("auto_pad", b"NOTSET")
+            auto = auto.decode() if isinstance(auto, bytes) else auto
+            g.zero_pad = any(pads) or auto in ("SAME_UPPER", "SAME_LOWER")
+            g.weight = load_w
+            if b_name is not None and self.is_const(b_name):
+                g.bias = self.const_loader(b_name)
+        else:  # ConvTranspose: weight statistics only, no bounds
+            g.conv = True
+            g.params["no_bounds"] = True
+            g.weight = lambda: np.swapaxes(load_w(), 0, 1)
+
+    def _fold_bias(self, n, g: GNode, width: int, consumers, nodes, absorbed: set[int]) -> None:
+        """MatMul followed by Add(constant bias) is one affine layer (how exporters write Linear)."""
+        users = consumers.get(n.output[0], [])
+        if len(users) != 1:
+            return
+        add = nodes[users[0]]
+        if add.op_type != "Add":
+            return
+        other = [i for i in add.input if i != n.output[0]]
+        if len(other) != 1 or not self.is_const(other[0]):
+            return
+        shape = self.const_shape(other[0])
+        if shape is None or int(np.prod(shape)) != width:
+            return
+        load_b = self.const_loader(other[0])
+        g.bias = lambda: load_b().reshape(-1)
+        g.outputs = [o for o in add.output if o]
+        absorbed.add(users[0])
+
+    def _bn(self, n, eps: float):
+        loaders = [self.const_loader(i) for i in n.input[1:5]]
+
+        def affine() -> tuple[np.ndarray, np.ndarray]:
+            scale, bias, mean, var = (ld().astype(np.float64).reshape(-1) for ld in loaders)
+            a = scale / np.sqrt(var + eps)
+            return a, bias - a * mean
+
+        return affine
+
+    def _arith(self, n, g: GNode, data: set[str]) -> None:
+        g.arith = n.op_type.lower()
+        if len(n.input) != 2:
+            g.arith = None
+            return
+        x, c = n.input
+        if x in data and self.is_const(c):
+            shape = self.const_shape(c) or ()
+            size = int(np.prod(shape)) if shape else 1
+            squeezed = [d for d in shape if d != 1]
+            g.const = self.const_loader(c)
+            if size == 1:
+                g.const_per = "scalar"
+            elif len(squeezed) == 1 and len(shape) >= 3 and shape[-1] == 1:
+                g.const_per = "channels"  # (C, 1, 1) or (1, C, 1, 1): per-channel normalisation
+            elif len(squeezed) == 1 and shape[-1] == size:
+                g.const_per = "flat"
+            else:
+                g.const_per = "unknown"
+        elif c in data and self.is_const(x) and n.op_type in ("Add", "Mul"):
+            g.inputs = [c]  # commutative: c + x, c * x
+            g.const = self.const_loader(x)
+            shape = self.const_shape(x) or ()
+            g.const_per = "scalar" if int(np.prod(shape or (1,))) == 1 else "unknown"
+        elif not (x in data and c in data):
+            g.arith = None  # c - x, c / x: not tracked
+
+    # ---------------------------------------------------------------- locations
+
+    def origin(self, n, name: str) -> Origin:
+        """The exporter's recorded source line when it names a file that exists, else the graph file."""
+        texts = [n.doc_string] + [p.value for p in getattr(n, "metadata_props", [])]
+        label = f"{name} ({n.op_type})"
+        for text in texts:
+            loc = source_frame(text, self.base_dir)
+            if loc is not None:
+                return Origin(loc[0], loc[1], 0, loc[1], 0, node=label)
+        return Origin(self.path, 1, 0, 1, 0, node=label)
+
+
+def source_frame(text: str, base_dir: str) -> tuple[str, int] | None:
+    """The first user frame (not torch's own code) in a stack-trace-like text whose file exists."""
+    if not text:
+        return None
+    for m in _FRAME.finditer(text):
+        f = m.group("f1") or m.group("f2")
+        line = int(m.group("l1") or m.group("l2"))
+        norm = f.replace("\\", "/")
+        if "/site-packages/" in norm or "/dist-packages/" in norm or norm.startswith("<"):
+            continue
+        cand = f if os.path.isabs(f) else os.path.join(base_dir, f)
+        if os.path.isfile(cand) and line >= 1:
+            return cand, line
+    return None
+
+
+def _scaled(w: np.ndarray, alpha: float) -> np.ndarray:
+    return w if alpha == 1.0 else w * alpha
+
+
+def _bias_vector(b: np.ndarray, beta: float) -> np.ndarray:
+    b = b.reshape(-1)
+    return b if beta == 1.0 else b * beta
+
+
+def _chain_order(indices: list[int], nodes, lowered: dict[int, GNode]) -> list[int]:
+    """Topological order that finishes a chain before starting a sibling branch (DFS over Kahn).
+
+    ONNX's own order is topological but may interleave branches; keeping a chain together keeps
+    "the activation after this layer" adjacent in Network.ops, as it is in the source.
+    """
+    produced_by: dict[str, int] = {}
+    for i in indices:
+        for o in lowered[i].outputs:
+            produced_by[o] = i
+    deps: dict[int, set[int]] = {i: set() for i in indices}
+    users: dict[int, list[int]] = {i: [] for i in indices}
+    for i in indices:
+        for t in nodes[i].input:
+            p = produced_by.get(t)
+            if p is not None and p != i and p not in deps[i]:
+                deps[i].add(p)
+                users[p].append(i)
+    remaining = {i: len(deps[i]) for i in indices}
+    stack = [i for i in reversed(indices) if remaining[i] == 0]
+    order: list[int] = []
+    while stack:
+        i = stack.pop()
+        order.append(i)
+        for u in sorted(users[i], reverse=True):
+            remaining[u] -= 1
+            if remaining[u] == 0:
+                stack.append(u)
+    return order
