@@ -1,48 +1,231 @@
-"""Data sources with a known range or dtype, and the steps that scale or normalise data."""
+"""Data sources with a known range or dtype, the steps that scale or normalise data, and the calls
+that pass data through unchanged in range (the data-flow pass in `relulint.source.dataflow`).
+
+Every key is a canonical qualified name (see `relulint.knowledge.canonical`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 from relulint.knowledge import Arg, DataSpec, Tables
 
 _U8 = DataSpec("source", low=0.0, high=255.0, dtype="uint8")
+_IMG_F = DataSpec("source", low=0.0, high=255.0, dtype="float32")  # decoded to float, still 0..255
 data = {
     # image datasets that arrive as uint8 in [0, 255]
     "keras.datasets.mnist.load_data": _U8,
     "keras.datasets.fashion_mnist.load_data": _U8,
     "keras.datasets.cifar10.load_data": _U8,
     "keras.datasets.cifar100.load_data": _U8,
-    "keras.utils.image_dataset_from_directory": DataSpec("source", low=0.0, high=255.0, dtype="float32"),
-    "keras.preprocessing.image_dataset_from_directory": DataSpec("source", low=0.0, high=255.0, dtype="float32"),
+    "keras.utils.image_dataset_from_directory": _IMG_F,
+    "keras.preprocessing.image_dataset_from_directory": _IMG_F,
+    "keras.utils.load_img": _U8,
+    "keras.preprocessing.image.load_img": _U8,
+    "keras.utils.img_to_array": _IMG_F,
+    "keras.preprocessing.image.img_to_array": _IMG_F,
     "cv2.imread": _U8,
     "PIL.Image.open": _U8,
     "imageio.imread": _U8,
+    "imageio.v2.imread": _U8,
     "imageio.v3.imread": _U8,
+    "skimage.io.imread": _U8,
+    "matplotlib.pyplot.imread": _U8,
     "torchvision.io.read_image": _U8,
+    "torchvision.io.decode_image": _U8,
     "tensorflow.image.decode_jpeg": _U8,
     "tensorflow.image.decode_png": _U8,
+    "tensorflow.image.decode_image": _U8,
     "tensorflow.io.decode_jpeg": _U8,
-    # random data with a range given by the arguments
+    "tensorflow.io.decode_png": _U8,
+    "tensorflow.io.decode_image": _U8,
+    # random or constant data with a range given by the arguments
     "numpy.random.uniform": DataSpec("source", low_arg=Arg(0, "low", 0.0), high_arg=Arg(1, "high", 1.0)),
     "numpy.random.rand": DataSpec("source", low=0.0, high=1.0),
     "numpy.random.random": DataSpec("source", low=0.0, high=1.0),
-    "numpy.random.randint": DataSpec("source", low_arg=Arg(0, "low", 0.0), high_arg=Arg(1, "high", None)),
+    "numpy.random.random_sample": DataSpec("source", low=0.0, high=1.0),
+    "numpy.random.randint": DataSpec("randint", low_arg=Arg(0, "low", 0.0), high_arg=Arg(1, "high", None)),
     "torch.rand": DataSpec("source", low=0.0, high=1.0),
-    "torch.randint": DataSpec("source", low_arg=Arg(0, "low", 0.0), high_arg=Arg(1, "high", None)),
+    "torch.randint": DataSpec("randint_torch"),
     "tensorflow.random.uniform": DataSpec("source", low_arg=Arg(1, "minval", 0.0), high_arg=Arg(2, "maxval", 1.0)),
+    "numpy.linspace": DataSpec("source", low_arg=Arg(0, "start"), high_arg=Arg(1, "stop")),
+    "numpy.zeros": DataSpec("source", low=0.0, high=0.0),
+    "numpy.ones": DataSpec("source", low=1.0, high=1.0),
+    "numpy.full": DataSpec("source", low_arg=Arg(1, "fill_value"), high_arg=Arg(1, "fill_value")),
+    "torch.zeros": DataSpec("source", low=0.0, high=0.0),
+    "torch.ones": DataSpec("source", low=1.0, high=1.0),
     # steps that bring data to a sane scale
-    "torchvision.transforms.ToTensor": DataSpec("scale"),
+    "torchvision.transforms.ToTensor": DataSpec("scale", low=0.0, high=1.0),
+    "torchvision.transforms.ConvertImageDtype": DataSpec("scale", low=0.0, high=1.0),
     "torchvision.transforms.Normalize": DataSpec("normalize"),
     "torchvision.transforms.v2.Normalize": DataSpec("normalize"),
-    "torchvision.transforms.v2.ToDtype": DataSpec("scale"),
-    "torchvision.transforms.functional.to_tensor": DataSpec("scale"),
+    "torchvision.transforms.v2.ToDtype": DataSpec("scale", low=0.0, high=1.0),
+    "torchvision.transforms.functional.to_tensor": DataSpec("scale", low=0.0, high=1.0),
+    "torchvision.transforms.functional.convert_image_dtype": DataSpec("scale", low=0.0, high=1.0),
     "torchvision.transforms.functional.normalize": DataSpec("normalize"),
-    "tensorflow.image.convert_image_dtype": DataSpec("scale"),
+    "tensorflow.image.convert_image_dtype": DataSpec("scale", low=0.0, high=1.0),
     "tensorflow.image.per_image_standardization": DataSpec("normalize"),
     "keras.layers.Rescaling": DataSpec("scale"),
     "keras.layers.Normalization": DataSpec("normalize"),
     "sklearn.preprocessing.StandardScaler": DataSpec("normalize"),
-    "sklearn.preprocessing.MinMaxScaler": DataSpec("normalize"),
-    "sklearn.preprocessing.normalize": DataSpec("normalize"),
+    "sklearn.preprocessing.RobustScaler": DataSpec("normalize"),
+    "sklearn.preprocessing.MaxAbsScaler": DataSpec("normalize", low=-1.0, high=1.0),
+    "sklearn.preprocessing.MinMaxScaler": DataSpec("normalize", low=0.0, high=1.0),
+    "sklearn.preprocessing.Normalizer": DataSpec("normalize", low=-1.0, high=1.0),
+    "sklearn.preprocessing.normalize": DataSpec("normalize", low=-1.0, high=1.0),
+    "sklearn.preprocessing.scale": DataSpec("normalize"),
+    "sklearn.preprocessing.minmax_scale": DataSpec("normalize", low=0.0, high=1.0),
     "keras.utils.normalize": DataSpec("normalize"),
     "torch.nn.functional.normalize": DataSpec("normalize"),
 }
+
+# A `transform=` step that keeps raw uint8 pixels (no scaling): PILToTensor, v2.ToImage.
+RAW_TRANSFORMS = frozenset({
+    "torchvision.transforms.PILToTensor",
+    "torchvision.transforms.v2.PILToTensor",
+    "torchvision.transforms.v2.ToImage",
+    "torchvision.transforms.functional.pil_to_tensor",
+})
+TRANSFORM_PREFIX = "torchvision.transforms."  # other steps here (crops, flips, resizes) keep the range
+COMPOSE = frozenset({"torchvision.transforms.Compose", "torchvision.transforms.v2.Compose"})
+# `v2.ToDtype(torch.float32)` only scales with scale=True
+SCALE_FLAG = {"torchvision.transforms.v2.ToDtype": Arg(1, "scale", False)}
+
+# Vision datasets: items are raw uint8 images unless a `transform=` scales them; `.data` is the
+# raw uint8 array (MNIST: a uint8 tensor, CIFAR: a uint8 numpy array).
+DATASET_PREFIXES = ("torchvision.datasets.",)
+DATASET_TRANSFORM = Arg(None, "transform")
+DATASET_RAW_ATTRS = frozenset({"data", "train_data", "test_data"})
+
+# Normal sources: (mean, std) arguments; the range is taken as mean +- 3 std.
+NORMAL_SOURCES: dict[str, tuple[Arg, Arg]] = {
+    "numpy.random.normal": (Arg(0, "loc", 0.0), Arg(1, "scale", 1.0)),
+    "numpy.random.randn": (Arg(None, None, 0.0), Arg(None, None, 1.0)),
+    "numpy.random.standard_normal": (Arg(None, None, 0.0), Arg(None, None, 1.0)),
+    "torch.randn": (Arg(None, None, 0.0), Arg(None, None, 1.0)),
+    "torch.normal": (Arg(0, "mean", 0.0), Arg(1, "std", 1.0)),
+    "tensorflow.random.normal": (Arg(1, "mean", 0.0), Arg(2, "stddev", 1.0)),
+    "tensorflow.random_normal": (Arg(1, "mean", 0.0), Arg(2, "stddev", 1.0)),
+}
+
+# Graph inputs whose declared dtype says what the data is: a uint8 placeholder / Input is raw pixels.
+GRAPH_INPUT_DTYPE: dict[str, Arg] = {
+    "tensorflow.placeholder": Arg(0, "dtype"),
+    "keras.Input": Arg(None, "dtype"),
+    "keras.layers.Input": Arg(None, "dtype"),
+}
+
+
+@dataclass(frozen=True)
+class Passthrough:
+    """A call whose result carries the data of one argument with the same range.
+
+    literal: the data argument may be a literal list whose values give the range (np.array([...])).
+    many: the data argument is a list of data (np.stack([a, b])); the ranges are joined.
+    dtype: where the call states the result's dtype (np.array(x, dtype=np.uint8)).
+    """
+
+    data: Arg
+    dtype: Arg | None = None
+    literal: bool = False
+    many: bool = False
+    as_dtype: str | None = None  # the dtype the call itself implies (np.uint8(x), torch.ByteTensor(x))
+
+
+_LIT = Passthrough(Arg(0, "data"), dtype=Arg(None, "dtype"), literal=True)
+PASSTHROUGH: dict[str, Passthrough] = {
+    "numpy.array": Passthrough(Arg(0, "object"), dtype=Arg(1, "dtype"), literal=True),
+    "numpy.asarray": Passthrough(Arg(0, "a"), dtype=Arg(1, "dtype"), literal=True),
+    "numpy.asanyarray": Passthrough(Arg(0, "a"), dtype=Arg(1, "dtype"), literal=True),
+    "numpy.ascontiguousarray": Passthrough(Arg(0, "a"), dtype=Arg(1, "dtype")),
+    "numpy.float32": Passthrough(Arg(0, None), literal=True),
+    "numpy.uint8": Passthrough(Arg(0, None), literal=True, as_dtype="uint8"),
+    "numpy.copy": Passthrough(Arg(0, "a")),
+    "numpy.expand_dims": Passthrough(Arg(0, "a")),
+    "numpy.reshape": Passthrough(Arg(0, "a")),
+    "numpy.squeeze": Passthrough(Arg(0, "a")),
+    "numpy.transpose": Passthrough(Arg(0, "a")),
+    "numpy.moveaxis": Passthrough(Arg(0, "a")),
+    "numpy.stack": Passthrough(Arg(0, "arrays"), many=True),
+    "numpy.concatenate": Passthrough(Arg(0, None), many=True),
+    "numpy.vstack": Passthrough(Arg(0, "tup"), many=True),
+    "numpy.hstack": Passthrough(Arg(0, "tup"), many=True),
+    "torch.tensor": _LIT,
+    "torch.as_tensor": _LIT,
+    "torch.Tensor": Passthrough(Arg(0, None), literal=True),
+    "torch.FloatTensor": Passthrough(Arg(0, None), literal=True, as_dtype="float32"),
+    "torch.ByteTensor": Passthrough(Arg(0, None), literal=True, as_dtype="uint8"),
+    "torch.from_numpy": Passthrough(Arg(0, None)),
+    "torch.stack": Passthrough(Arg(0, "tensors"), many=True),
+    "torch.cat": Passthrough(Arg(0, "tensors"), many=True),
+    "torch.flatten": Passthrough(Arg(0, "input")),
+    "torch.reshape": Passthrough(Arg(0, "input")),
+    "torch.unsqueeze": Passthrough(Arg(0, "input")),
+    "torch.squeeze": Passthrough(Arg(0, "input")),
+    "torch.utils.data.TensorDataset": Passthrough(Arg(0, None)),
+    "torch.utils.data.DataLoader": Passthrough(Arg(0, "dataset")),
+    "tensorflow.constant": Passthrough(Arg(0, "value"), dtype=Arg(1, "dtype"), literal=True),
+    "tensorflow.convert_to_tensor": Passthrough(Arg(0, "value"), dtype=Arg(1, "dtype"), literal=True),
+    "tensorflow.cast": Passthrough(Arg(0, "x"), dtype=Arg(1, "dtype")),
+    "tensorflow.reshape": Passthrough(Arg(0, "tensor")),
+    "tensorflow.expand_dims": Passthrough(Arg(0, "input")),
+    "tensorflow.squeeze": Passthrough(Arg(0, "input")),
+    "tensorflow.layers.flatten": Passthrough(Arg(0, "inputs")),
+    "tensorflow.data.Dataset.from_tensor_slices": Passthrough(Arg(0, "tensors")),
+    "tensorflow.data.Dataset.from_tensors": Passthrough(Arg(0, "tensors")),
+}
+
+# Methods of an array / tensor / dataset that keep the range. Value: the dtype they give, if any.
+PASSTHROUGH_METHODS: dict[str, str | None] = {
+    "astype": None, "to": None, "type": None,  # dtype from the argument
+    "float": "float32", "double": "float64", "half": "float16", "byte": "uint8",
+    "cuda": None, "cpu": None, "numpy": None, "detach": None, "clone": None, "copy": None,
+    "contiguous": None, "reshape": None, "view": None, "flatten": None, "squeeze": None,
+    "unsqueeze": None, "permute": None, "transpose": None, "requires_grad_": None,
+    "batch": None, "shuffle": None, "prefetch": None, "cache": None, "repeat": None, "take": None,
+    "unbatch": None,
+}
+# Methods a fitted scaler applies to data: StandardScaler().fit_transform(x).
+SCALER_METHODS = frozenset({"fit_transform", "transform"})
+# Functions whose name ends like this normalise images for a pretrained network.
+NORMALIZE_SUFFIXES = (".preprocess_input",)
+
+# Tuple-unpacked results: which element paths hold the inputs (the rest are labels).
+UNPACKED_INPUTS: dict[str, frozenset[tuple[int, ...]]] = {
+    "keras.datasets.mnist.load_data": frozenset({(0, 0), (1, 0)}),
+    "keras.datasets.fashion_mnist.load_data": frozenset({(0, 0), (1, 0)}),
+    "keras.datasets.cifar10.load_data": frozenset({(0, 0), (1, 0)}),
+    "keras.datasets.cifar100.load_data": frozenset({(0, 0), (1, 0)}),
+}
+# X_train, X_test, y_train, y_test = train_test_split(X, y): output i comes from argument i // 2.
+SPLITS = frozenset({"sklearn.model_selection.train_test_split"})
+
+# dtype spellings -> canonical dtype names
+DTYPES = {
+    "uint8": "uint8", "numpy.uint8": "uint8", "torch.uint8": "uint8", "tensorflow.uint8": "uint8",
+    "float32": "float32", "numpy.float32": "float32", "torch.float32": "float32", "torch.float": "float32",
+    "tensorflow.float32": "float32", "builtins.float": "float32", "float": "float32",
+    "float64": "float64", "numpy.float64": "float64", "torch.float64": "float64", "torch.double": "float64",
+    "tensorflow.float64": "float64", "float16": "float16", "torch.float16": "float16", "torch.half": "float16",
+    "int64": "int64", "torch.long": "int64", "torch.int64": "int64", "numpy.int64": "int64",
+    "int32": "int32", "numpy.int32": "int32", "torch.int32": "int32", "tensorflow.int32": "int32",
+}
+UINT8_RANGE = (0.0, 255.0)
+
+# Calls that feed data to a model: method -> the argument that carries the inputs.
+FEED_METHODS: dict[str, Arg] = {
+    "fit": Arg(0, "x"), "fit_generator": Arg(0, "generator"), "train_on_batch": Arg(0, "x"),
+    "test_on_batch": Arg(0, "x"), "predict": Arg(0, "x"), "predict_on_batch": Arg(0, "x"),
+    "evaluate": Arg(0, "x"), "forward": Arg(0, None), "__call__": Arg(0, None),
+}
+# Receivers from these libraries are not neural networks (sklearn estimators also have fit/predict).
+NON_MODEL_ROOTS = frozenset({
+    "sklearn", "xgboost", "lightgbm", "catboost", "numpy", "pandas", "scipy", "PIL", "cv2",
+    "matplotlib", "torchvision", "statsmodels", "builtins", "os", "json", "pickle", "logging",
+})
+# Names that say "this is a model" for receivers that cannot be matched to a network in this file.
+MODEL_NAME_PATTERN = r"(?i)(^|_)(model|net|network|classifier|regressor|encoder|decoder|autoencoder|cnn|mlp|dnn)s?(\d*|_|$)"
+# feed_dict keys that are the model's input (the rest: labels, learning rate, keep_prob, ...)
+INPUT_NAME_PATTERN = r"(?i)^(x|xs|x_|inputs?|images?|imgs?|features?|data|x_?input|input_?x|input_?images?)(_\w*)?$"
 
 TABLES = Tables(data=data)

@@ -1,0 +1,223 @@
+from collections.abc import Iterator
+
+from relulint.finding import Finding, Severity
+from relulint.model import DataSource, ModelIR, Origin
+from relulint.rule import Invalid, Rule, Valid
+from rules._support import fmt
+
+
+class MissingInputNormalization(Rule):
+    """
+    ## What it does
+    Flags raw large-scale data (uint8 pixels, or values beyond +-10) that reaches a network's first
+    layer with no scaling or normalisation on the way: no `x / 255`, `ToTensor()`, `Normalize`,
+    `Rescaling`, scaler, or scale/norm layer at the start of the network.
+
+    ## Why is this bad?
+    Pre-activations grow with the input scale: with pixels in [0, 255] the first layer's outputs are
+    ~100x larger than the initialiser was designed for, and the scale carries through every ReLU
+    layer. A softmax on top saturates (its gradient is ~0, the loss stays flat), a large negative
+    pre-activation kills a ReLU unit for good, and one large gradient step can push whole layers
+    into the dead region. Seed 000 (a ReLU conv net with a constant loss, fixed by multiplying the
+    input by 1/255) is this bug.
+
+    ## Example
+    ```python
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    model.fit(x_train, y_train)
+    ```
+
+    Use instead:
+    ```python
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    model.fit(x_train / 255.0, y_train)
+    ```
+
+    ## Options
+    - `max-abs-value`: inputs whose known range exceeds this magnitude count as unscaled.
+
+    ## Confirmed by
+    The dynamic pass: the input batch's range and the first layer's pre-activation scale.
+    """
+
+    CODE = "RL301"
+    NAME = "missing-input-normalization"
+    SEVERITY = Severity.WARNING
+    MESSAGE = "{what} from {source} reaches {model} without scaling or normalisation"
+    FIX_TITLE = "Scale the input to about [0, 1] or zero mean / unit variance: x / 255.0, transforms.ToTensor(), Rescaling(1/255), or (x - mean) / std"
+    OPTIONS = {"max-abs-value": 10.0}
+
+    VALID = [
+        Valid("""
+            import torch
+            import torch.nn as nn
+            from torchvision import datasets
+            model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+            x = datasets.MNIST("data", download=True).data.float() / 255.0
+            logits = model(x)
+        """),
+        Valid("""
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+            from torchvision import datasets, transforms
+            tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+            loader = DataLoader(datasets.MNIST("data", transform=tf), batch_size=64)
+            model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+            for xb, yb in loader:
+                out = model(xb)
+        """),
+        Valid("""
+            import numpy as np
+            import torch
+            import torch.nn as nn
+            from sklearn.preprocessing import StandardScaler
+            x = np.random.uniform(0, 1000, size=(500, 4))
+            x = StandardScaler().fit_transform(x)
+            model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+            pred = model(torch.tensor(x, dtype=torch.float32))
+        """),
+        Valid("""
+            import numpy as np
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 2)
+                def forward(self, x):
+                    x = x.float() / 255.0
+                    return self.fc(x)
+            imgs = np.random.randint(0, 256, size=(8, 4), dtype=np.uint8)
+            out = Net()(torch.from_numpy(imgs))
+        """),
+        Valid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.BatchNorm1d(4), nn.Linear(4, 8), nn.ReLU())
+            x = torch.tensor([[3., 211., 123., 78.]])
+            h = model(x)
+        """),
+        Valid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+            x = torch.tensor([[0.3, 0.1, -0.2, 0.7]])
+            h = model(x)
+        """),
+        Valid("""
+            import torch.nn as nn
+            from model_def import make_batch
+            model = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+            h = model(make_batch())
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            from torchvision import datasets
+            model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+            x = datasets.MNIST("data", download=True).data.float()  # expect: RL301
+            logits = model(x)
+        """),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 4), nn.LeakyReLU(), nn.Linear(4, 4), nn.Softmax(dim=1))
+            x = torch.tensor([[3., 211., 123., 78.]])  # expect: RL301
+            y = model(x)
+        """),
+        Invalid("""
+            import numpy as np
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 2)
+                def forward(self, x):
+                    return self.fc(x.float())
+            imgs = np.random.randint(0, 256, size=(8, 4), dtype=np.uint8)  # expect: RL301
+            out = Net()(torch.from_numpy(imgs))
+        """),
+        Invalid("""
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+            from torchvision import datasets, transforms
+            ds = datasets.CIFAR10("data", transform=transforms.Compose([transforms.PILToTensor()]))  # expect: RL301
+            model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+            for i, (xb, yb) in enumerate(DataLoader(ds, batch_size=32)):
+                out = model(xb.float())
+        """),
+        Invalid("""
+            import cv2
+            import numpy as np
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10))
+            batch = np.stack([cv2.imread(p) for p in ["a.png", "b.png"]])  # expect: RL301
+            logits = model(torch.from_numpy(batch).float())
+        """),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(784, 10)  # expect: RL301
+                def forward(self, x):
+                    return self.fc(x)
+        """, files=(("train.py", '''
+import torch
+from torchvision import datasets
+from model import Net
+net = Net()
+x = datasets.MNIST("data").data.view(-1, 784).float()
+out = net(x)
+'''),)),
+    ]
+
+    def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
+        net = ir.network
+        first = net.first_affine()
+        if first is None or net.scales_input():
+            return
+        seen: set[tuple] = set()
+        for ds in ir.data:
+            if not self._raw(ds, options["max-abs-value"]) or ds.origin is None:
+                continue
+            key = (ds.origin.path, ds.origin.line, ds.origin.col)
+            if key in seen:
+                continue
+            seen.add(key)
+            layer = first[1]
+            # Report where the data is made when that is in the network's file; data from a
+            # neighbour (train.py) is reported on the first layer of the file being linted, so the
+            # finding belongs to the file that was asked for and can be suppressed there.
+            here_path = net.origin.path if net.origin else (layer.origin.path if layer.origin else None)
+            at: Origin | None = ds.origin if ds.origin.path == here_path else layer.origin
+            if at is None:
+                continue
+            what = "uint8 data" if ds.dtype == "uint8" else "unscaled data"
+            if ds.low is not None and ds.high is not None:
+                what += f" in [{fmt(ds.low)}, {fmt(ds.high)}]"
+            source = ds.display if ds.origin.path == at.path else f"{ds.display} ({ds.origin})"
+            yield self.finding(
+                at,
+                what=what,
+                source=source,
+                model=f"{net.name!r}",
+                evidence={"data": ds.display, "low": ds.low, "high": ds.high, "dtype": ds.dtype,
+                          "network": net.name, "first_layer": layer.display},
+                related=[(ds.origin, f"data made here: {ds.display}"),
+                         (ds.fed_at, f"fed to {net.name!r} here"),
+                         (layer.origin, f"first layer {layer.display}")],
+            )
+
+    @staticmethod
+    def _raw(ds: DataSource, limit: float) -> bool:
+        if ds.scaled:
+            return False
+        if ds.dtype == "uint8":
+            return True
+        return ds.low is not None and ds.high is not None and max(abs(ds.low), abs(ds.high)) > limit
