@@ -117,6 +117,8 @@ SHAPE_RULES.update({
     "keras.layers.Add": ("add",), "keras.layers.add": ("add",), "keras.layers.Subtract": ("add",),
     "keras.layers.Multiply": ("add",), "keras.layers.Average": ("add",), "keras.layers.Maximum": ("add",),
     "keras.layers.Concatenate": ("concat",), "keras.layers.concatenate": ("concat",),
+    # attention returns the query's shape (output_shape defaults to the query's last dim)
+    "keras.layers.MultiHeadAttention": ("keep",), "keras.layers.Attention": ("keep",),
 })
 CONV_STRIDES = Arg(2, "strides", 1)
 CONV_PADDING = Arg(3, "padding", "valid")

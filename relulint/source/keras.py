@@ -56,6 +56,7 @@ class KerasLowering:
         self.loss_calls: set[cst.Call] = set()  # loss objects bound by compile()
         self._functions: dict[str, cst.FunctionDef] = {}  # module-level helpers the functional walk inlines
         self._frames: dict[int, dict[str, tuple[cst.BaseExpression, int]]] = {}
+        self._op_frames: dict[int, int] = {}  # id(op) -> the inlined helper call it was built in
 
     # ---------------------------------------------------------------- entry
 
@@ -222,7 +223,12 @@ class KerasLowering:
         if spec is not None and q.startswith("keras."):
             return [self._op(value, q, spec, name)]
         if isinstance(value.func, cst.Name) and value.func.value in self.classes and depth < _MAX_INLINE:
-            return self._class_ops(self.classes[value.func.value], depth + 1, (name + ".") if name else "")
+            cls = self.classes[value.func.value]
+            ops = self._class_ops(cls, depth + 1, (name + ".") if name else "")
+            frame = self._bind_call(self._method(cls, "__init__"), value, 0, skip_self=True)
+            for op in ops:  # Block(64): the class's layers read their sizes from this call's arguments
+                self._op_frames.setdefault(id(op), frame)
+            return ops
         if q is not None and q.startswith("keras.layers."):  # a layer the table does not know
             return [self._op(value, q, LayerSpec("other"), name)]
         return None
@@ -240,6 +246,8 @@ class KerasLowering:
                  fan_out=op.fan_out, weight_init=op.weight_init, init_site=op.init_site)
         if id(op) in self.op_calls:
             self.op_calls[id(new)] = self.op_calls[id(op)]
+        if id(op) in self._op_frames:
+            self._op_frames[id(new)] = self._op_frames[id(op)]
         return new
 
     def _activation_op(self, kind: str, display: str, at: cst.CSTNode, name: str | None = None) -> Op:
@@ -409,7 +417,14 @@ class KerasLowering:
                    and self.ctx.enclosing(n, cst.FunctionDef) is fn]
         if not returns:
             return None
-        params = [p.name.value for p in fn.params.params]
+        new_frame = self._bind_call(fn, call, frame)
+        return self._tensor(returns[-1].value, memo, depth + 1, new_frame)
+
+    def _bind_call(self, fn: cst.FunctionDef | None, call: cst.Call, frame: int, skip_self: bool = False) -> int:
+        """A new frame binding fn's parameters to the call's arguments (evaluated in `frame`)."""
+        if fn is None:
+            return 0
+        params = [p.name.value for p in fn.params.params][1 if skip_self else 0:]
         bindings: dict[str, tuple[cst.BaseExpression, int]] = {}
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
         for pname, value in zip(params, positional, strict=False):
@@ -419,7 +434,7 @@ class KerasLowering:
                 bindings[a.keyword.value] = (a.value, frame)
         new_frame = len(self._frames) + 1
         self._frames[new_frame] = bindings
-        return self._tensor(returns[-1].value, memo, depth + 1, new_frame)
+        return new_frame
 
     def _call_node(self, call: cst.Call, node: _Node, memo: dict, depth: int, frame: int) -> None:
         ctx = self.ctx
@@ -443,6 +458,8 @@ class KerasLowering:
                 node.ops = [self._op(call, q, self.t.layers[q], self._var_name(call))]
             if not node.ops:
                 node.ops = [Op("other", ctx.text(call), ctx.origin(call))]
+            for op in node.ops:
+                self._op_frames.setdefault(id(op), frame)
             node.rule = K.SHAPE_RULES.get(lq) if lq else None
             node.inputs = self._tensors(positional[:1], memo, depth, frame)
             return
@@ -540,38 +557,48 @@ class KerasLowering:
         rule = K.SHAPE_RULES.get(q) if q else None
         if call is None or rule is None:
             return None
-        ctx = self.ctx
+        frame = self._op_frames.get(id(op), 0)
+
+        def const(ref: Arg | None) -> object:
+            return self._arg_const(call, ref, frame)
+
         last = shape[-1] if shape else None
         last = last if isinstance(last, int) else None
         kind = rule[0]
+        spec = self.t.layers.get(q)
         if kind == "dense":
             op.fan_in = last
-            units = op.fan_out
+            units = _dim(const(spec.fan_out)) if spec else None
+            op.fan_out = op.fan_out or units
             return ((*shape[:-1], units) if shape else (..., units)) if units else None
         if kind == "conv":
             dims = rule[1]
             spatial = _spatial(shape, dims)
-            k = _tuple(ctx.arg_const(call, op_kernel_ref(q)), dims)
+            k = _tuple(const(spec.kernel_size if spec else None), dims)
+            filters = _dim(const(spec.fan_out if spec else None))
             if last is not None and k is not None:
                 op.fan_in = last * math.prod(k)
-            filters = ctx.int_value(ctx.arg(call, Arg(0, "filters")))
             if filters is None:
                 return None
-            strides = _tuple(ctx.arg_const(call, K.CONV_STRIDES), dims)
-            padding = ctx.arg_const(call, K.CONV_PADDING)
-            dilation = _tuple(ctx.arg_const(call, K.CONV_DILATION), dims)
+            if op.fan_out is None and k is not None:
+                op.fan_out = filters * math.prod(k)
+            strides = _tuple(const(K.CONV_STRIDES), dims)
+            padding = const(K.CONV_PADDING)
+            dilation = _tuple(const(K.CONV_DILATION), dims)
             if spatial is None or k is None or strides is None or dilation != (1,) * dims:
                 return (..., filters)
             return (*_window(spatial, k, strides, padding), filters)
         if kind == "pool":
             dims = rule[1]
             spatial = _spatial(shape, dims)
-            size = _tuple(ctx.arg_const(call, K.POOL_SIZE), dims)
-            strides_v = ctx.arg_const(call, K.POOL_STRIDES)
+            size = _tuple(const(K.POOL_SIZE), dims)
+            strides_v = const(K.POOL_STRIDES)
             strides = size if strides_v is None else _tuple(strides_v, dims)
             if spatial is None or size is None or strides is None:
                 return (..., last) if last else None
-            return (*_window(spatial, size, strides, ctx.arg_const(call, K.POOL_PADDING)), last)
+            return (*_window(spatial, size, strides, const(K.POOL_PADDING)), last)
+        if kind == "keep":
+            return shape
         if kind == "global":
             return (last,) if last else None
         if kind == "flatten":
@@ -579,12 +606,29 @@ class KerasLowering:
                 return (math.prod(shape),)
             return (None,)
         if kind == "reshape":
-            v = ctx.arg_const(call, rule[1])
+            v = const(rule[1])
             return tuple(_dim(d) for d in v) if isinstance(v, tuple) else None
         if kind == "embedding":
-            dim = ctx.int_value(ctx.arg(call, rule[1]))
+            dim = _dim(const(rule[1]))
             return ((*shape, dim) if shape else (..., dim)) if dim else None
         return None
+
+    def _arg_const(self, call: cst.Call, ref: Arg | None, frame: int) -> object:
+        """ctx.arg_const, but a helper's parameter reads the argument its inlined call passed."""
+        if ref is None:
+            return UNKNOWN
+        expr = self.ctx.arg(call, ref)
+        return ref.default if expr is None else self._const(expr, frame, 0)
+
+    def _const(self, expr: cst.BaseExpression, frame: int, depth: int) -> object:
+        if isinstance(expr, cst.Name) and depth < 8 and self._prior_value(expr) is None:
+            bound = self._frames.get(frame, {}).get(expr.value)
+            if bound is not None:
+                return self._const(bound[0], bound[1], depth + 1)
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            values = [self._const(e.value, frame, depth + 1) for e in expr.elements]
+            return UNKNOWN if any(v is UNKNOWN for v in values) else tuple(values)
+        return self.ctx.const(expr)
 
     # ---------------------------------------------------------------- names
 
@@ -667,11 +711,6 @@ class KerasLowering:
                     loss = loss_from_call(self.ctx, node, q)
                     if loss is not None:
                         self.facts.losses.append(loss)
-
-
-def op_kernel_ref(q: str) -> Arg | None:
-    spec = tables().layers.get(q)
-    return spec.kernel_size if spec else None
 
 
 def _dim(v: object) -> int | None:
