@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from relulint.finding import Finding, Severity
 from relulint.model import DataSource, ModelIR, Origin
 from relulint.rule import Invalid, Rule, Valid
-from rules._support import fmt
+from relulint.rules._support import fmt
 
 
 class MissingInputNormalization(Rule):
