@@ -380,6 +380,8 @@ class TF1Lowering:
     def _new(self, frame: Frame, op: Op | None, prev: Tensor | None, channels: int | None) -> Tensor:
         if op is not None and frame.call_site is not None:
             # a layer built inside a helper is reported where the helper is called: each call is a layer
+            if op.init_site is not None and frame.fn is not None and _within(op.init_site, self.ctx.origin(frame.fn)):
+                op.init_site = frame.call_site  # a weight created inside the factory: one per call
             op.origin = frame.call_site
             if op.activation is not None:
                 op.activation = Activation(op.activation.kind, op.activation.display, frame.call_site)
@@ -710,6 +712,10 @@ def _all_calls(module: cst.Module) -> list[cst.Call]:
             out.append(node)
         stack.extend(reversed(node.children))
     return out
+
+
+def _within(inner: Origin, outer: Origin) -> bool:
+    return outer.line <= inner.line <= (outer.end_line or outer.line)
 
 
 def _difference(expr: cst.BaseExpression) -> cst.BinaryOperation | None:
