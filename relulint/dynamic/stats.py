@@ -1,0 +1,114 @@
+"""What one probed batch measured, framework-free: torch, Keras and onnxruntime probes all fill these.
+
+Numbers only (plain floats): the probes reduce tensors to these on the fly and never keep
+activations, so a report is small enough to log, print, plot or ship across processes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class LayerStats:
+    """One layer call (a module, a Keras layer, an ONNX node, or a functional activation)."""
+
+    key: str  # unique in the report: "fc1", "net.1", "fc1+relu", "act#1"
+    kind: str  # affine | activation | other
+    module: str  # class or op name: Linear, ReLU, relu(), Relu
+    name: str | None = None  # module path as named_modules() spells it; None for functional calls
+    producer: str | None = None  # functional activation: the module whose output it consumed
+    call: int = 0  # k-th call of the same module in one forward
+    activation: str | None = None  # canonical activation kind when this record is (or fuses) one
+    units: int | None = None
+    dead: float | None = None  # share of units that never fired (> 0) on any sample of the batch
+    zero: float | None = None  # share of output entries exactly 0
+    mean: float | None = None
+    std: float | None = None
+    rms: float | None = None
+    max_abs: float | None = None
+    in_rms: float | None = None  # RMS of the layer's input: gain = rms / in_rms
+    grad_norm: float | None = None  # ||dL/d output||
+    grad_rms: float | None = None
+    weight_grad_norm: float | None = None  # ||dL/d weight|| of this layer's own weight
+    weight_norm: float | None = None
+    weight_numel: int | None = None
+    saturated: float | None = None  # softmax: share of rows with max > 0.99; sigmoid: share within 1e-3 of 0/1
+    input_grad_rms: float | None = None  # softmax/sigmoid: RMS of dL/d(logits), the signal that gets through
+    nonfinite: bool = False
+
+    @property
+    def gain(self) -> float | None:
+        if self.rms is None or not self.in_rms:
+            return None
+        return self.rms / self.in_rms
+
+    @property
+    def relative_weight_grad(self) -> float | None:
+        """||dL/dW|| / ||W||: the size of a gradient step relative to the weights it moves."""
+        if self.weight_grad_norm is None or not self.weight_norm:
+            return None
+        return self.weight_grad_norm / self.weight_norm
+
+
+@dataclass
+class TensorSummary:
+    """min / max / mean / std / dtype of a batch tensor (inputs, targets, model output)."""
+
+    shape: tuple[int, ...] = ()
+    dtype: str = ""
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    std: float | None = None
+    nonfinite: int = 0  # count of NaN / inf entries
+    zero: float | None = None  # share exactly 0
+
+
+@dataclass
+class ProbeReport:
+    framework: str  # torch | keras | onnx
+    device: str = "cpu"
+    layers: list[LayerStats] = field(default_factory=list)
+    param_grad_norms: dict[str, float] = field(default_factory=dict)
+    loss: float | None = None
+    loss_desc: str = ""
+    inputs: TensorSummary | None = None
+    targets: TensorSummary | None = None
+    output: TensorSummary | None = None
+    output_layer: str | None = None  # key of the activation that produced the model output, if any
+    gradients: bool = True  # False for onnxruntime: no backward pass exists
+    step: int = 0
+    notes: list[str] = field(default_factory=list)
+    histograms: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # only when asked (TensorBoard)
+
+    def layer(self, key: str) -> LayerStats | None:
+        for layer in self.layers:
+            if layer.key == key:
+                return layer
+        return None
+
+    @property
+    def relu_layers(self) -> list[LayerStats]:
+        return [layer for layer in self.layers if layer.dead is not None]
+
+    @property
+    def affine_layers(self) -> list[LayerStats]:
+        """Layers with a weight gradient, in forward order."""
+        return [layer for layer in self.layers if layer.kind == "affine" and layer.weight_grad_norm is not None]
+
+    @property
+    def output_stats(self) -> LayerStats | None:
+        return self.layer(self.output_layer) if self.output_layer else None
+
+    def nonfinite_where(self) -> list[str]:
+        out = []
+        if self.loss is not None and not math.isfinite(self.loss):
+            out.append("loss")
+        out += [f"layer {layer.key}" for layer in self.layers if layer.nonfinite]
+        out += [f"grad of {name}" for name, g in self.param_grad_norms.items() if not math.isfinite(g)]
+        return out
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,185 @@
+from collections.abc import Iterator
+
+from relulint.finding import Finding, Severity
+from relulint.model import ModelIR
+from relulint.rule import Invalid, Rule, Valid
+
+
+class DeadRelu(Rule):
+    """
+    ## What it does
+    Runs one real batch through the model (`relulint --dynamic`) and flags a ReLU layer in which
+    more than half of the units never fired (output > 0) on any sample of the batch.
+
+    ## Why is this bad?
+    A ReLU unit whose pre-activation is negative for every input outputs 0 and passes exactly 0
+    gradient back: nothing can move its weights again, so the unit is dead and the capacity is lost.
+    When the whole layer dies, no gradient reaches anything before it and training stops (seed 004:
+    inputs in (-1, 0), dense outputs and gradients stuck at 0 for every epoch; seeds 000 and 001:
+    positive-mean inits). A unit counts as dead only if it fired on *no* sample of the batch, the
+    "unit never active" test of keras-contrib and SageMaker Debugger; a layer is flagged above
+    50% dead units, the layer threshold of SageMaker Debugger (`relu_output`) and TheDeepChecker
+    (ANCHORS.md, section 4). Convolution units are channels; dense units are features.
+
+    ## Example
+    ```python
+    layer = nn.Linear(4, 8)
+    nn.init.uniform_(layer.weight, 0.0, 1.0)       # every weight positive
+    model = nn.Sequential(layer, nn.ReLU(), nn.Linear(8, 1))
+    x = -torch.rand(64, 4)                          # inputs in (-1, 0): every unit is dead
+    ```
+
+    Use instead:
+    ```python
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))   # zero-mean init
+    x = 2 * torch.rand(64, 4) - 1                   # centred inputs
+    ```
+
+    ## Options
+    - `max-dead-share`: flag a layer above this share of never-firing units (default 0.5).
+    - `min-units`: ignore layers with fewer units than this (default 2).
+
+    ## Confirms
+    RL201 (positive-mean init), RL302 (negative inputs) and, with `--steps N`, a layer that dies
+    during the first updates.
+    """
+
+    CODE = "RL401"
+    NAME = "dead-relu"
+    SEVERITY = Severity.WARNING
+    MESSAGE = "{share} of the {units} units of {layer} never fired on this batch of {batch}{when}"
+    FIX_TITLE = "Centre the inputs, use a zero-mean He init, or a small positive bias / LeakyReLU"
+    OPTIONS = {"max-dead-share": 0.5, "min-units": 2}
+    PASSES = frozenset({"dynamic"})
+
+    VALID = [
+        Valid("""
+            import torch, torch.nn as nn
+            def relulint_batch():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 1))
+                return model, 2 * torch.rand(64, 4) - 1
+        """),
+        Valid("""
+            import torch, torch.nn as nn
+            def relulint_batch():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(4, 32), nn.LeakyReLU(0.1), nn.Linear(32, 1))
+                return model, -torch.rand(64, 4)
+        """),
+        Valid("""
+            import torch, torch.nn as nn
+            def relulint_batch():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(4, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
+                return model, -torch.rand(64, 4)
+        """),
+        Valid("""
+            import torch, torch.nn as nn, torch.nn.functional as F
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.conv = nn.Conv2d(3, 8, 3)
+                    self.fc = nn.Linear(8, 2)
+                def forward(self, x):
+                    x = F.relu(self.conv(x))
+                    return self.fc(x.mean(dim=(2, 3)))
+            def relulint_batch():
+                torch.manual_seed(0)
+                return Net(), torch.randn(16, 3, 8, 8)
+        """),
+        Valid("""
+            import torch, torch.nn as nn
+            def relulint_batch():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
+                return model, torch.randn(32, 8), torch.randint(0, 3, (32,)), nn.CrossEntropyLoss()
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            import torch, torch.nn as nn
+            def relulint_batch():
+                layer = nn.Linear(4, 8)
+                nn.init.uniform_(layer.weight, 0.0, 1.0)
+                nn.init.zeros_(layer.bias)
+                model = nn.Sequential(layer, nn.ReLU(), nn.Linear(8, 1))  # expect: RL401
+                return model, -torch.rand(64, 4)
+        """),
+        Invalid("""
+            import torch, torch.nn as nn, torch.nn.functional as F
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(4, 16)
+                    self.fc2 = nn.Linear(16, 1)
+                    nn.init.constant_(self.fc1.bias, -10.0)
+                def forward(self, x):
+                    h = F.relu(self.fc1(x))  # expect: RL401
+                    return self.fc2(h)
+            def relulint_batch():
+                torch.manual_seed(0)
+                return Net(), torch.rand(64, 4)
+        """),
+        Invalid("""
+            import torch, torch.nn as nn
+            def relulint_batch():
+                conv = nn.Conv2d(3, 8, 3)
+                nn.init.constant_(conv.bias, -5.0)
+                model = nn.Sequential(
+                    conv,
+                    nn.ReLU(),  # expect: RL401
+                    nn.Flatten(),
+                    nn.Linear(8 * 6 * 6, 2),
+                )
+                return model, torch.rand(8, 3, 8, 8)
+        """),
+        Invalid("""
+            import torch, torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 16)
+                    self.out = nn.Linear(16, 1)
+                    nn.init.uniform_(self.fc.weight, 0.0, 0.5)
+                def forward(self, x):
+                    return self.out(self.fc(x).clamp(min=0))  # expect: RL401
+            def relulint_batch():
+                torch.manual_seed(0)
+                net = Net()
+                nn.init.zeros_(net.fc.bias)
+                return net, -torch.rand(32, 4)
+        """),
+        Invalid("""
+            import torch, torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 16)
+                    self.act = nn.ReLU()
+                    self.out = nn.Linear(16, 1)
+                    nn.init.constant_(self.fc.bias, -3.0)
+                def forward(self, x):
+                    return self.out(self.act(self.fc(x)))  # expect: RL401
+            def relulint_batch():
+                torch.manual_seed(0)
+                return Net(), torch.rand(32, 4) * 0.1
+        """),
+    ]
+
+    def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
+        return iter(())  # dynamic only: judged on a ProbeReport by check_probe
+
+    def check_probe(self, report, options: dict) -> Iterator[tuple[str | None, dict, dict]]:
+        """(layer key, message fields, evidence) for every layer above the dead-share threshold."""
+        batch = report.inputs.shape[0] if report.inputs and report.inputs.shape else "?"
+        for layer in report.relu_layers:
+            if layer.units is None or layer.units < options["min-units"]:
+                continue
+            if layer.dead > options["max-dead-share"]:
+                when = f" (after {report.step} training steps)" if report.step else ""
+                yield layer.key, {
+                    "share": f"{layer.dead:.0%}", "units": layer.units, "layer": layer.key, "batch": batch,
+                    "when": when,
+                }, {"dead_share": layer.dead, "units": layer.units, "zero_share": layer.zero,
+                    "grad_norm": layer.grad_norm, "step": report.step}
