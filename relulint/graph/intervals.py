@@ -9,11 +9,11 @@ A `Box` bounds every element of one tensor. Its layout says how the bounds map o
 
 Soundness against the float32 runtime: every affine bound is widened by the worst-case rounding
 error of an n-term float32 dot product (gamma_n * sum |w| |x| + |b|, Higham's bound), so a value the
-runtime computes lies inside the box even though the box is computed in float64. The one place no
-widening is applied is a unit none of whose terms can be positive for any input in the box (every
-w*x <= 0 and b <= 0): a float sum of non-positive numbers is never positive, so its upper bound is
-exactly <= 0 and the "never fires" claim is exact. That is what makes seed 004 (inputs in (-1, 0),
-positive weights, zero bias) provable instead of lost in rounding slack.
+runtime computes lies inside the box even though the box is computed in float64. The widening must
+not cost the sign: for a unit none of whose terms can be positive for any input in the box (every
+w*x <= 0 and b <= 0), a float sum of non-positive numbers is never positive, so its upper bound is
+capped at exactly 0 after widening and the "never fires" claim stays exact. That is what makes
+seed 004 (inputs in (-1, 0), positive weights, zero bias) provable instead of lost in rounding slack.
 
 Anything not handled returns None: bounds stop there and nothing downstream is claimed.
 """
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 _U32 = 2.0 ** -24  # unit roundoff of float32
+_TINY = 2.0 ** -126  # smallest normal float32: what flush-to-zero may lose per operation
 _CHUNK_ELEMS = 1 << 22  # rows of a big weight matrix are processed in chunks of ~4M elements
 
 
@@ -44,6 +45,21 @@ class Box:
     @staticmethod
     def scalar(lo: float, hi: float) -> Box:
         return Box(np.array([float(lo)]), np.array([float(hi)]), "scalar")
+
+    @staticmethod
+    def input_range(lo: float, hi: float) -> Box | None:
+        """The declared range as the float32 values the runtime can see (rounded outwards)."""
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+            return None
+        with np.errstate(over="ignore"):
+            lo32, hi32 = float(np.float32(lo)), float(np.float32(hi))
+        if not (math.isfinite(lo32) and math.isfinite(hi32)):
+            return None
+        if lo32 > lo:
+            lo32 = float(np.nextafter(np.float32(lo32), np.float32(-np.inf)))
+        if hi32 < hi:
+            hi32 = float(np.nextafter(np.float32(hi32), np.float32(np.inf)))
+        return Box.scalar(lo32, hi32)
 
     def hull(self) -> Box:
         return Box(np.array([self.lo.min()]), np.array([self.hi.max()]), "scalar")
@@ -123,9 +139,9 @@ def conv(box: Box, weight: np.ndarray, bias: np.ndarray | None, group: int, zero
             b = bias.astype(np.float64)
             hi, lo, err = hi + b, lo + b, err + np.abs(b)
             can_pos |= b > 0
-        err *= gamma(fan_in + 1)
+        err = err * gamma(fan_in + 1) + (fan_in + 2) * _TINY
         lo -= err
-        hi = np.where(can_pos, hi + err, np.minimum(hi, 0.0))
+        hi = np.where(can_pos, hi + err, np.minimum(hi + err, 0.0))
     return Box(lo, hi, "channels")
 
 
@@ -157,9 +173,10 @@ def _bounds_parts(wpos, wneg, anyp, anyn, wabs, xlo, xhi, b, n):
         lo = lo + b
         err = err + np.abs(b)
         can_pos |= b > 0
-    err = err * gamma(n + 1)
+    err = err * gamma(n + 1) + (n + 2) * _TINY
     lo = lo - err
-    hi = np.where(can_pos, hi + err, np.minimum(hi, 0.0))
+    # no positive term: the float sum is exactly <= 0 (sign), and within err of the real sum (magnitude)
+    hi = np.where(can_pos, hi + err, np.minimum(hi + err, 0.0))
     return lo, hi
 
 
@@ -176,14 +193,14 @@ def channel_affine(box: Box, a: np.ndarray, c: np.ndarray) -> Box:
         return _unknown_affine(box, a, c)
     xlo, xhi = box.vector(n, channels_ok=False)
     y1, y2 = a * xlo + c, a * xhi + c
-    err = 4 * _U32 * (np.abs(a) * np.maximum(np.abs(xlo), np.abs(xhi)) + np.abs(c))
+    err = 4 * _U32 * (np.abs(a) * np.maximum(np.abs(xlo), np.abs(xhi)) + np.abs(c)) + 3 * _TINY
     return Box(np.minimum(y1, y2) - err, np.maximum(y1, y2) + err, layout)
 
 
 def _unknown_affine(box: Box, a: np.ndarray, c: np.ndarray) -> Box:
     h = box.hull()
     cands = np.stack([a * h.lo[0] + c, a * h.hi[0] + c])
-    err = 4 * _U32 * (np.abs(a) * max(abs(h.lo[0]), abs(h.hi[0])) + np.abs(c))
+    err = 4 * _U32 * (np.abs(a) * max(abs(h.lo[0]), abs(h.hi[0])) + np.abs(c)) + 3 * _TINY
     return Box(np.array([(cands.min(axis=0) - err).min()]), np.array([(cands.max(axis=0) + err).max()]), "scalar")
 
 
@@ -215,7 +232,7 @@ def elementwise_const(box: Box, op: str, const: np.ndarray, per: str) -> Box | N
 
 def _scalar_affine(box: Box, a: float, c: float) -> Box:
     y1, y2 = a * box.lo[0] + c, a * box.hi[0] + c
-    err = 4 * _U32 * (abs(a) * max(abs(box.lo[0]), abs(box.hi[0])) + abs(c))
+    err = 4 * _U32 * (abs(a) * max(abs(box.lo[0]), abs(box.hi[0])) + abs(c)) + 3 * _TINY
     return Box(np.array([min(y1, y2) - err]), np.array([max(y1, y2) + err]), "scalar")
 
 
@@ -229,7 +246,7 @@ def add(a: Box, b: Box) -> Box:
     else:
         ha, hb = a.hull(), b.hull()
         lo, hi, layout = ha.lo + hb.lo, ha.hi + hb.hi, "scalar"
-    err = 2 * _U32 * np.maximum(np.abs(lo), np.abs(hi))
+    err = 2 * _U32 * np.maximum(np.abs(lo), np.abs(hi)) + _TINY
     return Box(lo - err, hi + err, layout)
 
 

@@ -65,7 +65,7 @@ def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode],
     if input_range is not None:
         lo, hi = sorted(float(v) for v in input_range)
         for gi in inputs:
-            boxes[gi.name] = iv.Box.scalar(lo, hi)
+            boxes[gi.name] = iv.Box.input_range(lo, hi)
     seen_affine = False
     scaled_by: str | None = None
     for node in nodes:
