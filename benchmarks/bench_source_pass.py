@@ -1,0 +1,157 @@
+"""Source-pass speed on a real corpus, next to bare libcst on the same files.
+
+Corpus: the model sources of `timm` (fetched from the package index into .bench/, never imported)
+plus the Keras applications shipped with the installed keras. Prints files/s, MB/s, peak memory,
+and the number of findings relulint reports on these (correct, widely used) models.
+
+    python benchmarks/bench_source_pass.py [--corpus DIR] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / ".bench"
+
+
+def fetch_timm() -> Path:
+    target = BENCH / "timm"
+    if (target / "timm" / "models").is_dir():
+        return target / "timm" / "models"
+    BENCH.mkdir(exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "timm", "-d", str(BENCH)],
+                   check=True)
+    wheel = sorted(BENCH.glob("timm-*.whl"))[-1]
+    with zipfile.ZipFile(wheel) as zf:
+        for name in zf.namelist():
+            if name.startswith("timm/models/") and name.endswith(".py"):
+                zf.extract(name, target)
+    return target / "timm" / "models"
+
+
+def keras_applications() -> Path | None:
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("keras")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    apps = Path(list(spec.submodule_search_locations)[0]) / "src" / "applications"
+    return apps if apps.is_dir() else None
+
+
+def _measure(fn, files: list[Path]) -> float:
+    start = time.perf_counter()
+    fn(files)
+    return time.perf_counter() - start
+
+
+def bare_parse(files: list[Path]) -> None:
+    import libcst as cst
+
+    for f in files:
+        cst.parse_module(f.read_text(encoding="utf-8"))
+
+
+def parse_with_metadata(files: list[Path]) -> None:
+    import libcst as cst
+    from libcst.metadata import (
+        MetadataWrapper,
+        ParentNodeProvider,
+        PositionProvider,
+        QualifiedNameProvider,
+        ScopeProvider,
+    )
+
+    for f in files:
+        w = MetadataWrapper(cst.parse_module(f.read_text(encoding="utf-8")), unsafe_skip_copy=True)
+        w.resolve_many([QualifiedNameProvider, PositionProvider, ParentNodeProvider, ScopeProvider])
+
+
+def relulint_pass(files: list[Path], jobs: int = 1) -> list:
+    from relulint.config import Settings
+    from relulint.engine import lint_paths
+
+    return lint_paths([str(f) for f in files], Settings(), jobs=jobs)
+
+
+def child(mode: str, corpus: list[str], jobs: int) -> None:
+    """Run one measurement in a fresh process so peak RSS belongs to it alone."""
+    files = [Path(p) for p in corpus]
+    extra: dict = {}
+    start = time.perf_counter()
+    if mode == "parse":
+        bare_parse(files)
+    elif mode == "metadata":
+        parse_with_metadata(files)
+    else:
+        results = relulint_pass(files, jobs)
+        findings = [f for r in results for f in r.findings]
+        extra["findings"] = len(findings)
+        extra["by_code"] = {}
+        for f in findings:
+            extra["by_code"][f.code] = extra["by_code"].get(f.code, 0) + 1
+        extra["examples"] = [f"{Path(f.origin.path).name}:{f.origin.line} {f.code} {f.message[:90]}"
+                             for f in findings[:12]]
+    elapsed = time.perf_counter() - start
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"seconds": elapsed, "peak_rss_mb": max(rss_kb, children_kb) / 1024, **extra}))
+
+
+def run_child(mode: str, files: list[Path], jobs: int = 1) -> dict:
+    listing = BENCH / "corpus.json"
+    listing.write_text(json.dumps([str(f) for f in files]))
+    out = subprocess.run([sys.executable, __file__, "--child", mode, "--jobs", str(jobs), "--listing", str(listing)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", help="a folder of .py files instead of timm + keras applications")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--child")
+    ap.add_argument("--listing")
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, json.loads(Path(args.listing).read_text()), args.jobs)
+        return
+    BENCH.mkdir(exist_ok=True)
+    folders = [Path(args.corpus)] if args.corpus else [fetch_timm()] + [p for p in [keras_applications()] if p]
+    files = sorted(f for d in folders for f in d.rglob("*.py") if "_test" not in f.name)
+    size_mb = sum(f.stat().st_size for f in files) / 1e6
+    lines = sum(f.read_text(encoding="utf-8").count("\n") for f in files)
+    print(f"corpus: {len(files)} files, {lines} lines, {size_mb:.2f} MB from {', '.join(str(d) for d in folders)}")
+    rows = [
+        ("libcst.parse_module", run_child("parse", files)),
+        ("parse + metadata (QN, positions, parents, scopes)", run_child("metadata", files)),
+        ("relulint source pass, 1 process", run_child("relulint", files, 1)),
+        (f"relulint source pass, {args.jobs} processes", run_child("relulint", files, args.jobs)),
+    ]
+    for name, r in rows:
+        s = r["seconds"]
+        print(f"{name:52s} {s:7.2f} s  {len(files) / s:7.1f} files/s  {size_mb / s:6.2f} MB/s  "
+              f"{lines / s:8.0f} lines/s  peak {r['peak_rss_mb']:.0f} MB")
+    meta = rows[1][1]["seconds"]
+    print(f"relulint (1 process) / parse+metadata: {rows[2][1]['seconds'] / meta:.2f}x   "
+          f"({args.jobs} processes): {rows[3][1]['seconds'] / meta:.2f}x")
+    r = rows[2][1]
+    print(f"findings on these correct models: {r['findings']} {r['by_code']}")
+    for line in r["examples"]:
+        print("   ", line)
+
+
+if __name__ == "__main__":
+    main()
