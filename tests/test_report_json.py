@@ -95,7 +95,11 @@ def test_dynamic_fields_serialised():
     f.confirmation, f.measured = "confirmed", {"zero_share": 0.97, "grad_norm": 0.0}
     got = json.loads(render("json", results, None))[1]
     assert got["confirmation"] == "confirmed" and got["measured"] == {"zero_share": 0.97, "grad_norm": 0.0}
-    assert "(confirmed)" in render("concise", results, None)
+    assert render("concise", results, None).splitlines()[1].endswith("(confirmed: zero_share=0.97, grad_norm=0)")
+    f.measured = {"text": "97% of the units never fired", "zero_share": 0.97}
+    assert render("concise", results, None).splitlines()[1].endswith("(confirmed: 97% of the units never fired)")
+    full = render("full", results, None)
+    assert "(confirmed)" in full and "measured: 97% of the units never fired" in full
 
 
 def test_json_through_the_cli_prints_nothing_else(tmp_path):

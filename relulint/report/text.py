@@ -30,10 +30,23 @@ def fixable(f: Finding, unsafe_fixes: bool = False) -> bool:
     return f.fix.applicability == "safe" or (unsafe_fixes and f.fix.applicability == "unsafe")
 
 
+def measured_text(f: Finding) -> str | None:
+    """The dynamic pass's figure: its own sentence when it wrote one, else key=value pairs."""
+    m = f.measured
+    if not m:
+        return None
+    if not isinstance(m, dict):
+        return str(m)
+    if isinstance(m.get("text"), str):
+        return m["text"]
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in m.items())
+
+
 def _suffix(f: Finding) -> str:
     if f.confirmation is None:
         return ""
-    return f" ({f.confirmation.replace('-', ' ')})"
+    text = measured_text(f)
+    return f" ({f.confirmation.replace('-', ' ')}{': ' + text if text else ''})"
 
 
 def show_path(path: str) -> str:
@@ -72,12 +85,11 @@ def render_full(results: list, settings=None, *, color: bool = False, unsafe_fix
 def full_block(f: Finding, source: str | None, style: Style, unsafe_fixes: bool = False) -> str:
     star = " [*]" if fixable(f, unsafe_fixes) else ""
     head = style.sev(f"{f.severity.value}[{f.code}]", f.severity) + f"{star} [{f.name}]: {style(f.message, '1')}"
-    out = [head + _suffix(f), f" {style('-->', '34')} {_where(f)}"]
+    confirmation = f" ({f.confirmation.replace('-', ' ')})" if f.confirmation else ""
+    out = [head + confirmation, f" {style('-->', '34')} {_where(f)}"]
     out += code_frame(f, source, style)
-    if f.measured:
-        measured = ", ".join(f"{k}={v}" for k, v in f.measured.items()) if isinstance(f.measured, dict) \
-            else str(f.measured)
-        out.append(f"{style('measured', '1')}: {measured}")
+    if measured_text(f):
+        out.append(f"{style('measured', '1')}: {measured_text(f)}")
     help_text = f.fix.message if f.fix is not None else f.help
     if help_text:
         out.append(f"{style('help', '1;36')}: {help_text}")
