@@ -223,7 +223,7 @@ def resolve_settings(args: argparse.Namespace):
             codes_list = config.check_selectors(_csv(codes), "--per-file-ignores")
             s.per_file_ignores = {**s.per_file_ignores, _cli_pattern(pattern, s.root): codes_list}
         if args.exclude is not None:
-            s.exclude = args.exclude
+            s.exclude = [_cli_pattern(g, s.root) for g in args.exclude]
         for globs in args.extend_exclude:
             s.extend_exclude = [*s.extend_exclude, *(_cli_pattern(g, s.root) for g in globs)]
         if args.respect_gitignore is not None:

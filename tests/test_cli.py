@@ -370,3 +370,29 @@ def test_public_api(tmp_path):
     assert [f.code for f in relulint.lint_source(BUGGY).findings] == ["RL101"]
     with pytest.raises(AttributeError):
         relulint.no_such_name  # noqa: B018
+
+
+def test_cli_globs_are_relative_to_the_cwd(tmp_path, monkeypatch, capsys):
+    write(tmp_path, {"pyproject.toml": "[tool.relulint]\n", "pkg/tests/t.py": BUGGY, "pkg/m.py": BUGGY,
+                     "pkg/gen/g.py": BUGGY, "tests/t.py": BUGGY})
+    monkeypatch.chdir(tmp_path / "pkg")
+    assert main([".", "--no-cache", "--per-file-ignores", "tests/**:RL101", "--extend-exclude", "gen/"]) == 1
+    assert [LINE.match(x)["path"] for x in capsys.readouterr().out.splitlines()] == ["m.py"]
+    # the same globs in the config file are relative to the config's directory: tests/** is top-level only
+    (tmp_path / "pyproject.toml").write_text('[tool.relulint.per-file-ignores]\n"tests/**" = ["RL101"]\n')
+    assert main([".", "--no-cache", "--extend-exclude", "gen/"]) == 1
+    assert sorted(LINE.match(x)["path"] for x in capsys.readouterr().out.splitlines()) == ["m.py", "tests/t.py"]
+
+
+def test_stdin_filename_and_force_exclude(tmp_path):
+    args = ["--stdin-filename", "legacy/m.py", "--extend-exclude", "legacy", "--no-cache"]
+    assert cli(*args, cwd=tmp_path, stdin=BUGGY).returncode == 1
+    p = cli(*args, "--force-exclude", cwd=tmp_path, stdin=BUGGY)
+    assert (p.returncode, p.stdout) == (0, "")
+
+
+def test_gitignore_negation_and_anchoring(run, tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {".gitignore": "/top.py\n*_gen.py\n!keep_gen.py\n", "top.py": BUGGY, "sub/top.py": BUGGY,
+                     "a_gen.py": BUGGY, "keep_gen.py": BUGGY})
+    assert sorted(run("--show-files", ".")[1].split()) == ["keep_gen.py", os.path.join("sub", "top.py")]
