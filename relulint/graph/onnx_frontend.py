@@ -120,14 +120,24 @@ class _Graph:
                         self.consts[n.output[0]] = a.t
                     elif a.name in ("value_float", "value_int", "value_floats", "value_ints"):
                         self.consts[n.output[0]] = np.array(helper.get_attribute_value(a), dtype=np.float64)
+        self.alias: dict[str, str] = {}  # Identity(constant) outputs: exporters dedupe shared tensors so
+        for n in graph.node:
+            if n.op_type == "Identity" and n.input and self.is_const(n.input[0]):
+                self.alias[n.output[0]] = self.resolve(n.input[0])
         self.inputs = [i for i in graph.input if i.name not in self.inits]
 
     # ---------------------------------------------------------------- tensors
 
+    def resolve(self, name: str) -> str:
+        return self.alias.get(name, name) if hasattr(self, "alias") else name
+
     def is_const(self, name: str) -> bool:
+        name = self.resolve(name)
         return name in self.inits or name in self.consts
 
     def const_loader(self, name: str) -> Callable[[], np.ndarray]:
+        name = self.resolve(name)
+
         def load() -> np.ndarray:
             if name in self.inits:
                 return tensor_array(self.inits[name], self.base_dir)
@@ -141,6 +151,7 @@ class _Graph:
         return load
 
     def const_shape(self, name: str) -> tuple[int, ...] | None:
+        name = self.resolve(name)
         if name in self.inits:
             return tuple(self.inits[name].dims)
         c = self.consts.get(name)
