@@ -177,9 +177,9 @@ class DeadRelu(Rule):
             if layer.units is None or layer.units < options["min-units"]:
                 continue
             if layer.dead > options["max-dead-share"]:
-                when = f" (after {report.step} training steps)" if report.step else ""
+                when = f" (after {report.step} training step{'s' if report.step > 1 else ''})" if report.step else ""
                 yield layer.key, {
-                    "share": f"{layer.dead:.0%}", "units": layer.units, "layer": layer.key, "batch": batch,
+                    "share": f"{layer.dead:.0%}", "units": layer.units, "layer": layer.label, "batch": batch,
                     "when": when,
                 }, {"dead_share": layer.dead, "units": layer.units, "zero_share": layer.zero,
                     "grad_norm": layer.grad_norm, "step": report.step}

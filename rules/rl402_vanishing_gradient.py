@@ -206,9 +206,9 @@ class VanishingGradient(Rule):
             return  # nothing reaches even the last layer: a dead output (RL401/RL101), not a decay
         ratio = first.weight_grad_norm / last.weight_grad_norm
         if ratio < options["min-grad-ratio"]:
-            when = f" (after {report.step} training steps)" if report.step else ""
+            when = f" (after {report.step} training step{'s' if report.step > 1 else ''})" if report.step else ""
             yield first.key, {
-                "layer": first.key, "ratio": fmt(ratio), "first": fmt(first.weight_grad_norm),
+                "layer": first.label, "ratio": fmt(ratio), "first": fmt(first.weight_grad_norm),
                 "last": fmt(last.weight_grad_norm), "depth": len(layers), "when": when,
             }, {"grad_ratio": ratio, "first_grad_norm": first.weight_grad_norm,
                 "last_grad_norm": last.weight_grad_norm, "first_layer": first.key, "last_layer": last.key,

@@ -157,7 +157,7 @@ class ExplodingSignal(Rule):
         return iter(())  # dynamic only: judged on a ProbeReport by check_probe
 
     def check_probe(self, report, options: dict) -> Iterator[tuple[str | None, dict, dict]]:
-        when = f" (after {report.step} training steps)" if report.step else ""
+        when = f" (after {report.step} training step{'s' if report.step > 1 else ''})" if report.step else ""
         bad = report.nonfinite_where()
         if bad:
             first = next((layer for layer in report.layers if layer.nonfinite), None)
@@ -172,7 +172,7 @@ class ExplodingSignal(Rule):
                 continue
             if gain > options["max-layer-gain"] and layer.rms >= options["min-rms"]:
                 yield layer.key, {
-                    "what": f"activations of {layer.key} explode",
+                    "what": f"activations of {layer.label} explode",
                     "detail": f"output RMS {fmt(layer.rms)} is {fmt(gain)}x its input's (He init keeps ~1.4x)",
                     "when": when,
                 }, {"gain": gain, "rms": layer.rms, "in_rms": layer.in_rms, "max_abs": layer.max_abs,
@@ -183,7 +183,7 @@ class ExplodingSignal(Rule):
             ratio = layers[0].weight_grad_norm / layers[-1].weight_grad_norm
             if ratio > options["max-grad-ratio"]:
                 yield layers[0].key, {
-                    "what": f"the gradient of {layers[0].key} explodes",
+                    "what": f"the gradient of {layers[0].label} explodes",
                     "detail": f"{fmt(layers[0].weight_grad_norm)} is {fmt(ratio)}x the last layer's "
                               f"({fmt(layers[-1].weight_grad_norm)})",
                     "when": when,

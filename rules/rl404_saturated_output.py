@@ -165,9 +165,9 @@ class SaturatedOutput(Rule):
         if layer.saturated > options["max-saturated-share"]:
             criterion = "top probability > 0.99" if layer.activation in ("softmax", "log_softmax") \
                 else "within 1e-3 of 0 or 1"
-            when = f" (after {report.step} training steps)" if report.step else ""
+            when = f" (after {report.step} training step{'s' if report.step > 1 else ''})" if report.step else ""
             yield layer.key, {
-                "share": f"{layer.saturated:.0%}", "activation": layer.activation, "layer": layer.key,
+                "share": f"{layer.saturated:.0%}", "activation": layer.activation, "layer": layer.label,
                 "criterion": criterion, "when": when,
             }, {"saturated_share": layer.saturated, "logit_grad_rms": layer.input_grad_rms,
                 "output_grad_rms": layer.grad_rms, "step": report.step}

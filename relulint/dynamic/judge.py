@@ -151,7 +151,7 @@ def judge(report: ProbeReport, locator: Locator, settings=None, path: str | None
                                                "framework": report.framework}, **fields)
             f.severity = settings.severity_for(rule_cls.CODE, f.severity)
             f.confirmation = "confirmed"
-            f.measured = {"text": f.message, **{k: v for k, v in evidence.items() if _is_number(v)}}
+            f.measured = {"text": _measured_text(report), **{k: v for k, v in evidence.items() if _is_number(v)}}
             findings.append(f)
     return findings
 
@@ -172,6 +172,12 @@ def judge_steps(reports: list[ProbeReport], locator: Locator, settings=None, pat
     for f in seen.values():
         f.evidence["trajectory"] = trajectory
     return list(seen.values())
+
+
+def _measured_text(report: ProbeReport) -> str:
+    batch = report.inputs.shape[0] if report.inputs is not None and report.inputs.shape else "?"
+    text = f"measured on a batch of {batch} ({report.framework}, {report.device})"
+    return text + (f" after {report.step} optimiser step(s)" if report.step else "")
 
 
 def _grad_ratio(report: ProbeReport) -> float | None:

@@ -39,6 +39,11 @@ class LayerStats:
     nonfinite: bool = False
 
     @property
+    def label(self) -> str:
+        """How messages name the layer: its module path and class, "fc1 (Linear)", "1 (ReLU)"."""
+        return self.key if self.module.endswith("()") else f"{self.key} ({self.module})"
+
+    @property
     def gain(self) -> float | None:
         if self.rms is None or not self.in_rms:
             return None
@@ -112,3 +117,16 @@ class ProbeReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def numpy_summary(x) -> TensorSummary:
+    """TensorSummary of an array-like (Keras and ONNX batches); NaN/inf are counted, then ignored."""
+    import numpy as np
+
+    a = np.asarray(x)
+    f = a.astype("float64") if a.size else np.zeros(1)
+    finite = np.isfinite(f)
+    clean = np.where(finite, f, 0.0)
+    return TensorSummary(shape=tuple(a.shape), dtype=str(a.dtype), min=float(clean.min()), max=float(clean.max()),
+                         mean=float(clean.mean()), std=float(clean.std()), nonfinite=int((~finite).sum()),
+                         zero=float((clean == 0).mean()))
