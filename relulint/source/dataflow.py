@@ -99,7 +99,8 @@ class DataFlow:
             ds = self._graph_input_source(node)
             first = net.first_affine()
             if ds is not None:
-                self._add(net.inputs, replace(ds, fed_at=first[1].origin if first else None))
+                self._add(net.inputs, replace(ds, fed_at=first[1].origin if first else None, scaled=scale is not None,
+                                              scaled_by=self.ctx.text(scale) if scale is not None else None))
         return by_input
 
     def _first_layer_input(self, net: Network) -> cst.BaseExpression | None:
