@@ -177,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_ERROR
-    except BrokenPipeError:
-        return EXIT_ERROR
+    except BrokenPipeError:  # `relulint . | head`: stop quietly, without a second error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
     except Exception as exc:  # an internal crash of relulint itself: exit 2, traceback only with -v
         if verbose:
             import traceback
@@ -451,6 +453,8 @@ def _report(args: argparse.Namespace, results: list, settings, fmt: str) -> int:
         sys.stdout.flush()
     if human and not args.quiet:
         print(text.summary(findings, args.unsafe_fixes), file=sys.stderr)
+    if any(f.code == "RL003" for f in findings):
+        return EXIT_ERROR  # the dynamic probe could not run: a usage error, not a lint result
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
 
