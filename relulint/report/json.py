@@ -12,6 +12,10 @@ from relulint.finding import Finding
 from relulint.report import all_findings
 
 
+def _abs(path: str) -> str:
+    return path if path == "-" else os.path.abspath(path)  # '-' is stdin without --stdin-filename
+
+
 def _loc(line: int, col: int) -> dict:
     return {"row": line, "column": col + 1}
 
@@ -55,14 +59,14 @@ def finding_dict(f: Finding) -> dict:
         "name": f.name,
         "severity": f.severity.value,
         "message": f.message,
-        "filename": os.path.abspath(o.path),
+        "filename": _abs(o.path),
         "location": _loc(o.line, o.col),
         "end_location": _loc(end_line, end_col),
         "fix": fix,
         "help": f.help,
         "url": rule.url() if rule is not None else None,
         "evidence": _jsonable(evidence),
-        "related": [{"filename": os.path.abspath(r.path), "location": _loc(r.line, r.col), "message": m}
+        "related": [{"filename": _abs(r.path), "location": _loc(r.line, r.col), "message": m}
                     for r, m in f.related],
         "confirmation": f.confirmation,
         "measured": _jsonable(f.measured) if f.measured is not None else None,
