@@ -1,5 +1,12 @@
-"""Inline suppressions: `# noqa: RL101`, `# relulint: ignore[RL101]` (line or next statement),
-`# relulint: file-ignore[RL201]`. A bare `# noqa` does not silence relulint (see README)."""
+"""Inline suppressions (docs/configuration.md):
+
+- `# noqa: RL101[, RL203]`: the physical line where a finding starts;
+- `# relulint: ignore[RL101]` at a line's end: that line; on its own line: the whole next statement
+  (stackable), or, inside a bracketed statement such as a layer list, the next code line;
+- `# relulint: file-ignore[RL201]`: the whole file.
+
+A bare `# noqa` does not silence relulint. Unknown RL codes in a suppression become RL004 findings.
+Comments are found with `tokenize`, so `# noqa` inside a string is not a suppression."""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from relulint.model import Origin
 _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)", re.IGNORECASE)
 _IGNORE = re.compile(r"#\s*relulint\s*:\s*(?P<kind>ignore|file-ignore)\b(?:\s*\[(?P<codes>[^\]]*)\])?")
 _CODE = re.compile(r"^RL\d{3}$")
+_NON_CODE = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
 
 
 @dataclass
@@ -52,6 +60,10 @@ def parse(source: str, path: str = "<stdin>", known_codes: set[str] | None = Non
             _check(codes, known_codes, path, line, col, out)
             if m.group("kind") == "file-ignore":
                 out.file_codes.update(codes)
+            elif own_line and any(s < line < e for s, e in statements):
+                # inside a bracketed statement (a layer list): the next code line, not the next statement
+                nxt = next((t.start[0] for t in tokens if t.start[0] > line and t.type not in _NON_CODE), line + 1)
+                out.lines.setdefault(nxt, set()).update(codes)
             elif own_line:
                 start, end = _next_statement(statements, line)
                 for ln in range(start, end + 1):

@@ -141,3 +141,32 @@ def test_e2e_unknown_code_is_rl004_and_can_be_ignored():
     code = MODEL.format(comment="  # noqa: RL101, RL998")
     assert lint(code) == [(2, "RL004")]
     assert lint(code, Settings(ignore=["RL004"])) == []
+
+
+def test_own_line_ignore_inside_a_layer_list_covers_the_next_line_only():
+    src = textwrap.dedent("""\
+        model = f(
+            a,
+            # relulint: ignore[RL101]
+
+            b,
+            c,
+        )
+        d = 1
+    """)
+    s = parse(src, known_codes=KNOWN)
+    assert s.covers("RL101", 5) and not any(s.covers("RL101", n) for n in (1, 2, 6, 7, 8))
+
+
+def test_e2e_own_line_ignore_inside_sequential():
+    code = """
+        import torch.nn as nn
+        model = nn.Sequential(
+            nn.Linear(8, 1),
+            # relulint: ignore[RL101]
+            nn.ReLU(),
+        )
+        loss_fn = nn.MSELoss()
+    """
+    assert lint(code) == []
+    assert lint(code.replace("# relulint: ignore[RL101]", "# a comment")) == [(5, "RL101")]
