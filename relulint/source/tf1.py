@@ -13,6 +13,7 @@ stands for that function's own network, so a loss built on `self._nn` elsewhere 
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -27,7 +28,6 @@ from relulint.source.common import (
     _is_num,
     is_self_attr,
     kernel_volume,
-    postorder_calls,
 )
 from relulint.source.lowering import (
     activation_from_expr,
@@ -109,6 +109,8 @@ class TF1Lowering:
         self.loss_uses: list[tuple[Loss, list[Tensor]]] = []
         self.tuple_returns: dict[cst.Call, list[Tensor | None]] = {}  # helper calls returning a tuple
         self._call_counts: dict[str, int] | None = None
+        self._call_index: list[tuple[tuple[int, int], tuple[int, int], cst.Call]] | None = None
+        self._call_starts: list[tuple[int, int]] = []
 
     # ---------------------------------------------------------------- entry
 
@@ -117,7 +119,7 @@ class TF1Lowering:
             if isinstance(stmt, cst.FunctionDef):
                 self.functions[stmt.name.value] = stmt
         self._standalone(None)
-        for node in _function_defs(self.ctx.module):
+        for node in [n for n in self.ctx.parents if isinstance(n, cst.FunctionDef)]:
             self._standalone(node)
         self._emit()
 
@@ -219,9 +221,33 @@ class TF1Lowering:
 
     def _eval_calls(self, frame: Frame, expr: cst.CSTNode) -> None:
         """Evaluate every call of an expression in evaluation order (arguments first)."""
-        for call in postorder_calls(expr):
+        for call in self._calls_in(expr):
             if call not in frame.memo:
                 frame.memo[call] = self._call(frame, call)
+
+    def _all_calls(self) -> list[cst.Call]:
+        """Every call of the file, in source order (indexed once by start position)."""
+        if self._call_index is None:
+            spans = [(self.ctx.positions[n], n) for n in self.ctx.parents if isinstance(n, cst.Call)]
+            self._call_index = sorted((((p.start.line, p.start.column), (p.end.line, p.end.column), c)
+                                       for p, c in spans), key=lambda e: e[0])
+            self._call_starts = [e[0] for e in self._call_index]
+        return [c for _, _, c in self._call_index]
+
+    def _calls_in(self, expr: cst.CSTNode) -> list[cst.Call]:
+        """The calls of an expression in evaluation order: a call ends after its receiver and arguments,
+        so sorting by end position is post-order (libcst's `children` is too slow to walk per statement)."""
+        self._all_calls()
+        pos = self.ctx.positions[expr]
+        lo, hi = (pos.start.line, pos.start.column), (pos.end.line, pos.end.column)
+        out = []
+        for start, end, call in self._call_index[bisect.bisect_left(self._call_starts, lo):]:
+            if start > hi:
+                break
+            if end <= hi:
+                out.append((end, call))
+        out.sort(key=lambda e: e[0])
+        return [c for _, c in out]
 
     # ---------------------------------------------------------------- expressions to tensors
 
@@ -347,7 +373,7 @@ class TF1Lowering:
         """How often a helper is called in this file: a layer factory is called once per layer."""
         if self._call_counts is None:
             self._call_counts = {}
-            for call in _all_calls(self.ctx.module):
+            for call in self._all_calls():
                 name = call.func.value if isinstance(call.func, cst.Name) else is_self_attr(call.func)
                 if name:
                     self._call_counts[name] = self._call_counts.get(name, 0) + 1
@@ -595,7 +621,7 @@ class TF1Lowering:
 
     def _losses(self) -> None:
         """Every loss call with the tensors it reads, evaluated in the frame where it is written."""
-        for node in _all_calls(self.ctx.module):
+        for node in self._all_calls():
             q = self.ctx.call_qname(node)
             if q is None or not q.startswith("tensorflow."):
                 continue
@@ -690,28 +716,6 @@ class TF1Lowering:
 
 
 # ------------------------------------------------------------------------------------ helpers
-
-
-def _function_defs(module: cst.Module) -> list[cst.FunctionDef]:
-    out: list[cst.FunctionDef] = []
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.FunctionDef):
-            out.append(node)
-        stack.extend(reversed(node.children))
-    return out
-
-
-def _all_calls(module: cst.Module) -> list[cst.Call]:
-    out: list[cst.Call] = []
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Call):
-            out.append(node)
-        stack.extend(reversed(node.children))
-    return out
 
 
 def _within(inner: Origin, outer: Origin) -> bool:
