@@ -1,0 +1,85 @@
+"""Cross-file context: the loss in a sibling train.py joins the network in model.py (read, never imported)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from relulint.config import Settings
+from relulint.engine import FactsCache, lint_file, neighbour_paths
+
+MODEL = """
+import torch.nn as nn
+
+class Reg(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 1)
+
+    def forward(self, x):
+        return self.fc(x).relu()
+"""
+
+TRAIN = """
+import torch
+from model import Reg
+
+model = Reg()
+criterion = torch.nn.MSELoss()
+"""
+
+
+def _write(folder, name, code):
+    path = folder / name
+    path.write_text(textwrap.dedent(code))
+    return path
+
+
+def test_loss_in_sibling_train_py_is_joined(tmp_path):
+    model = _write(tmp_path, "model.py", MODEL)
+    train = _write(tmp_path, "train.py", TRAIN)
+    result = lint_file(str(model), Settings(select=["RL101"]), FactsCache())
+    assert [(f.code, f.origin.line) for f in result.findings] == [("RL101", 10)]
+    finding = result.findings[0]
+    assert finding.origin.path == str(model)
+    assert [(o.path, o.line) for o, _ in finding.related] == [(str(train), 6)]
+    assert "MSELoss" in finding.message
+
+
+def test_loss_in_directly_imported_module_of_another_folder(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    _write(pkg, "losses.py", "import torch.nn as nn\nregression_loss = nn.L1Loss()\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    model = _write(app, "model.py", "import pkg.losses\n" + MODEL)
+    assert str(pkg / "losses.py") in neighbour_paths(str(model), ["pkg.losses"])
+    result = lint_file(str(model), Settings(select=["RL101"]), FactsCache())
+    assert [f.code for f in result.findings] == ["RL101"]
+
+
+def test_classification_loss_in_sibling_keeps_it_silent(tmp_path):
+    model = _write(tmp_path, "model.py", MODEL)
+    _write(tmp_path, "train.py", TRAIN.replace("MSELoss", "BCEWithLogitsLoss"))
+    assert lint_file(str(model), Settings(select=["RL101"]), FactsCache()).findings == []
+
+
+def test_no_loss_anywhere_is_silent(tmp_path):
+    model = _write(tmp_path, "model.py", MODEL)
+    assert lint_file(str(model), Settings(select=["RL101"]), FactsCache()).findings == []
+
+
+def test_neighbour_is_never_executed(tmp_path):
+    marker = tmp_path / "executed"
+    model = _write(tmp_path, "model.py", MODEL)
+    _write(tmp_path, "train.py", f"open({str(marker)!r}, 'w').write('x')\nimport torch\nloss = torch.nn.MSELoss()\n")
+    result = lint_file(str(model), Settings(select=["RL101"]), FactsCache())
+    assert [f.code for f in result.findings] == ["RL101"]
+    assert not marker.exists()
+
+
+def test_neighbour_set_is_bounded(tmp_path):
+    for i in range(60):
+        (tmp_path / f"m{i:02d}.py").write_text("x = 1\n")
+    model = _write(tmp_path, "model.py", MODEL)
+    assert len(neighbour_paths(str(model), [])) <= 32
