@@ -115,8 +115,9 @@ def probe_file(path: str | None, entry: str | None = None, settings=None, device
             reports = [probe_torch(e.model, e.inputs, e.targets, e.loss_fn, device, samples)]
         names = {n for n, _ in e.model.named_modules()}
     files = [target] + [_display(p, by_abs) for p in ([e.path] if e.path else [])]
-    files = list(dict.fromkeys(f for f in files if f))
-    locator = locator_for(e.model, files, fallback, names)
+    files = list({os.path.abspath(f): f for f in reversed([f for f in files if f])}.values())[::-1]
+    n_affine = len([x for x in reports[0].layers if x.kind == "affine" and x.call == 0])
+    locator = locator_for(e.model, files, fallback, names, n_affine)
     if steps:
         findings = judge_steps(reports, locator, settings, target)
     else:

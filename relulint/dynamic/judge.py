@@ -20,17 +20,19 @@ def dynamic_rules():
     return [r for r in ALL_RULES if "dynamic" in r.PASSES and hasattr(r, "check_probe")]
 
 
-def pick_network(networks: list[Network], names: set[str], class_name: str | None) -> Network | None:
-    """The IR network that is this model: most op names shared with named_modules(), then class name."""
+def pick_network(networks: list[Network], names: set[str], class_name: str | None,
+                 n_affine: int | None = None) -> Network | None:
+    """The IR network that is this model: most op names shared with named_modules(), then the class
+    name, then the same number of weighted layers (Keras layer names are not the variable names)."""
     if not networks:
         return None
 
-    def score(net: Network) -> tuple[int, int]:
+    def score(net: Network) -> tuple[int, int, int]:
         shared = len({op.name for op in net.ops if op.name} & names)
-        return shared, int(net.name == class_name)
+        return shared, int(net.name == class_name), int(n_affine is not None and len(net.affine_indices()) == n_affine)
 
     best = max(networks, key=score)
-    if score(best) == (0, 0) and len(networks) > 1:
+    if score(best) == (0, 0, 0) and len(networks) > 1:
         return None
     return best
 
@@ -232,11 +234,16 @@ def model_source_file(model) -> str | None:
     return os.path.abspath(path)
 
 
-def locator_for(model, paths: list[str], fallback: Origin, names: set[str] | None = None) -> Locator:
+def locator_for(model, paths: list[str], fallback: Origin, names: set[str] | None = None,
+                n_affine: int | None = None) -> Locator:
     """A Locator over the networks of `paths` plus the model class's own file."""
+    import os
+
     src = model_source_file(model)
-    files = [p for p in paths if p] + ([src] if src else [])
+    files = [p for p in paths if p]
+    if src and all(os.path.abspath(p) != src for p in files):
+        files.append(src)
     nets = source_networks(files)
     if names is None:
         names = {n for n, _ in model.named_modules()} if hasattr(model, "named_modules") else set()
-    return Locator(pick_network(nets, names, type(model).__name__), fallback)
+    return Locator(pick_network(nets, names, type(model).__name__, n_affine), fallback)

@@ -412,8 +412,8 @@ class TorchProbe:
         summaries = [s for s in (pending_in, pending_tg, pending_out) if s is not None]
         for s in summaries:
             flat += [v.to(flat[0].device) for v in s["values"]]
-        if flat[0].device.type == "cuda":
-            torch.cuda.synchronize(flat[0].device)
+        if _is_cuda(flat[0]):
+            torch.cuda.synchronize(flat[0].device)  # the one synchronisation of the probe
         values = torch.stack(flat).tolist()
         report.loss = values[0]
         i = 1
@@ -468,6 +468,10 @@ def _summary_from(pending: dict, values: list[float]) -> TensorSummary:
     lo, hi, mean, std, nonfinite, zero = values
     return TensorSummary(shape=pending["shape"], dtype=pending["dtype"], min=lo, max=hi, mean=mean, std=std,
                          nonfinite=int(nonfinite), zero=zero)
+
+
+def _is_cuda(t) -> bool:
+    return t.device.type == "cuda"
 
 
 def _check_batch(report: ProbeReport) -> None:
