@@ -161,8 +161,14 @@ _FIX_WORDS = {"Always": "Fix is always available.", "Sometimes": "Fix is sometim
 
 
 def fix_availability(rule: type) -> str:
-    """ruff's wording: Always | Sometimes | None. A rule declares it with FIX_AVAILABILITY."""
-    value = str(getattr(rule, "FIX_AVAILABILITY", "None")).capitalize()
+    """ruff's wording: Always | Sometimes | None. A rule may declare FIX_AVAILABILITY; otherwise a
+    registered fix provider (relulint.fixes.PROVIDERS) means "Sometimes": fixes depend on the code's shape."""
+    declared = getattr(rule, "FIX_AVAILABILITY", None)
+    if declared is None:
+        from relulint.fixes import PROVIDERS
+
+        declared = "Sometimes" if rule.CODE in PROVIDERS else "None"
+    value = str(declared).capitalize()
     return value if value in _FIX_WORDS else "None"
 
 
