@@ -185,4 +185,4 @@ def rule_markdown(rule: type) -> str:
         f"Passes: {passes}",
         "",
     ]
-    return "\n".join(head) + rule.doc().rstrip() + "\n"
+    return "\n".join(head) + "\n" + rule.doc().rstrip() + "\n"
