@@ -130,7 +130,8 @@ class Network:
         op = self.ops[index]
         if op.activation is not None and op.kind == "affine":
             return op.activation
-        for nxt in self.ops[index + 1 :]:
+        for j in range(index + 1, len(self.ops)):  # no slice: a copy per call is quadratic on 100k-op graphs
+            nxt = self.ops[j]
             if nxt.kind == "activation":
                 return nxt.activation
             if nxt.kind in ("dropout", "alpha_dropout", "shape"):
