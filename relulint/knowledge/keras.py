@@ -84,7 +84,7 @@ for _name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "C
 # Model construction: the calls and bases the Keras frontend builds networks from
 
 SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
-FUNCTIONAL_MODEL = frozenset({"keras.Model", "keras.models.Model"})
+FUNCTIONAL_MODEL = frozenset({"keras.Model", "keras.models.Model", "keras.models.Functional"})
 MODEL_BASES = SEQUENTIAL | FUNCTIONAL_MODEL
 LAYER_BASES = frozenset({"keras.layers.Layer", "keras.Layer"})
 INPUTS = frozenset({"keras.Input", "keras.layers.Input"})

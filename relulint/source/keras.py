@@ -57,6 +57,9 @@ class KerasLowering:
         self._functions: dict[str, cst.FunctionDef] = {}  # module-level helpers the functional walk inlines
         self._frames: dict[int, dict[str, tuple[cst.BaseExpression, int]]] = {}
         self._op_frames: dict[int, int] = {}  # id(op) -> the inlined helper call it was built in
+        self.calls: list[cst.Call] = []
+        self.classdefs: list[cst.ClassDef] = []
+        self.assigns: list[cst.Assign] = []
 
     # ---------------------------------------------------------------- entry
 
@@ -64,6 +67,14 @@ class KerasLowering:
         for stmt in self.ctx.module.body:
             if isinstance(stmt, cst.FunctionDef):
                 self._functions[stmt.name.value] = stmt
+        # one walk (libcst's `children` is costly): every later pass reads these lists
+        for node in walk(self.ctx.module):
+            if isinstance(node, cst.Call):
+                self.calls.append(node)
+            elif isinstance(node, cst.ClassDef):
+                self.classdefs.append(node)
+            elif isinstance(node, cst.Assign):
+                self.assigns.append(node)
         self._find_classes()
         self._index_adds()
         for name in self.model_classes:
@@ -83,9 +94,8 @@ class KerasLowering:
     # ---------------------------------------------------------------- classes
 
     def _find_classes(self) -> None:
-        for node in walk(self.ctx.module):
-            if isinstance(node, cst.ClassDef):
-                self.classes.setdefault(node.name.value, node)
+        for node in self.classdefs:
+            self.classes.setdefault(node.name.value, node)
         for name, cls in list(self.classes.items()):
             kind = self._class_kind(cls)
             if kind is None:
@@ -110,8 +120,8 @@ class KerasLowering:
         return None
 
     def _find_class(self, name: str) -> cst.ClassDef | None:
-        for node in walk(self.ctx.module):
-            if isinstance(node, cst.ClassDef) and node.name.value == name:
+        for node in self.classdefs:
+            if node.name.value == name:
                 return node
         return None
 
@@ -257,8 +267,8 @@ class KerasLowering:
     # ---------------------------------------------------------------- Sequential
 
     def _index_adds(self) -> None:
-        for node in walk(self.ctx.module):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+        for node in self.calls:
+            if isinstance(node.func, cst.Attribute) and \
                     node.func.attr.value == "add" and node.args:
                 target = self.ctx.resolve(node.func.value)
                 if isinstance(target, cst.Call) and self.ctx.call_qname(target) in K.SEQUENTIAL:
@@ -289,8 +299,8 @@ class KerasLowering:
         return ops, input_shape
 
     def _sequentials(self) -> None:
-        for node in walk(self.ctx.module):
-            if not (isinstance(node, cst.Call) and self.ctx.call_qname(node) in K.SEQUENTIAL):
+        for node in self.calls:
+            if self.ctx.call_qname(node) not in K.SEQUENTIAL:
                 continue
             if node in self.claimed or self._inside_model_class(node) or self._nested_in_layer_list(node):
                 continue
@@ -312,8 +322,8 @@ class KerasLowering:
     # ---------------------------------------------------------------- functional API
 
     def _functional_models(self) -> None:
-        for node in walk(self.ctx.module):
-            if not (isinstance(node, cst.Call) and self.ctx.call_qname(node) in K.FUNCTIONAL_MODEL):
+        for node in self.calls:
+            if self.ctx.call_qname(node) not in K.FUNCTIONAL_MODEL:
                 continue
             outputs = None
             for ref in K.MODEL_OUTPUTS:
@@ -657,8 +667,8 @@ class KerasLowering:
 
     def _bound_results(self, fn_name: str) -> list[str]:
         out = []
-        for node in walk(self.ctx.module):
-            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and \
+        for node in self.assigns:
+            if isinstance(node.value, cst.Call) and \
                     isinstance(node.value.func, cst.Name) and node.value.func.value == fn_name and \
                     isinstance(node.targets[0].target, cst.Name):
                 out.append(node.targets[0].target.value)
@@ -686,9 +696,8 @@ class KerasLowering:
         return None
 
     def _compile(self) -> None:
-        for node in walk(self.ctx.module):
-            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-                    and node.func.attr.value == "compile"):
+        for node in self.calls:
+            if not (isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile"):
                 continue
             expr = self.ctx.arg(node, K.COMPILE_LOSS)
             loss = loss_from_expr(self.ctx, expr)
@@ -704,8 +713,8 @@ class KerasLowering:
                 self.facts.losses.append(loss)
 
     def _standalone_losses(self) -> None:
-        for node in walk(self.ctx.module):
-            if isinstance(node, cst.Call) and node not in self.loss_calls:
+        for node in self.calls:
+            if node not in self.loss_calls:
                 q = self.ctx.call_qname(node)
                 if q and q.startswith("keras.") and q in self.t.losses:
                     loss = loss_from_call(self.ctx, node, q)
@@ -735,6 +744,8 @@ def _spatial(shape: Shape, dims: int) -> tuple[int, ...] | None:
 
 
 def _window(spatial: tuple[int, ...], k: tuple[int, ...], strides: tuple[int, ...], padding: object) -> tuple:
+    if any(s <= 0 for s in strides) or any(kk <= 0 for kk in k):
+        return tuple(None for _ in spatial)  # not a valid layer: unknown, not a crash
     if padding == "same":
         return tuple(-(-n // s) for n, s in zip(spatial, strides, strict=False))
     if padding == "valid":
