@@ -1003,3 +1003,65 @@ def test_real_models_have_fan_ins():
     resnet = only_net(RESNET)
     assert resnet.scales_input()
     assert affines(resnet)[-1].fan_in == 256
+
+
+# ------------------------------------------------------------------------------------------------
+# Robustness: odd or invalid Keras code lowers to what can be known, never to a traceback
+
+ODD = [
+    "import keras\nm = keras.Model()\n",
+    "import keras\nm = keras.Sequential(*[keras.layers.Dense(1)])\n",
+    "import keras\nm = keras.Sequential()\nm.add()\nm.compile()\n",
+    "import keras\nx = x\nm = keras.Model(x, x)\n",
+    "import keras\ndef f(x):\n    return g(x)\ndef g(x):\n    return f(x)\ni = keras.Input((3,))\nm = keras.Model(i, f(i))\n",
+    "import keras\nclass A(keras.Model):\n    def __init__(self):\n        self.a = A()\n    def call(self, x):\n"
+    "        return self.a(x)\nm = A()\n",
+    "import keras\nclass A(B):\n    pass\nclass B(A):\n    pass\n",
+    "import keras\nm = keras.Sequential([keras.layers.Conv2D(8, 3, strides=0, input_shape=(5, 5, 1))])\n",
+    "import keras\nm = keras.Sequential([keras.layers.Conv2D(8, (3, 'a'), input_shape=(None, 4, 'x'))])\n",
+    "import keras\nm = keras.Sequential([keras.layers.Dense(4)])\nm.compile(loss=['mse', 'mae'])\n",
+    "import keras\nm = keras.Model(inputs=i, outputs={'a': o})\n",
+    "import keras\ni = keras.Input((3,))\nm = keras.Model(i, [(lambda t: t)(i), i[:, 0], i.shape, i ** 2])\n",
+]
+
+
+@pytest.mark.parametrize("code", ODD)
+def test_odd_code_does_not_crash(code):
+    lower_source("odd.py", code)
+
+
+def test_loop_body_in_functional_graph_is_lowered_once():
+    net = only_net("""
+        import keras
+        i = keras.Input((3,))
+        x = i
+        for _ in range(3):
+            x = keras.layers.Dense(3, activation="relu")(x)
+        m = keras.Model(i, x)
+    """)
+    assert [(op.kind, op.fan_in) for op in net.ops] == [("affine", 3)]
+
+
+def _keras_application(name: str):
+    """A file of the installed Keras' own applications (read, never imported: find_spec only locates)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("keras")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("keras not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "src" / "applications" / f"{name}.py"
+    if not path.exists():
+        pytest.skip(f"no {path}")
+    return path
+
+
+@pytest.mark.parametrize("name, min_affine", [("vgg16", 16), ("inception_v3", 60)])
+def test_keras_applications_are_silent(name, min_affine):
+    path = _keras_application(name)
+    code = path.read_text(encoding="utf-8")
+    result = lint_source(code, str(path), Settings(), neighbours=False)
+    assert result.findings == [], [f"{f.origin.line}: {f.code} {f.message}" for f in result.findings]
+    nets = [n for n in result.facts.networks if n.framework == "keras"]
+    assert sum(op.kind == "affine" for n in nets for op in n.ops) >= min_affine
+    assert sum(bool(op.fan_in) for n in nets for op in n.ops) >= min_affine - 3
