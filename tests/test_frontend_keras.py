@@ -108,6 +108,15 @@ def test_keras3_input_in_sequential_and_loop_add():
     assert [op.fan_in for op in affines(net)] == [20, None]
 
 
+def test_channels_first_conv_leaves_fan_in_unknown():
+    net = only_net("""
+        import keras
+        model = keras.Sequential([keras.layers.Conv2D(8, 3, data_format="channels_first", input_shape=(3, 32, 32)),
+                                  keras.layers.Flatten(), keras.layers.Dense(10)])
+    """)
+    assert [op.fan_in for op in affines(net)] == [None, None]
+
+
 def test_functional_chain_follows_reassigned_variable():
     net = only_net("""
         import keras

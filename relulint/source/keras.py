@@ -582,6 +582,8 @@ class KerasLowering:
             op.fan_out = op.fan_out or units
             return ((*shape[:-1], units) if shape else (..., units)) if units else None
         if kind == "conv":
+            if const(Arg(None, "data_format")) == "channels_first":
+                return None  # channels are not the last axis: leave the fan-in unknown
             dims = rule[1]
             spatial = _spatial(shape, dims)
             k = _tuple(const(spec.kernel_size if spec else None), dims)
