@@ -139,6 +139,7 @@ class TorchProbe:
         self.samples = samples  # >0: keep that many values per layer for TensorBoard histograms
         self.names = {m: n for n, m in model.named_modules()}
         self.kinds = {m: _module_kind(m) for m in self.names}
+        self.leaves = {m for m in self.names if next(iter(m.children()), None) is None}
         self.records: list[_Rec] = []
         self.keys: set[str] = set()
         self.calls: Counter = Counter()
@@ -219,7 +220,7 @@ class TorchProbe:
     def _post(self, module, args, output) -> None:
         if self.stack and self.stack[-1] is module:
             self.stack.pop()
-        if next(iter(module.children()), None) is not None:
+        if module not in self.leaves:
             return  # containers: their leaves are measured
         kind, act = self.kinds.get(module, ("other", None))
         if kind == "activation" and act in INTERCEPTED:
@@ -229,22 +230,26 @@ class TorchProbe:
             return
         self.busy = True
         try:
-            name = self.names.get(module, "")
-            self.calls[name] += 1
-            stats = LayerStats(key=name or "model", kind=kind if kind in ("affine", "activation") else "other",
-                               module=type(module).__name__, name=name, call=self.calls[name] - 1,
-                               activation=act)
-            rec = self._new(stats)
-            inp = first_tensor(args) if kind == "affine" else None
-            self._reduce(rec, out, inp)
-            weight = getattr(module, "weight", None)
-            if kind == "affine" and weight is not None:
-                stats.weight_numel = weight.numel()
-                rec.pending["weight_norm"] = self.torch.linalg.vector_norm(weight.detach().float())
-                rec.pending["_weight"] = weight  # the parameter itself; its grad is read after backward
-            self._remember(out, stats.key, name)
+            with self.torch._C.DisableTorchFunction():  # our own reductions skip the function mode
+                self._record_module(module, kind, act, args, out)
         finally:
             self.busy = False
+
+    def _record_module(self, module, kind: str, act: str | None, args, out) -> None:
+        name = self.names.get(module, "")
+        self.calls[name] += 1
+        stats = LayerStats(key=name or "model", kind=kind if kind in ("affine", "activation") else "other",
+                           module=type(module).__name__, name=name, call=self.calls[name] - 1,
+                           activation=act)
+        rec = self._new(stats)
+        inp = first_tensor(args) if kind == "affine" else None
+        self._reduce(rec, out, inp)
+        weight = getattr(module, "weight", None)
+        if kind == "affine" and weight is not None:
+            stats.weight_numel = weight.numel()
+            rec.pending["weight_norm"] = self.torch.linalg.vector_norm(weight.detach().float())
+            rec.pending["_weight"] = weight  # the parameter itself; its grad is read after backward
+        self._remember(out, stats.key, name)
 
     def on_function(self, func, args, kwargs, out) -> None:
         """Called by the function mode for every torch function; measures the activations."""
