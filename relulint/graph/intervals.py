@@ -157,9 +157,18 @@ def _full_bias(bias: np.ndarray | None, n: int) -> np.ndarray | None:
 
 
 def _bounds(w: np.ndarray, xlo: np.ndarray, xhi: np.ndarray, b: np.ndarray | None, n: int):
-    wpos = np.clip(w, 0, None)
-    wneg = np.clip(w, None, 0)
-    return _bounds_parts(wpos, wneg, wpos > 0, wneg < 0, wpos - wneg, xlo, xhi, b, n)
+    """Two BLAS calls per chunk: W+ and W- (exact splits of W) against four columns each."""
+    wpos = np.maximum(w, 0.0)
+    wneg = w - wpos  # exact: either w or 0
+    xa = np.maximum(np.abs(xlo), np.abs(xhi))
+    p = wpos @ np.stack([xhi, xlo, xa, (xhi > 0).astype(np.float64)], axis=1)
+    q = wneg @ np.stack([xlo, xhi, xa, (xlo < 0).astype(np.float64)], axis=1)
+    hi = p[:, 0] + q[:, 0]
+    lo = p[:, 1] + q[:, 1]
+    err = p[:, 2] - q[:, 2]
+    # sums of non-negative (resp. non-positive) terms: their sign is exact in floating point
+    can_pos = (p[:, 3] > 0) | (q[:, 3] < 0)
+    return _finish(lo, hi, err, can_pos, b, n)
 
 
 def _bounds_parts(wpos, wneg, anyp, anyn, wabs, xlo, xhi, b, n):
@@ -168,11 +177,15 @@ def _bounds_parts(wpos, wneg, anyp, anyn, wabs, xlo, xhi, b, n):
     err = wabs @ np.maximum(np.abs(xlo), np.abs(xhi))
     # can a single term be positive for some input? if none can, the float sum cannot be either
     can_pos = (anyp.astype(np.float64) @ (xhi > 0) + anyn.astype(np.float64) @ (xlo < 0)) > 0
+    return _finish(lo, hi, err, can_pos, b, n)
+
+
+def _finish(lo, hi, err, can_pos, b, n):
     if b is not None:
         hi = hi + b
         lo = lo + b
         err = err + np.abs(b)
-        can_pos |= b > 0
+        can_pos = can_pos | (b > 0)
     err = err * gamma(n + 1) + (n + 2) * _TINY
     lo = lo - err
     # no positive term: the float sum is exactly <= 0 (sign), and within err of the real sum (magnitude)

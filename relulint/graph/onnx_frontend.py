@@ -48,11 +48,12 @@ def load_model(path: str):
     return model
 
 
+_EXTERNAL = 1  # onnx.TensorProto.EXTERNAL (a protobuf enum value, fixed by the ONNX spec)
+
+
 def external_location(tensor, base_dir: str) -> str | None:
     """The validated file of an external-data tensor, or None for inline data."""
-    from onnx import TensorProto
-
-    if tensor.data_location != TensorProto.EXTERNAL:
+    if tensor.data_location != _EXTERNAL:
         return None
     info = {e.key: e.value for e in tensor.external_data}
     loc = info.get("location", "")
@@ -70,11 +71,13 @@ def external_location(tensor, base_dir: str) -> str | None:
 
 def tensor_array(tensor, base_dir: str) -> np.ndarray:
     """One initializer as numpy, external data read from its (validated) file only now."""
-    from onnx import TensorProto, numpy_helper
-    from onnx.external_data_helper import load_external_data_for_tensor
+    from onnx import numpy_helper
 
     if external_location(tensor, base_dir) is None:
         return numpy_helper.to_array(tensor)
+    from onnx import TensorProto
+    from onnx.external_data_helper import load_external_data_for_tensor
+
     light = TensorProto()
     light.CopyFrom(tensor)  # external tensors carry no data: the copy is a few bytes
     load_external_data_for_tensor(light, base_dir)
@@ -178,26 +181,28 @@ class _Graph:
 
     def lower_nodes(self) -> list[GNode]:
         nodes = list(self.graph.node)
+        # protobuf repeated fields are slow to touch: read each node's edges once
+        n_in = [list(n.input) for n in nodes]
+        n_out = [list(n.output) for n in nodes]
         data = {i.name for i in self.inputs}
         on_path: list[int] = []
         for idx, n in enumerate(nodes):  # ONNX requires topological order: one forward sweep
             if n.op_type in ONNX_SHAPE_PLUMBING:
                 continue
-            if any(i in data for i in n.input if i):
+            if any(i in data for i in n_in[idx] if i):
                 on_path.append(idx)
-                data.update(o for o in n.output if o)
+                data.update(o for o in n_out[idx] if o)
         # keep only nodes that reach a graph output (drop dead branches)
         needed = {o.name for o in self.graph.output}
         keep = set()
         for idx in reversed(on_path):
-            n = nodes[idx]
-            if any(o in needed for o in n.output):
+            if any(o in needed for o in n_out[idx]):
                 keep.add(idx)
-                needed.update(i for i in n.input if i)
+                needed.update(i for i in n_in[idx] if i)
         path_idx = [i for i in on_path if i in keep]
         consumers: dict[str, list[int]] = {}
         for idx in path_idx:
-            for i in nodes[idx].input:
+            for i in n_in[idx]:
                 consumers.setdefault(i, []).append(idx)
         absorbed: set[int] = set()
         out: dict[int, GNode] = {}
@@ -205,7 +210,7 @@ class _Graph:
             if idx in absorbed:
                 continue
             out[idx] = self.lower_node(nodes[idx], data, consumers, nodes, absorbed)
-        order = _chain_order([i for i in path_idx if i not in absorbed], nodes, out)
+        order = _chain_order([i for i in path_idx if i not in absorbed], n_in, out)
         return [out[i] for i in order]
 
     def lower_node(self, n, data: set[str], consumers: dict[str, list[int]], nodes, absorbed: set[int]) -> GNode:
@@ -395,7 +400,7 @@ def _bias_vector(b: np.ndarray, beta: float) -> np.ndarray:
     return b if beta == 1.0 else b * beta
 
 
-def _chain_order(indices: list[int], nodes, lowered: dict[int, GNode]) -> list[int]:
+def _chain_order(indices: list[int], n_in: list[list[str]], lowered: dict[int, GNode]) -> list[int]:
     """Topological order that finishes a chain before starting a sibling branch (DFS over Kahn).
 
     ONNX's own order is topological but may interleave branches; keeping a chain together keeps
@@ -408,7 +413,7 @@ def _chain_order(indices: list[int], nodes, lowered: dict[int, GNode]) -> list[i
     deps: dict[int, set[int]] = {i: set() for i in indices}
     users: dict[int, list[int]] = {i: [] for i in indices}
     for i in indices:
-        for t in nodes[i].input:
+        for t in n_in[i]:
             p = produced_by.get(t)
             if p is not None and p != i and p not in deps[i]:
                 deps[i].add(p)

@@ -1,0 +1,118 @@
+"""Graph pass cost against onnx.load alone, on a 100k+ node generated graph and a realistic CNN.
+
+    .venv/bin/python benchmarks/bench_graph_pass.py [--nodes 120000] [--keep DIR]
+
+Prints, per model: file size, nodes, onnx.load time, whole graph pass time (load + lowering +
+weight statistics + interval bounds + rules, i.e. `lint_file`), nodes/s, and the peak Python heap
+(tracemalloc) of each, so "no second copy of the weights" can be read off: the pass's peak should
+sit near load's peak plus one layer's weights, not twice the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import tempfile
+import time
+import tracemalloc
+
+import numpy as np
+
+
+def deep_mlp(path: str, n_nodes: int, width: int = 16) -> None:
+    """A long chain Gemm -> Relu -> Gemm -> ...: two nodes a layer, small weights."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    nodes, inits = [], []
+    x = "x"
+    for k in range(n_nodes // 2):
+        w = (rng.standard_normal((width, width)) * np.sqrt(2 / width)).astype(np.float32)
+        inits += [numpy_helper.from_array(w, f"W{k}"), numpy_helper.from_array(np.zeros(width, np.float32), f"b{k}")]
+        nodes.append(helper.make_node("Gemm", [x, f"W{k}", f"b{k}"], [f"z{k}"], name=f"fc{k}", transB=1))
+        nodes.append(helper.make_node("Relu", [f"z{k}"], [f"r{k}"], name=f"relu{k}"))
+        x = f"r{k}"
+    g = helper.make_graph(nodes, "deep", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, width])],
+                          [helper.make_tensor_value_info(x, TensorProto.FLOAT, [None, width])], inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+
+
+def cnn(path: str) -> None:
+    """A VGG-ish CNN on 224x224 with a big classifier (about 40M parameters, 160 MB of weights)."""
+    import warnings
+
+    import torch
+    import torch.nn as nn
+
+    torch.manual_seed(0)
+    layers: list[nn.Module] = []
+    c = 3
+    for out, reps in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
+        for _ in range(reps):
+            layers += [nn.Conv2d(c, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU()]
+            c = out
+        layers.append(nn.MaxPool2d(2))
+    model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(512 * 7 * 7, 1024), nn.ReLU(), nn.Dropout(),
+                          nn.Linear(1024, 1000)).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(1, 3, 224, 224),), path, dynamo=False)
+
+
+def measure(fn, *args):
+    """Time without tracemalloc (it slows object-heavy code several-fold), then peak heap in a second run."""
+    gc.collect()
+    t0 = time.perf_counter()
+    out = fn(*args)
+    dt = time.perf_counter() - t0
+    del out
+    gc.collect()
+    tracemalloc.start()
+    out = fn(*args)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return out, dt, peak
+
+
+def bench(label: str, path: str) -> None:
+    import onnx
+
+    from relulint.config import Settings
+    from relulint.engine import lint_file
+
+    size = os.path.getsize(path)
+    model, t_load, m_load = measure(onnx.load, path)
+    n = len(model.graph.node)
+    del model
+    gc.collect()
+    lint_file(path, Settings())  # warm imports (rules, numpy paths) so they are not timed
+    res, t_pass, m_pass = measure(lint_file, path, Settings(input_range=(0.0, 1.0)))
+    codes = sorted({f.code for f in res.findings})
+    print(f"{label}: {size / 1e6:.1f} MB, {n} nodes")
+    print(f"  onnx.load alone : {t_load:7.2f} s   peak heap {m_load / 1e6:8.1f} MB")
+    print(f"  whole graph pass: {t_pass:7.2f} s   peak heap {m_pass / 1e6:8.1f} MB   "
+          f"({n / t_pass:,.0f} nodes/s; pass/load = {t_pass / t_load:.2f}x time, {m_pass / m_load:.2f}x memory)")
+    print(f"  pass beyond load: {t_pass - t_load:7.2f} s   findings: {codes or 'none'}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--nodes", type=int, default=120_000)
+    ap.add_argument("--keep", help="folder to write the models to (default: a temp folder)")
+    args = ap.parse_args()
+    folder = args.keep or tempfile.mkdtemp(prefix="relulint-bench-")
+    os.makedirs(folder, exist_ok=True)
+    deep = os.path.join(folder, "deep_mlp.onnx")
+    vgg = os.path.join(folder, "cnn.onnx")
+    if not os.path.exists(deep):
+        deep_mlp(deep, args.nodes)
+    if not os.path.exists(vgg):
+        cnn(vgg)
+    bench("generated deep MLP", deep)
+    bench("VGG-style CNN", vgg)
+
+
+if __name__ == "__main__":
+    main()
