@@ -20,8 +20,9 @@ import libcst as cst
 from relulint.knowledge import Arg, LayerSpec, tables
 from relulint.knowledge import keras as K
 from relulint.model import Activation, ModuleFacts, Network, Op
-from relulint.source.common import UNKNOWN, SourceContext, _is_num, is_self_attr, postorder_calls, walk
+from relulint.source.common import UNKNOWN, SourceContext, _is_num, is_self_attr, walk
 from relulint.source.lowering import loss_from_call, loss_from_expr, op_from_layer_call
+from relulint.source.subclass import activation_op, composed_ops
 
 Shape = tuple | None  # batch-less dims (int or None); a leading Ellipsis means "unknown leading dims"
 _MAX_INLINE = 4
@@ -162,32 +163,12 @@ class KerasLowering:
 
     def _call_ops(self, fn: cst.FunctionDef, attrs: dict[str, list[Op]]) -> list[Op]:
         """The ops call() applies, in evaluation order (like torch's forward)."""
-        loop_vars: dict[str, str] = {}  # for layer in self.blocks: -> layer -> blocks
-        for node in walk(fn.body):
-            if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
-                attr = is_self_attr(node.iter)
-                if attr in attrs:
-                    loop_vars[node.target.value] = attr
-        ops: list[Op] = []
-        for call in postorder_calls(fn.body):
-            ops.extend(self._call_site_ops(call, attrs, loop_vars))
-        return ops
+        return composed_ops(self.ctx, fn, attrs, self._call_site_ops, copy=self._copy)
 
-    def _call_site_ops(self, call: cst.Call, attrs: dict[str, list[Op]], loop_vars: dict[str, str]) -> list[Op]:
+    def _call_site_ops(self, call: cst.Call) -> list[Op]:
+        """Calls in call() that are not attribute layers: activations and layers applied inline."""
         ctx = self.ctx
         func = call.func
-        attr = is_self_attr(func)
-        if attr is not None:
-            found = attrs.get(attr, [])
-            if len(found) == 1 and found[0].kind == "activation" and found[0].activation is not None:
-                # a shared activation (self.act) is judged where it is applied
-                return [self._activation_op(found[0].activation.kind, found[0].display, call, found[0].name)]
-            return [self._copy(op) for op in found]
-        if isinstance(func, cst.Subscript):  # self.blocks[0](x)
-            attr = is_self_attr(func.value)
-            return [self._copy(op) for op in attrs.get(attr, [])[:1]] if attr else []
-        if isinstance(func, cst.Name) and func.value in loop_vars:
-            return [self._copy(op) for op in attrs.get(loop_vars[func.value], [])]
         if isinstance(func, cst.Call):  # layers.Dense(4)(x) inside call(): the constructor was the op
             return []
         q = ctx.call_qname(call)
@@ -261,8 +242,7 @@ class KerasLowering:
         return new
 
     def _activation_op(self, kind: str, display: str, at: cst.CSTNode, name: str | None = None) -> Op:
-        origin = self.ctx.origin(at)
-        return Op("activation", display, origin, name=name, activation=Activation(kind, display, origin))
+        return activation_op(self.ctx, kind, display, at, name)
 
     # ---------------------------------------------------------------- Sequential
 

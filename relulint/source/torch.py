@@ -10,9 +10,10 @@ import libcst as cst
 
 from relulint.knowledge import tables
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
-from relulint.model import Activation, Loss, ModuleFacts, Network, Op
-from relulint.source.common import SourceContext, _is_num, is_self_attr, postorder_calls, walk
+from relulint.model import Loss, ModuleFacts, Network, Op
+from relulint.source.common import SourceContext, _is_num, is_self_attr, walk
 from relulint.source.lowering import default_init, init_from_spec, loss_from_call, op_from_layer_call
+from relulint.source.subclass import activation_op, composed_ops
 
 _MODULE_BASES = ("torch.nn.Module", "pytorch_lightning.LightningModule", "lightning.LightningModule",
                  "lightning.pytorch.LightningModule")
@@ -213,34 +214,13 @@ class TorchLowering:
     # ---------------------------------------------------------------- forward()
 
     def _forward_ops(self, forward: cst.FunctionDef, attrs: dict[str, list[Op]], depth: int) -> list[Op]:
-        ops: list[Op] = []
-        loop_vars: dict[str, str] = {}  # for layer in self.layers: -> layer -> layers
-        for node in walk(forward.body):
-            if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
-                attr = is_self_attr(node.iter)
-                if attr in attrs:
-                    loop_vars[node.target.value] = attr
-        for call in postorder_calls(forward.body):
-            ops.extend(self._forward_call_ops(call, attrs, loop_vars))
-        return ops
+        # ops are shared, not copied: nn.init calls applied to attributes afterwards must reach them
+        return composed_ops(self.ctx, forward, attrs, self._forward_call_ops)
 
-    def _forward_call_ops(self, call: cst.Call, attrs: dict[str, list[Op]], loop_vars: dict[str, str]) -> list[Op]:
+    def _forward_call_ops(self, call: cst.Call) -> list[Op]:
+        """Calls in forward() that are not attribute modules: F.relu, torch.flatten, x.relu(), x.view()."""
         ctx = self.ctx
         func = call.func
-        attr = is_self_attr(func)
-        if attr is not None:
-            found = attrs.get(attr, [])
-            if len(found) == 1 and found[0].kind == "activation" and found[0].activation is not None:
-                # a shared activation module (self.act) is judged where it is applied
-                origin = ctx.origin(call)
-                act = Activation(found[0].activation.kind, found[0].activation.display, origin)
-                return [Op("activation", found[0].display, origin, name=found[0].name, activation=act)]
-            return list(found)
-        if isinstance(func, cst.Subscript):  # self.layers[0](x)
-            attr = is_self_attr(func.value)
-            return list(attrs.get(attr, [])[:1]) if attr else []
-        if isinstance(func, cst.Name) and func.value in loop_vars:
-            return list(attrs.get(loop_vars[func.value], []))
         q = ctx.call_qname(call)
         origin = ctx.origin(call)
         if q is not None:
@@ -248,7 +228,7 @@ class TorchLowering:
             if kind == "clamp":
                 kind = _clamp_kind(ctx, call)
             if kind:
-                return [Op("activation", ctx.text(call), origin, activation=Activation(kind, ctx.text(call), origin))]
+                return [activation_op(ctx, kind, ctx.text(call), call)]
             spec = self.t.layers.get(q)
             if spec is not None and spec.kind in ("dropout", "alpha_dropout", "shape", "norm"):
                 return [Op(spec.kind, ctx.text(call), origin)]
@@ -257,11 +237,11 @@ class TorchLowering:
             method = func.attr.value
             if method in _TENSOR_ACT_METHODS:
                 kind = _TENSOR_ACT_METHODS[method]
-                return [Op("activation", ctx.text(call), origin, activation=Activation(kind, ctx.text(call), origin))]
+                return [activation_op(ctx, kind, ctx.text(call), call)]
             if method in ("clamp", "clamp_", "clamp_min", "clip"):
                 kind = _clamp_kind(ctx, call, method=True)
                 if kind:
-                    return [Op("activation", ctx.text(call), origin, activation=Activation(kind, ctx.text(call), origin))]
+                    return [activation_op(ctx, kind, ctx.text(call), call)]
             if method in _SHAPE_METHODS:
                 return [Op("shape", ctx.text(call), origin)]
         return []
