@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from relulint.finding import Finding, Severity
 
 __all__ = ["Finding", "FileResult", "Settings", "Severity", "__version__", "lint_paths", "lint_source",
-           "load_settings"]
+           "load_settings", "probe"]
 
 _LAZY = {
     "lint_source": "relulint.engine",
@@ -26,6 +26,7 @@ _LAZY = {
     "Severity": "relulint.finding",
     "Settings": "relulint.config",
     "load_settings": "relulint.config",
+    "probe": "relulint.dynamic",  # the one-batch probe for training scripts; imports torch only when called
 }
 
 

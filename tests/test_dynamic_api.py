@@ -158,3 +158,13 @@ def test_thresholds_come_from_settings_rule_options():
     assert [f.code for f in probe(model, x, device="cpu", settings=strict)] == ["RL401"]
     lax = Settings(rule_options={"RL401": {"max-dead-share": 1.0}})
     assert probe(model, x, device="cpu", settings=lax) == []
+
+
+def test_probe_is_reexported_lazily_from_the_package():
+    import subprocess
+    import sys
+
+    code = ("import sys, relulint; p = relulint.probe; "
+            "print(callable(p), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
