@@ -496,12 +496,18 @@ def _rule(args: argparse.Namespace) -> int:
 
     if args.all == bool(args.code):
         raise UsageError("give a rule code (relulint rule RL201) or --all")
-    from relulint.rules import ALL_RULES, BY_CODE
+    from relulint.rules import ALL_RULES, BY_CODE, ENGINE_CODES, ENGINE_DOCS
 
     if args.all:
         rules = list(ALL_RULES)
     else:
         code = args.code.upper()
+        if code in ENGINE_CODES:  # engine diagnostics have no Rule class, only a description
+            if args.output_format == "json":
+                print(json.dumps({"code": code, "name": ENGINE_CODES[code], "explanation": ENGINE_DOCS[code]}))
+            else:
+                print(f"# {ENGINE_CODES[code]} ({code})\n\nEngine diagnostic.\n\n{ENGINE_DOCS[code]}")
+            return EXIT_CLEAN
         if code not in BY_CODE:
             raise UsageError(f"unknown rule code {args.code!r} (see `relulint rule --all`)")
         rules = [BY_CODE[code]]

@@ -34,5 +34,19 @@ ENGINE_CODES = {
     "RL003": "dynamic-probe-failed",
     "RL004": "invalid-suppression",
 }
+# What each engine diagnostic means, for `relulint rule RL000`.
+ENGINE_DOCS = {
+    "RL000": "The file is not valid Python. The position is Python's own parser's. Nothing else in the file "
+             "was checked; the other files of the run were.",
+    "RL001": "The file could not be read as Python source: missing, unreadable, binary, not UTF-8, or relulint "
+             "itself failed on it (run with -v for the traceback).",
+    "RL002": "A graph file (.onnx, .pt) could not be loaded: truncated or corrupt, not ONNX/TorchScript (a "
+             "plain torch.save pickle is never unpickled), external data outside the model's folder, or the "
+             "graph extra is not installed (pip install 'relulint[onnx]').",
+    "RL003": "The dynamic probe (--dynamic) failed: no or a wrong entry point, the entry point raised, the "
+             "forward pass failed on the batch, or the batch held NaN. relulint exits 2.",
+    "RL004": "A suppression comment names a code relulint does not have (# noqa: RL999, "
+             "# relulint: ignore[...]) or names none: it suppresses nothing.",
+}
 ALL_CODES = {r.CODE for r in ALL_RULES} | set(ENGINE_CODES)
 BY_CODE = {r.CODE: r for r in ALL_RULES}

@@ -87,3 +87,14 @@ def test_rule_json(capsys):
 def test_rule_usage_errors(capsys, args):
     code, out, err = run(capsys, *args)
     assert code == 2 and out == "" and err.startswith("relulint: error:")
+
+
+def test_engine_codes_are_documented():
+    import subprocess
+    import sys
+
+    from relulint.rules import ENGINE_CODES, ENGINE_DOCS
+
+    assert set(ENGINE_DOCS) == set(ENGINE_CODES)
+    out = subprocess.run([sys.executable, "-m", "relulint", "rule", "RL000"], capture_output=True, text=True)
+    assert out.returncode == 0 and "# syntax-error (RL000)" in out.stdout
