@@ -48,6 +48,14 @@ def _input_range(value: str) -> tuple[float, float]:
     return low, high
 
 
+def _graph_loss(value: str) -> str:
+    from relulint.knowledge import LOSS_KINDS
+
+    if value not in LOSS_KINDS:
+        raise argparse.ArgumentTypeError(f"unknown loss kind {value!r} (one of: {', '.join(sorted(LOSS_KINDS))})")
+    return value
+
+
 def _formats() -> list[str]:
     from relulint.report import ALIASES, FORMATS
 
@@ -115,6 +123,8 @@ def _add_check(p: argparse.ArgumentParser) -> None:
                      help="print the resolved settings and enabled rules, then exit")
     cfg.add_argument("--input-range", type=_input_range, metavar="LOW,HIGH",
                      help="declared range of the model inputs (write --input-range=-1,1 for negatives)")
+    cfg.add_argument("--graph-loss", type=_graph_loss, metavar="KIND",
+                     help="the loss the exported model is trained with, e.g. mse; graphs do not carry it")
     out = p.add_argument_group("output")
     out.add_argument("--output-format", "--format", dest="output_format", choices=_formats(), metavar="FORMAT",
                      help="concise (default), full (with source), json, sarif, github, lsp, junit")
@@ -234,6 +244,8 @@ def resolve_settings(args: argparse.Namespace):
             s.force_exclude = args.force_exclude
         if args.input_range is not None:
             s.input_range = args.input_range
+        if args.graph_loss is not None:
+            s.graph_loss = args.graph_loss
     except config.ConfigError as exc:
         raise UsageError(str(exc)) from None
     return s
@@ -473,6 +485,7 @@ def show_settings(settings, fmt: str) -> str:
         f"force-exclude: {str(settings.force_exclude).lower()}",
         f"output-format: {fmt}",
         f"input-range: {list(settings.input_range) if settings.input_range else None}",
+        f"graph-loss: {settings.graph_loss}",
         f"severity: {settings.severity}",
         f"rules options: {settings.rule_options}",
         f"dynamic: {settings.dynamic}",

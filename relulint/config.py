@@ -51,6 +51,7 @@ class Settings:
     root: Path | None = None  # the directory of the config file; per-file patterns are relative to it
     config_path: Path | None = None
     input_range: tuple[float, float] | None = None
+    graph_loss: str | None = None  # the loss an exported graph is trained with: graphs do not carry it
     dynamic: dict = field(default_factory=dict)
     respect_gitignore: bool = True
     force_exclude: bool = False
@@ -137,7 +138,7 @@ def check_selectors(selectors: list[str], where: str) -> list[str]:
 
 KEYS = {
     "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-    "respect-gitignore", "force-exclude", "output-format", "input-range", "severity", "rules", "dynamic",
+    "respect-gitignore", "force-exclude", "output-format", "input-range", "graph-loss", "severity", "rules", "dynamic",
 }
 
 
@@ -213,6 +214,8 @@ def settings_from_table(table: dict, path: Path) -> Settings:
         s.output_format = check_output_format(table["output-format"], f"{where}: output-format")
     if "input-range" in table:
         s.input_range = check_input_range(table["input-range"], f"{where}: input-range")
+    if "graph-loss" in table:
+        s.graph_loss = check_graph_loss(table["graph-loss"], f"{where}: graph-loss")
     s.severity = check_severity(table.get("severity", {}), f"{where}: [tool.relulint.severity]")
     s.rule_options = check_rule_options(table.get("rules", {}), where)
     dynamic = table.get("dynamic", {})
@@ -257,6 +260,14 @@ def check_input_range(value: object, where: str) -> tuple[float, float]:
     if not low < high:
         raise ConfigError(f"{where}: low must be below high, got [{low:g}, {high:g}]")
     return low, high
+
+
+def check_graph_loss(value: object, where: str) -> str:
+    from relulint.knowledge import LOSS_KINDS
+
+    if not isinstance(value, str) or value not in LOSS_KINDS:
+        raise ConfigError(f"{where}: unknown loss kind {value!r} (one of: {', '.join(sorted(LOSS_KINDS))})")
+    return value
 
 
 def check_severity(table: object, where: str) -> dict[str, str]:

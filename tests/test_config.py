@@ -78,6 +78,8 @@ def test_config_flag_overrides_and_isolated_ignores(run, tmp_path):
     ('[tool.relulint]\noutput-format = "xml"\n', "unknown output format 'xml'"),
     ('[tool.relulint]\ninput-range = [255, 0]\n', "low must be below high"),
     ('[tool.relulint]\ninput-range = "0-255"\n', "expected [low, high]"),
+    ('[tool.relulint]\ngraph-loss = "bogus"\n', "unknown loss kind 'bogus'"),
+    ('[tool.relulint]\ngraph-loss = 1\n', "unknown loss kind 1"),
     ('[tool.relulint.severity]\nRL101 = "fatal"\n', "severity must be one of"),
     ('[tool.relulint.severity]\nRL999 = "info"\n', "'RL999'"),
     ('[tool.relulint.per-file-ignores]\n"tests/**" = ["RL77"]\n', "'RL77'"),

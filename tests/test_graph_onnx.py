@@ -372,3 +372,37 @@ def test_cli_on_an_onnx_file(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "relulint", "--input-range=-1,0", "--select", "RL501",
                            path], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert proc.returncode in (0, 1), proc.stderr
+
+
+def test_cli_graph_loss_flag_and_config_key(tmp_path, monkeypatch, capsys):
+    """A graph does not carry its loss: RL101 needs --graph-loss or [tool.relulint] graph-loss."""
+    from relulint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    path = export(nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 1), nn.ReLU()), torch.zeros(1, 8),
+                  tmp_path / "model.onnx")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            code = main(["check", *args, "--no-cache", "--output-format", "json", path])
+        except SystemExit as exc:  # argparse rejects a bad value itself
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, _ = run("--isolated")
+    assert code == 0 and "RL101" not in out  # no loss known: silent
+    code, out, _ = run("--isolated", "--graph-loss", "mse")
+    assert code == 1 and "RL101" in out
+    code, out, _ = run("--isolated", "--graph-loss", "cross_entropy")
+    assert code == 0 and "RL101" not in out  # a classification loss: the final ReLU is not judged
+    code, _, err = run("--isolated", "--graph-loss", "bogus")
+    assert code == 2 and "unknown loss kind 'bogus'" in err and "Traceback" not in err
+    (tmp_path / "pyproject.toml").write_text('[tool.relulint]\ngraph-loss = "mse"\n')
+    code, out, _ = run()
+    assert code == 1 and "RL101" in out
+    code, out, _ = run("--show-settings")
+    assert "graph-loss: mse" in out
+    (tmp_path / "pyproject.toml").write_text('[tool.relulint]\ngraph-loss = "bogus"\n')
+    code, _, err = run()
+    assert code == 2 and "graph-loss" in err and "'bogus'" in err and "Traceback" not in err
