@@ -138,20 +138,19 @@ def _affine_facts(op: Op, node: GNode, boxes: dict[str, iv.Box | None], trained:
 
 
 def weight_stats(w: np.ndarray) -> WeightStats:
-    """Mean/std/min/max over a weight tensor in float64 chunks (no full float64 copy)."""
+    """Mean/std/min/max over a weight tensor: min and max on the raw values, then, per chunk, one
+    fused shift-and-widen into float64, a sum and a dot (no full float64 copy of the tensor)."""
     flat = w.reshape(-1)
     n = flat.size
     if n == 0:
         return WeightStats(0.0, 0.0, 0.0, 0.0, 0)
+    lo, hi = float(flat.min()), float(flat.max())
+    if lo == hi:  # constant (zeros, biases set by constant_): exact, without summation noise
+        return WeightStats(mean=lo, std=0.0, min=lo, max=hi, count=n)
     s = sq = 0.0
-    lo, hi = math.inf, -math.inf
     shift = float(flat[0])  # shifted sums keep the variance accurate when |mean| >> std
     for i in range(0, n, _STATS_CHUNK):
-        raw = flat[i:i + _STATS_CHUNK]
-        lo = min(lo, float(raw.min()))
-        hi = max(hi, float(raw.max()))
-        c = raw.astype(np.float64)
-        c -= shift
+        c = np.subtract(flat[i:i + _STATS_CHUNK], shift, dtype=np.float64)
         s += float(c.sum())
         sq += float(np.dot(c, c))
     mean_c = s / n
@@ -189,6 +188,10 @@ def _propagate_unknown(node: GNode, boxes: dict[str, iv.Box | None]) -> None:
 
 def _propagate(node: GNode, op: Op, boxes: dict[str, iv.Box | None]) -> None:
     ins = [boxes.get(i) for i in node.inputs]
+    if not any(b is not None for b in ins):  # no bounds reach this node (no range, or they stopped)
+        for o in node.outputs:
+            boxes[o] = None
+        return
     out: iv.Box | None = None
     try:
         with np.errstate(all="ignore"):
