@@ -151,6 +151,7 @@ class SourceContext:
         if scope is None:
             return None
         use_line = self.positions[name].start.line
+        enclosing = set(map(id, self.ancestors(name)))  # `x = f(x)`: the use is inside its own value
         best: tuple[int, cst.BaseExpression] | None = None
         fallback: cst.BaseExpression | None = None
         for assignment in scope[name.value]:
@@ -163,6 +164,8 @@ class SourceContext:
                 continue
             line = self.positions[node].start.line
             value = self._assigned[node]
+            if id(value) in enclosing:
+                continue
             if line <= use_line and (best is None or line >= best[0]):
                 best = (line, value)
             elif fallback is None:

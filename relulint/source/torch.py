@@ -31,6 +31,7 @@ class TorchLowering:
         self.classes: dict[str, cst.ClassDef] = {}
         self.class_networks: dict[str, Network] = {}
         self.claimed: set[cst.Call] = set()  # Sequential calls already part of a class network
+        self._expanding: set[int] = set()  # module expressions being expanded (cycle guard)
 
     # ---------------------------------------------------------------- entry
 
@@ -114,6 +115,16 @@ class TorchLowering:
     def _module_expr_ops(self, expr: cst.BaseExpression, depth: int, name: str) -> list[Op] | None:
         """The ops a module-valued expression builds (a layer, a Sequential, a local Module class)."""
         value = self.ctx.resolve(expr)
+        if id(value) in self._expanding:  # self.blocks = nn.Sequential(self.blocks, ...): a cycle, not a model
+            return None
+        self._expanding.add(id(value))
+        try:
+            return self._expand_module_value(expr, value, depth, name)
+        finally:
+            self._expanding.discard(id(value))
+
+    def _expand_module_value(self, expr: cst.BaseExpression, value: cst.BaseExpression, depth: int,
+                             name: str) -> list[Op] | None:
         if isinstance(value, (cst.List, cst.Tuple)):  # ModuleList([..]) argument or plain list
             ops: list[Op] = []
             elements = [el.value for el in value.elements]
@@ -185,7 +196,7 @@ class TorchLowering:
                 continue
             value = self.ctx.resolve(a.value)
             if a.star:  # nn.Sequential(*layers)
-                sub = self._module_expr_ops(a.value, depth, name)
+                sub = self._module_expr_ops(a.value, depth + 1, name) if depth < 2 * _MAX_INLINE else None
                 ops.extend(sub or [])
                 continue
             if isinstance(value, cst.Call) and self.ctx.call_qname(value) == "collections.OrderedDict":
