@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,18 +76,27 @@ class FactsCache:
 
     def __init__(self) -> None:
         self._facts: dict[str, ModuleFacts | None] = {}
+        self._unhinted: set[str] = set()  # read, but skipped: no loss, feed or import of the asker
 
-    def get(self, path: str) -> ModuleFacts | None:
+    def get(self, path: str, asker: str | None = None) -> ModuleFacts | None:
+        """Facts of a neighbour of `asker` (the linted file). A neighbour that imports the asker is its
+        driver script and is always lowered; others only when their text hints at a loss or a feed."""
         key = os.path.abspath(path)
-        if key not in self._facts:
-            self._facts[key] = self._lower(path)
+        if key not in self._facts or (key in self._unhinted and asker is not None):
+            facts = self._lower(path, Path(asker).stem if asker else None)
+            if facts is _SKIPPED:
+                self._unhinted.add(key)
+                facts = None
+            else:
+                self._unhinted.discard(key)
+            self._facts[key] = facts
         return self._facts[key]
 
     def put(self, path: str, facts: ModuleFacts) -> None:
         self._facts[os.path.abspath(path)] = facts
 
     @staticmethod
-    def _lower(path: str) -> ModuleFacts | None:
+    def _lower(path: str, asker_module: str | None) -> ModuleFacts | None | object:
         from relulint.source import lower_source, mentions_framework
 
         try:
@@ -95,9 +105,40 @@ class FactsCache:
             code = Path(path).read_text(encoding="utf-8")
             if not mentions_framework(code) or syntax_error(path, code):
                 return None
+            if not _has_context_hints(code) and not _imports_module(code, asker_module):
+                return _SKIPPED
             return lower_source(path, code)
         except Exception:  # a neighbour that cannot be read is simply not context
             return None
+
+
+_SKIPPED = object()
+
+
+def _imports_module(code: str, module: str | None) -> bool:
+    if not module:
+        return False
+    return re.search(rf"^\s*(from\s+\.*{re.escape(module)}\s+import|import\s+.*\b{re.escape(module)}\b)",
+                     code, re.MULTILINE) is not None
+
+
+_CONTEXT_HINTS: re.Pattern[str] | None = None
+# Training code feeds data through these; a neighbour with none of them and no loss adds no context.
+_FEED_HINTS = ("fit", "predict", "evaluate", "train_on_batch", "feed_dict", "DataLoader", "load_data", "forward")
+
+
+def _has_context_hints(code: str) -> bool:
+    """A neighbour is read only for its losses and data feeds: skip the (10x more costly) metadata pass
+    on files that name no loss from the tables, no hand-written squared error, and no feed."""
+    global _CONTEXT_HINTS
+    if _CONTEXT_HINTS is None:
+        from relulint.knowledge import tables
+
+        t = tables()
+        words = {q.rsplit(".", 1)[-1] for q in t.losses} | set(t.loss_strings) | set(_FEED_HINTS)
+        alternatives = sorted(map(re.escape, words)) + [r"\*\*\s*2\b", r"\.pow\(\s*2", r"square"]
+        _CONTEXT_HINTS = re.compile("|".join(alternatives))
+    return _CONTEXT_HINTS.search(code) is not None
 
 
 def neighbour_paths(path: str, imports: Iterable[str]) -> list[str]:
@@ -194,7 +235,7 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
     near: list[ModuleFacts] = []
     if neighbours and facts.networks and (not facts.losses or not facts.data) and os.path.exists(path):
         for p in neighbour_paths(path, facts.imports):
-            nf = cache.get(p)
+            nf = cache.get(p, path)
             if nf is not None:
                 near.append(nf)
     irs = build_irs(facts, near)

@@ -83,3 +83,20 @@ def test_neighbour_set_is_bounded(tmp_path):
         (tmp_path / f"m{i:02d}.py").write_text("x = 1\n")
     model = _write(tmp_path, "model.py", MODEL)
     assert len(neighbour_paths(str(model), [])) <= 32
+
+
+def test_neighbours_without_loss_feed_or_import_are_not_lowered(tmp_path, monkeypatch):
+    """The metadata pass is the costly part: a sibling model file with no loss, no feed and no import
+    of the linted file contributes nothing and is not lowered."""
+    import relulint.source as source
+
+    lowered = []
+    real = source.lower_source
+    monkeypatch.setattr(source, "lower_source", lambda p, c, *a: lowered.append(p) or real(p, c, *a))
+    model = _write(tmp_path, "model.py", MODEL)
+    _write(tmp_path, "other_model.py", "import torch.nn as nn\nlayer = nn.Linear(4, 4)\nscale = 4 ** -0.5\n")
+    _write(tmp_path, "infer.py", "import torch\nfrom model import Reg\nout = Reg()(torch.rand(2, 8))\n")
+    _write(tmp_path, "train.py", TRAIN)
+    lint_file(str(model), Settings(select=["RL101"]), FactsCache())
+    names = sorted(p.rsplit("/", 1)[-1] for p in lowered)
+    assert names == ["infer.py", "model.py", "train.py"]  # model.py: the linted file itself

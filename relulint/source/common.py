@@ -40,6 +40,7 @@ class SourceContext:
         self.positions = wrapper.resolve(PositionProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
         self.scopes = wrapper.resolve(ScopeProvider)
+        _index_children(self.parents)
         self._assigned: dict[cst.CSTNode, cst.BaseExpression] = {}
         self._self_attrs: dict[cst.ClassDef, dict[str, list[cst.BaseExpression]]] = {}
         self._index_assignments()
@@ -303,12 +304,35 @@ def is_self_attr(expr: cst.BaseExpression) -> str | None:
     return None
 
 
+# libcst's `node.children` re-visits the node each time it is asked (the single largest cost of the
+# source pass on real corpora). The frontends walk the same tree many times, so the children of every
+# node of the file being lowered are indexed once, from the ParentNodeProvider map, in source order.
+_CHILDREN: dict[cst.CSTNode, list[cst.CSTNode]] = {}
+
+
+_INDEXED: list = [{}]  # the parents map of the indexed tree: a node in it with no children is a leaf
+
+
+def _index_children(parents) -> None:
+    _CHILDREN.clear()
+    _INDEXED[0] = parents
+    for child, parent in parents.items():
+        _CHILDREN.setdefault(_unlazy(parent), []).append(child)
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode] | tuple[cst.CSTNode, ...]:
+    found = _CHILDREN.get(node)
+    if found is not None:
+        return found
+    return () if node in _INDEXED[0] else node.children
+
+
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     stack = [node]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(n.children))
+        stack.extend(reversed(children(n)))
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -318,7 +342,7 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def postorder_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     """Calls in evaluation order: arguments (and the receiver) before the call that uses them."""
-    for child in node.children:
+    for child in children(node):
         if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
         yield from postorder_calls(child)
