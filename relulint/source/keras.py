@@ -22,7 +22,7 @@ from relulint.knowledge import keras as K
 from relulint.model import Activation, ModuleFacts, Network, Op
 from relulint.source.common import UNKNOWN, SourceContext, _is_num, is_self_attr, walk
 from relulint.source.lowering import loss_from_call, loss_from_expr, op_from_layer_call
-from relulint.source.subclass import activation_op, composed_ops
+from relulint.source.subclass import activation_op, class_networks, composed_ops, find_method
 
 Shape = tuple | None  # batch-less dims (int or None); a leading Ellipsis means "unknown leading dims"
 _MAX_INLINE = 4
@@ -78,15 +78,9 @@ class KerasLowering:
                 self.assigns.append(node)
         self._find_classes()
         self._index_adds()
-        for name in self.model_classes:
-            cls = self.classes[name]
-            net = Network(name=name, framework="keras", origin=self.ctx.origin(cls.name))
-            net.ops = self._class_ops(cls, depth=0, prefix="")
-            self.class_networks[name] = net
-        used_as_part = {n for cls in self.classes.values() for n in self._instantiated_classes(cls)}
-        for name, net in self.class_networks.items():
-            if net.ops and name not in used_as_part:
-                self.facts.networks.append(net)
+        self.class_networks, models = class_networks(
+            self.ctx, self.classes, self.model_classes, "keras", lambda cls: self._class_ops(cls, depth=0, prefix=""))
+        self.facts.networks.extend(models)
         self._functional_models()
         self._sequentials()
         self._compile()
@@ -126,26 +120,8 @@ class KerasLowering:
                 return node
         return None
 
-    def _instantiated_classes(self, cls: cst.ClassDef) -> set[str]:
-        out = set()
-        for node in walk(cls):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.classes:
-                if node.func.value != cls.name.value:
-                    out.add(node.func.value)
-        return out
-
-    def _method(self, cls: cst.ClassDef, name: str, seen: int = 0) -> cst.FunctionDef | None:
-        for stmt in cls.body.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-                return stmt
-        for base in cls.bases:
-            if isinstance(base.value, cst.Name) and seen < 3:
-                local = self._find_class(base.value.value)
-                if local is not None and local is not cls:
-                    found = self._method(local, name, seen + 1)
-                    if found is not None:
-                        return found
-        return None
+    def _method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        return find_method(cls, name, self._find_class)
 
     def _class_ops(self, cls: cst.ClassDef, depth: int, prefix: str) -> list[Op]:
         attrs: dict[str, list[Op]] = {}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from relulint.model import Activation, Op
+from relulint.model import Activation, Network, Op
 from relulint.source.common import SourceContext, is_self_attr, postorder_calls, walk
 
 OtherCallOps = Callable[[cst.Call], list[Op]]
@@ -55,3 +55,43 @@ def _attr_call_ops(ctx: SourceContext, call: cst.Call, attrs: dict[str, list[Op]
 def activation_op(ctx: SourceContext, kind: str, display: str, at: cst.CSTNode, name: str | None = None) -> Op:
     origin = ctx.origin(at)
     return Op("activation", display, origin, name=name, activation=Activation(kind, display, origin))
+
+
+def find_method(cls: cst.ClassDef, name: str, find_class: Callable[[str], cst.ClassDef | None],
+                seen: int = 0) -> cst.FunctionDef | None:
+    """`cls.<name>`, or the first local base class's (bounded: base chains of 3)."""
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+            return stmt
+    for base in cls.bases:
+        if isinstance(base.value, cst.Name) and seen < 3:
+            local = find_class(base.value.value)
+            if local is not None and local is not cls:
+                found = find_method(local, name, find_class, seen + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def instantiated_classes(cls: cst.ClassDef, class_names) -> set[str]:
+    """Names of other local model/layer classes that `cls` constructs (those are its parts)."""
+    out = set()
+    for node in walk(cls):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in class_names:
+            if node.func.value != cls.name.value:
+                out.add(node.func.value)
+    return out
+
+
+def class_networks(ctx: SourceContext, classes: dict[str, cst.ClassDef], model_names, framework: str,
+                   class_ops: Callable[[cst.ClassDef], list[Op]]) -> tuple[dict[str, Network], list[Network]]:
+    """One Network per model class, and those that are models of their own: classes constructed inside
+    other classes are parts (a ResNet's BasicBlock), not models."""
+    nets: dict[str, Network] = {}
+    for name in model_names:
+        cls = classes[name]
+        net = Network(name=name, framework=framework, origin=ctx.origin(cls.name))
+        net.ops = class_ops(cls)
+        nets[name] = net
+    used_as_part = {n for cls in classes.values() for n in instantiated_classes(cls, classes)}
+    return nets, [net for name, net in nets.items() if net.ops and name not in used_as_part]

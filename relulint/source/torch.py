@@ -13,7 +13,7 @@ from relulint.knowledge.torch import TENSOR_METHOD_INITS
 from relulint.model import Loss, ModuleFacts, Network, Op
 from relulint.source.common import SourceContext, _is_num, is_self_attr, walk
 from relulint.source.lowering import default_init, init_from_spec, loss_from_call, op_from_layer_call
-from relulint.source.subclass import activation_op, composed_ops
+from relulint.source.subclass import activation_op, class_networks, composed_ops, find_method
 
 _MODULE_BASES = ("torch.nn.Module", "pytorch_lightning.LightningModule", "lightning.LightningModule",
                  "lightning.pytorch.LightningModule")
@@ -39,15 +39,9 @@ class TorchLowering:
         for node in walk(self.ctx.module):
             if isinstance(node, cst.ClassDef) and self._is_module_class(node):
                 self.classes[node.name.value] = node
-        for name, cls in self.classes.items():
-            net = Network(name=name, framework="torch", origin=self.ctx.origin(cls.name))
-            net.ops = self._class_ops(cls, depth=0, prefix="")
-            self.class_networks[name] = net
-        # classes used inside other classes are parts, not models of their own
-        used_as_part = {n for cls in self.classes.values() for n in self._instantiated_classes(cls)}
-        for name, net in self.class_networks.items():
-            if net.ops and name not in used_as_part:
-                self.facts.networks.append(net)
+        self.class_networks, models = class_networks(
+            self.ctx, self.classes, list(self.classes), "torch", lambda cls: self._class_ops(cls, depth=0, prefix=""))
+        self.facts.networks.extend(models)
         self._module_level_sequentials()
         self._module_level_inits()
         self._losses()
@@ -69,29 +63,10 @@ class TorchLowering:
                 return stmt
         return None
 
-    def _instantiated_classes(self, cls: cst.ClassDef) -> set[str]:
-        out = set()
-        for node in walk(cls):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.classes:
-                if node.func.value != cls.name.value:
-                    out.add(node.func.value)
-        return out
-
     # ---------------------------------------------------------------- a Module class
 
     def _method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
-        for stmt in cls.body.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-                return stmt
-        # inherited from a local base class
-        for base in cls.bases:
-            if isinstance(base.value, cst.Name):
-                local = self._find_class(base.value.value)
-                if local is not None and local is not cls:
-                    found = self._method(local, name)
-                    if found is not None:
-                        return found
-        return None
+        return find_method(cls, name, self._find_class)
 
     def _class_ops(self, cls: cst.ClassDef, depth: int, prefix: str) -> list[Op]:
         attrs = self._attr_ops(cls, depth, prefix)
