@@ -406,3 +406,41 @@ def test_cli_graph_loss_flag_and_config_key(tmp_path, monkeypatch, capsys):
     (tmp_path / "pyproject.toml").write_text('[tool.relulint]\ngraph-loss = "bogus"\n')
     code, _, err = run()
     assert code == 2 and "graph-loss" in err and "'bogus'" in err and "Traceback" not in err
+
+
+def _stats_model(tmp_path):
+    """Conv -> Relu -> Flatten -> MatMul(+Add) -> Relu -> Gemm, weights with a clear offset."""
+    rng = np.random.default_rng(3)
+    wc = (rng.standard_normal((6, 2, 3, 3)) * 0.2 + 5.0).astype(np.float32)
+    wm = (rng.standard_normal((6 * 4 * 4, 7)) * 0.1).astype(np.float32)
+    wg = (rng.standard_normal((3, 7)) * 0.3 - 0.2).astype(np.float32)
+    inits = [numpy_helper.from_array(wc, "wc"), numpy_helper.from_array(wm, "wm"),
+             numpy_helper.from_array(np.full(7, 0.5, np.float32), "bm"), numpy_helper.from_array(wg, "wg")]
+    nodes = [helper.make_node("Conv", ["x", "wc"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]), helper.make_node("Flatten", ["r"], ["f"]),
+             helper.make_node("MatMul", ["f", "wm"], ["m"]), helper.make_node("Add", ["m", "bm"], ["a"]),
+             helper.make_node("Relu", ["a"], ["r2"]), helper.make_node("Gemm", ["r2", "wg"], ["y"], transB=1)]
+    g = helper.make_graph(nodes, "s", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], inits)
+    path = str(tmp_path / "stats.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path, [wc, wm, wg]
+
+
+def test_weight_stats_are_the_same_with_and_without_bounds(tmp_path):
+    """Stats share the bounds pass's float64 chunks when a range is given, and convert on their own
+    when not: both must give numpy's figures, and the very same figures."""
+    from relulint.graph import lower_graph
+
+    path, weights = _stats_model(tmp_path)
+    runs = []
+    for rng in (None, (0.0, 1.0)):
+        facts, err = lower_graph(path, Settings(input_range=rng))
+        assert err is None
+        runs.append([op.weight_stats for op in facts.networks[0].ops if op.kind == "affine"])
+    assert runs[0] == runs[1]
+    for st, w in zip(runs[0], weights, strict=True):
+        w64 = w.astype(np.float64)
+        assert st.count == w.size and st.min == w64.min() and st.max == w64.max()
+        assert st.mean == pytest.approx(w64.mean(), rel=1e-12, abs=1e-15)
+        assert st.std == pytest.approx(w64.std(), rel=1e-9)

@@ -21,6 +21,7 @@ Anything not handled returns None: bounds stop there and nothing downstream is c
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,23 +82,36 @@ class Box:
         return np.full(n, h.lo[0]), np.full(n, h.hi[0])
 
 
-def dense(box: Box, weight: np.ndarray, bias: np.ndarray | None) -> Box:
-    """y = W x + b with W (out, in); the box is read as `in` features."""
+def dense(box: Box, weight: np.ndarray, bias: np.ndarray | None,
+          visit: Callable[[np.ndarray], None] | None = None) -> Box:
+    """y = W x + b with W (out, in); the box is read as `in` features.
+
+    `visit`, when given, sees each float64 chunk of W (rows, flattened) once: the weight statistics
+    share this conversion instead of widening the tensor a second time."""
     out_n, in_n = weight.shape
     bias = _full_bias(bias, out_n)
     xlo, xhi = box.vector(in_n)
     lo = np.empty(out_n)
     hi = np.empty(out_n)
-    step = max(1, _CHUNK_ELEMS // max(in_n, 1))
+    step = row_step(weight)
     for s in range(0, out_n, step):  # chunks keep float64 copies of a 38400x1024 matrix small
         w = weight[s:s + step].astype(np.float64)
+        if visit is not None:
+            visit(w.reshape(-1))
         b = None if bias is None else bias[s:s + step].astype(np.float64)
         lo[s:s + step], hi[s:s + step] = _bounds(w, xlo, xhi, b, in_n)
     return Box(lo, hi, "flat")
 
 
-def conv(box: Box, weight: np.ndarray, bias: np.ndarray | None, group: int, zero_pad: bool) -> Box:
-    """Per-channel bounds of a convolution, weight (M, C/group, *kernel)."""
+def row_step(weight: np.ndarray) -> int:
+    """Rows of `weight` (first axis) per chunk of about _CHUNK_ELEMS elements."""
+    row = math.prod(weight.shape[1:]) if weight.ndim > 1 else 1
+    return max(1, _CHUNK_ELEMS // max(row, 1))
+
+
+def conv(box: Box, weight: np.ndarray, bias: np.ndarray | None, group: int, zero_pad: bool,
+         visit: Callable[[np.ndarray], None] | None = None) -> Box:
+    """Per-channel bounds of a convolution, weight (M, C/group, *kernel); `visit` as in `dense`."""
     if zero_pad:
         box = box.with_zero()
     m, cg = weight.shape[0], weight.shape[1]
@@ -106,14 +120,28 @@ def conv(box: Box, weight: np.ndarray, bias: np.ndarray | None, group: int, zero
     if box.layout == "flat" and len(box.lo) != c:
         box = box.hull()
     xlo, xhi = box.vector(c, channels_ok=False)
-    w = weight.reshape(m, cg, -1).astype(np.float64)
-    fan_in = w.shape[1] * w.shape[2]
-    wpos = np.clip(w, 0, None).sum(axis=2)
-    wneg = np.clip(w, None, 0).sum(axis=2)
-    anyp = (w > 0).any(axis=2)
-    anyn = (w < 0).any(axis=2)
-    wabs = np.abs(w).sum(axis=2)
-    del w
+    k = math.prod(weight.shape[2:]) if weight.ndim > 2 else 1
+    fan_in = cg * k
+    wpos = np.empty((m, cg))
+    wneg = np.empty((m, cg))
+    wabs = np.empty((m, cg))
+    anyp = np.empty((m, cg), dtype=bool)
+    anyn = np.empty((m, cg), dtype=bool)
+    step = row_step(weight)
+    for s in range(0, m, step):  # one float64 conversion per chunk of output channels
+        w = weight[s:s + step].reshape(-1, cg, k).astype(np.float64)
+        if visit is not None:
+            visit(w.reshape(-1))
+        p = np.maximum(w, 0.0)
+        q = np.minimum(w, 0.0)
+        r = slice(s, s + step)
+        wpos[r] = p.sum(axis=2)
+        wneg[r] = q.sum(axis=2)
+        anyp[r] = p.any(axis=2)  # w > 0 somewhere (p is w or 0)
+        anyn[r] = q.any(axis=2)  # w < 0 somewhere
+        p -= q  # |w|, exactly (one of the two is 0)
+        wabs[r] = p.sum(axis=2)
+        del w, p, q
     mg = m // group
     lo = np.empty(m)
     hi = np.empty(m)

@@ -22,8 +22,6 @@ from relulint.graph import intervals as iv
 from relulint.knowledge import tables
 from relulint.model import Activation, DataSource, Init, Loss, Network, Op, Origin, WeightStats
 
-_STATS_CHUNK = 1 << 22
-
 
 @dataclass
 class GNode:
@@ -120,42 +118,73 @@ def _affine_facts(op: Op, node: GNode, boxes: dict[str, iv.Box | None], trained:
         op.fan_out = int(w.shape[0]) * receptive
     else:
         op.fan_out, op.fan_in = int(w.shape[0]), int(w.shape[1])
-    stats = weight_stats(w)
+    box = boxes.get(node.inputs[0]) if node.inputs else None
+    moments = _Moments(w)
+    out = None
+    if box is not None and not node.params.get("no_bounds"):
+        bias = node.bias() if node.bias is not None else None
+        with np.errstate(all="ignore"):  # the bounds code widens each chunk once; stats read it too
+            out = iv.conv(box, w, bias, node.group, node.zero_pad, moments.add) if node.conv else \
+                iv.dense(box, w, bias, moments.add)
+        out = _usable(out)
+    stats = moments.result()
     op.weight_stats = stats
     if not trained:
         op.weight_init = observed_init(node.weight_name or node.name, stats, node.origin)
         op.init_site = node.origin
-    box = boxes.get(node.inputs[0]) if node.inputs else None
-    out = None
-    if box is not None and not node.params.get("no_bounds"):
-        bias = node.bias() if node.bias is not None else None
-        with np.errstate(all="ignore"):
-            out = iv.conv(box, w, bias, node.group, node.zero_pad) if node.conv else iv.dense(box, w, bias)
-        out = _usable(out)
     for o in node.outputs:
         boxes[o] = out
     del w
 
 
 def weight_stats(w: np.ndarray) -> WeightStats:
-    """Mean/std/min/max over a weight tensor: min and max on the raw values, then, per chunk, one
-    fused shift-and-widen into float64, a sum and a dot (no full float64 copy of the tensor)."""
-    flat = w.reshape(-1)
-    n = flat.size
-    if n == 0:
-        return WeightStats(0.0, 0.0, 0.0, 0.0, 0)
-    lo, hi = float(flat.min()), float(flat.max())
-    if lo == hi:  # constant (zeros, biases set by constant_): exact, without summation noise
-        return WeightStats(mean=lo, std=0.0, min=lo, max=hi, count=n)
-    s = sq = 0.0
-    shift = float(flat[0])  # shifted sums keep the variance accurate when |mean| >> std
-    for i in range(0, n, _STATS_CHUNK):
-        c = np.subtract(flat[i:i + _STATS_CHUNK], shift, dtype=np.float64)
-        s += float(c.sum())
-        sq += float(np.dot(c, c))
-    mean_c = s / n
-    var = max(sq / n - mean_c * mean_c, 0.0)
-    return WeightStats(mean=mean_c + shift, std=math.sqrt(var), min=lo, max=hi, count=n)
+    """Mean/std/min/max over a weight tensor (see `_Moments`), when no bounds pass reads it."""
+    return _Moments(w).result()
+
+
+class _Moments:
+    """Mean/std/min/max over a weight tensor: min and max on the raw values, then, per chunk of
+    rows, one shift into float64, a sum and a dot (no full float64 copy of the tensor).
+
+    The bounds code feeds `add` the float64 chunks it converts anyway, so a tensor is widened once;
+    `result` converts the chunks itself only when nothing fed them. Chunks are the same rows either
+    way, so the figures do not depend on whether an input range was declared."""
+
+    def __init__(self, w: np.ndarray) -> None:
+        self.w = w
+        self.n = w.size
+        self.s = self.sq = 0.0
+        self.fed = 0
+        self.constant = self.n == 0
+        if self.n:
+            self.lo, self.hi = float(w.min()), float(w.max())
+            self.constant = self.lo == self.hi
+            self.shift = float(w[(0,) * w.ndim])  # shifted sums keep the variance accurate when |mean| >> std
+
+    def add(self, chunk: np.ndarray) -> None:
+        self.fed += chunk.size
+        if self.constant:
+            return
+        c = np.subtract(chunk, self.shift, dtype=np.float64)
+        self.s += float(c.sum())
+        self.sq += float(np.dot(c, c))
+
+    def result(self) -> WeightStats:
+        n = self.n
+        if n == 0:
+            return WeightStats(0.0, 0.0, 0.0, 0.0, 0)
+        if self.constant:  # constant (zeros, biases set by constant_): exact, without summation noise
+            return WeightStats(mean=self.lo, std=0.0, min=self.lo, max=self.hi, count=n)
+        if self.fed != n:  # no bounds pass (or it stopped part-way): convert the rows here
+            self.s = self.sq = 0.0
+            self.fed = 0
+            w2 = self.w.reshape(self.w.shape[0], -1) if self.w.ndim > 1 else self.w.reshape(-1, 1)
+            step = iv.row_step(w2)
+            for i in range(0, w2.shape[0], step):
+                self.add(w2[i:i + step].reshape(-1))  # add widens and shifts in one step
+        mean_c = self.s / n
+        var = max(self.sq / n - mean_c * mean_c, 0.0)
+        return WeightStats(mean=mean_c + self.shift, std=math.sqrt(var), min=self.lo, max=self.hi, count=n)
 
 
 def observed_init(name: str, stats: WeightStats, origin: Origin) -> Init:
