@@ -28,7 +28,7 @@ import numpy as np
 
 _U32 = 2.0 ** -24  # unit roundoff of float32
 _TINY = 2.0 ** -126  # smallest normal float32: what flush-to-zero may lose per operation
-_CHUNK_ELEMS = 1 << 22  # rows of a big weight matrix are processed in chunks of ~4M elements
+CHUNK_ELEMS = 1 << 22  # rows of a big weight matrix are processed in chunks of ~4M elements
 
 
 def gamma(n: int) -> float:
@@ -104,9 +104,9 @@ def dense(box: Box, weight: np.ndarray, bias: np.ndarray | None,
 
 
 def row_step(weight: np.ndarray) -> int:
-    """Rows of `weight` (first axis) per chunk of about _CHUNK_ELEMS elements."""
+    """Rows of `weight` (first axis) per chunk of about CHUNK_ELEMS elements."""
     row = math.prod(weight.shape[1:]) if weight.ndim > 1 else 1
-    return max(1, _CHUNK_ELEMS // max(row, 1))
+    return max(1, CHUNK_ELEMS // max(row, 1))
 
 
 def conv(box: Box, weight: np.ndarray, bias: np.ndarray | None, group: int, zero_pad: bool,

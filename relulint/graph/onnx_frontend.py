@@ -146,6 +146,7 @@ class _Graph:
             if n.op_type == "Identity" and n.input and self.is_const(n.input[0]):
                 self.alias[n.output[0]] = self.resolve(n.input[0])
         self.inputs = [i for i in graph.input if i.name not in self.inits]
+        self.has_props = hasattr(graph.node[0], "metadata_props") if len(graph.node) else False  # onnx >= 1.16
 
     # ---------------------------------------------------------------- tensors
 
@@ -240,7 +241,7 @@ class _Graph:
                    nodes, absorbed: set[int]) -> GNode:
         # protobuf field access costs a lookup each time: read every field once (120k nodes)
         op = n.op_type
-        attrs = {a.name: self.helper.get_attribute_value(a) for a in n.attribute} if len(n.attribute) else {}
+        attrs = _attributes(n.attribute, self.helper) if len(n.attribute) else {}
         kind, act = onnx_op(op)
         name = n.name or (outs[0] if outs else op)
         g = GNode(op_type=op, name=name, kind=kind, origin=self.origin(n, name),
@@ -393,12 +394,12 @@ class _Graph:
         """The exporter's recorded source line when it names a file that exists, else the graph file."""
         label = f"{name} ({n.op_type})"
         doc = n.doc_string
-        props = getattr(n, "metadata_props", ())
-        texts = [doc, *(p.value for p in props)] if len(props) else ([doc] if doc else [])
-        for text in texts:
-            loc = source_frame(text, self.base_dir)
-            if loc is not None:
-                return Origin(loc[0], loc[1], 0, loc[1], 0, node=label)
+        props = n.metadata_props if self.has_props else ()
+        if doc or len(props):  # most exported nodes carry neither: skip the search
+            for text in [doc, *(p.value for p in props)]:
+                loc = source_frame(text, self.base_dir)
+                if loc is not None:
+                    return Origin(loc[0], loc[1], 0, loc[1], 0, node=label)
         return Origin(self.path, 1, 0, 1, 0, node=label)
 
 
@@ -416,6 +417,19 @@ def source_frame(text: str, base_dir: str) -> tuple[str, int] | None:
         if os.path.isfile(cand) and line >= 1:
             return cand, line
     return None
+
+
+# AttributeProto types read without onnx.helper's general dispatch: FLOAT, INT, STRING, FLOATS, INTS
+_ATTR_READ = {1: lambda a: a.f, 2: lambda a: a.i, 3: lambda a: a.s, 6: lambda a: list(a.floats),
+              7: lambda a: list(a.ints)}
+
+
+def _attributes(attrs, helper) -> dict:
+    out = {}
+    for a in attrs:
+        read = _ATTR_READ.get(a.type)
+        out[a.name] = read(a) if read is not None else helper.get_attribute_value(a)
+    return out
 
 
 def _scaled(w: np.ndarray, alpha: float) -> np.ndarray:
@@ -437,21 +451,31 @@ def _chain_order(indices: list[int], n_in: list[list[str]], lowered: dict[int, G
     for i in indices:
         for o in lowered[i].outputs:
             produced_by[o] = i
-    deps: dict[int, set[int]] = {i: set() for i in indices}
     users: dict[int, list[int]] = {i: [] for i in indices}
-    for i in indices:
-        for t in n_in[i]:
-            p = produced_by.get(t)
-            if p is not None and p != i and p not in deps[i]:
-                deps[i].add(p)
+    remaining: dict[int, int] = {}
+    get = produced_by.get
+    for i in indices:  # ascending, so every users list comes out sorted
+        ins = n_in[i]
+        if len(ins) == 1:  # the common case: one data input, no set needed
+            p = get(ins[0])
+            if p is not None and p != i:
+                remaining[i] = 1
                 users[p].append(i)
-    remaining = {i: len(deps[i]) for i in indices}
+            else:
+                remaining[i] = 0
+            continue
+        deps = {get(t) for t in ins}
+        deps.discard(None)
+        deps.discard(i)
+        remaining[i] = len(deps)
+        for p in deps:
+            users[p].append(i)
     stack = [i for i in reversed(indices) if remaining[i] == 0]
     order: list[int] = []
     while stack:
         i = stack.pop()
         order.append(i)
-        for u in sorted(users[i], reverse=True):
+        for u in reversed(users[i]):  # already ascending (see above)
             remaining[u] -= 1
             if remaining[u] == 0:
                 stack.append(u)
