@@ -168,3 +168,34 @@ def test_probe_is_reexported_lazily_from_the_package():
             "print(callable(p), 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False"]
+
+
+def test_keras_functional_model_with_residual_and_concatenate_branches():
+    """A branching functional model cannot be probed by chaining layers: each layer is measured on
+    its real inputs, and the dead branch (all-positive kernel on negative inputs) is found."""
+    keras = pytest.importorskip("keras")
+    import numpy as np
+
+    from relulint.dynamic.keras_probe import probe_keras
+
+    inp = keras.Input((4,))
+    stem = keras.layers.Dense(8, activation="relu", name="stem")(inp)
+    dead = keras.layers.Dense(8, activation="relu", name="dead", kernel_initializer="ones",
+                              bias_initializer="zeros")(inp)
+    res = keras.layers.Add(name="res")([stem, keras.layers.Dense(8, name="skip")(inp)])
+    cat = keras.layers.Concatenate(name="cat")([res, dead])
+    out = keras.layers.Dense(1, name="head")(cat)
+    model = keras.Model(inp, out)
+    model.compile(loss="mse")
+    x = -np.random.default_rng(0).uniform(0.1, 1.0, (32, 4)).astype("float32")  # every input < 0
+    y = np.zeros((32, 1), "float32")
+
+    report = probe_keras(model, x, y)
+    by = {layer.key: layer for layer in report.layers}
+    assert {"stem", "dead", "skip", "res", "cat", "head"} <= set(by)
+    assert by["dead"].dead == 1.0 and by["dead"].weight_grad_norm == 0.0
+    assert by["stem"].weight_grad_norm > 0 and by["head"].weight_grad_norm > 0
+    cat_rms = by["cat"].rms
+    assert by["head"].in_rms == pytest.approx(cat_rms, rel=1e-5)  # the head's real input, not the last layer's
+    assert by["cat"].grad_norm is not None and by["cat"].grad_norm > 0
+    assert report.loss == pytest.approx(float(np.mean((np.asarray(model(x)) - y) ** 2)), rel=1e-4)
