@@ -60,7 +60,8 @@ def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode],
     per-unit evidence behind `Op.dead_units`, used by the soundness tests."""
     net = Network(name=name, framework=framework, origin=origin)
     boxes: dict[str, iv.Box | None] = {}
-    if input_range is not None:
+    track = input_range is not None
+    if track:
         lo, hi = sorted(float(v) for v in input_range)
         for gi in inputs:
             boxes[gi.name] = iv.Box.input_range(lo, hi)
@@ -74,12 +75,13 @@ def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode],
         else:
             if op.kind in ("scale", "norm") and not seen_affine and scaled_by is None:
                 scaled_by = op.display
-            if op.activation is not None and op.activation.is_relu_like:
-                box = boxes.get(node.inputs[0]) if node.inputs else None
-                op.dead_units = iv.dead_units(box) if box is not None else None
-                if bounds is not None and box is not None:
-                    bounds[node.name] = box
-            _propagate(node, op, boxes)
+            if track:  # without an input range there are no bounds anywhere: skip the bookkeeping
+                if op.activation is not None and op.activation.is_relu_like:
+                    box = boxes.get(node.inputs[0]) if node.inputs else None
+                    op.dead_units = iv.dead_units(box) if box is not None else None
+                    if bounds is not None and box is not None:
+                        bounds[node.name] = box
+                _propagate(node, op, boxes)
         net.ops.append(op)
     net.inputs = _data_sources(inputs, input_range, scaled_by)
     return net
