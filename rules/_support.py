@@ -23,3 +23,15 @@ def fmt(x: float) -> str:
     if abs(x) >= 0.001 and abs(x) < 1e5:
         return f"{x:.3g}" if abs(x) < 1 else f"{x:.3g}".rstrip("0").rstrip(".")
     return f"{x:.0e}"
+
+
+def output_trained_with(ir, kinds, predicate):
+    """(output activation, loss) when the network's output activation is one of `kinds` and every loss
+    joined to it satisfies `predicate`; None otherwise (unknown loss: stay silent)."""
+    out = ir.network.output_activation()
+    losses = ir.all_losses
+    if out is None or out.origin is None or out.kind not in kinds:
+        return None
+    if not losses or not all(predicate(loss) for loss in losses):
+        return None
+    return out, losses[0]

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR
 from relulint.rule import Invalid, Rule, Valid
+from relulint.rules._support import output_trained_with
 
 
 class ReluRegressionOutput(Rule):
@@ -135,13 +136,10 @@ class ReluRegressionOutput(Rule):
     ]
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
-        out = ir.network.output_activation()
-        losses = ir.all_losses
-        if out is None or out.origin is None or out.kind not in options["clamping-activations"]:
+        found = output_trained_with(ir, options["clamping-activations"], lambda loss: loss.is_regression)
+        if found is None:
             return
-        if not losses or not all(loss.is_regression for loss in losses):
-            return
-        loss = losses[0]
+        out, loss = found
         lo, hi = out.output_range
         yield self.finding(
             out.origin,

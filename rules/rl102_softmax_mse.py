@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR
 from relulint.rule import Invalid, Rule, Valid
+from relulint.rules._support import output_trained_with
 
 
 class SoftmaxMse(Rule):
@@ -130,13 +131,10 @@ class SoftmaxMse(Rule):
     ]
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
-        out = ir.network.output_activation()
-        losses = ir.all_losses
-        if out is None or out.origin is None or out.kind not in options["probability-activations"]:
+        found = output_trained_with(ir, options["probability-activations"], lambda loss: loss.is_squared_error)
+        if found is None:
             return
-        if not losses or not all(loss.is_squared_error for loss in losses):
-            return
-        loss = losses[0]
+        out, loss = found
         yield self.finding(
             out.origin, activation=out.kind, loss=loss.display,
             evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind},
