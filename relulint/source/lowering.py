@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from relulint.knowledge import InitSpec, LayerSpec, tables, uniform_stats
+from relulint.knowledge import Arg, InitSpec, LayerSpec, tables, uniform_stats
 from relulint.model import Activation, Init, Loss, Op, Origin
 from relulint.source.common import UNKNOWN, SourceContext, _is_num, kernel_volume
 
@@ -52,8 +52,8 @@ def _scheme(ctx: SourceContext, spec: InitSpec, call: cst.Call | None) -> str | 
     if spec.scheme == "he" and spec.scheme_arg is not None and call is not None:
         # torch kaiming_*_(w, a=0, mode='fan_in', nonlinearity='leaky_relu')
         nonlin = ctx.arg_const(call, spec.scheme_arg)
-        mode = ctx.arg_const(call, _kw("mode", 2, "fan_in"))
-        a = _num(ctx.arg_const(call, _kw("a", 1, 0.0))) or 0.0
+        mode = ctx.arg_const(call, Arg(2, "mode", "fan_in"))
+        a = _num(ctx.arg_const(call, Arg(1, "a", 0.0))) or 0.0
         gain2 = _TORCH_GAIN2.get(nonlin, 2.0) if isinstance(nonlin, str) else None
         if gain2 is None:
             return None
@@ -62,17 +62,11 @@ def _scheme(ctx: SourceContext, spec: InitSpec, call: cst.Call | None) -> str | 
         return f"vs:{gain2}:{mode if mode in ('fan_in', 'fan_out') else 'fan_in'}"
     if spec.scheme == "vs":
         scale = _num(ctx.arg_const(call, spec.scheme_arg)) if call is not None else 1.0
-        mode = ctx.arg_const(call, _kw("mode", 1, "fan_in")) if call is not None else "fan_in"
+        mode = ctx.arg_const(call, Arg(1, "mode", "fan_in")) if call is not None else "fan_in"
         if scale is None or mode not in ("fan_in", "fan_out", "fan_avg"):
             return None
         return f"vs:{scale}:{mode}"
     return spec.scheme
-
-
-def _kw(name: str, pos: int, default: object):
-    from relulint.knowledge import Arg
-
-    return Arg(pos, name, default)
 
 
 def init_from_expr(ctx: SourceContext, expr: cst.BaseExpression | None) -> Init | None:
@@ -133,11 +127,10 @@ def activation_from_expr(ctx: SourceContext, expr: cst.BaseExpression | None) ->
 def activation_of_layer(ctx: SourceContext, call: cst.Call, spec: LayerSpec, origin: Origin) -> Activation | None:
     if spec.activation_kind:
         kind = spec.activation_kind
-        if kind == "softmax" or kind == "relu":
-            # keras ReLU(max_value=6) is relu6; nn.ReLU(inplace=True) stays relu
-            max_value = ctx.arg_const(call, _kw("max_value", 0, None)) if kind == "relu" else None
-            if kind == "relu" and ctx.call_qname(call) and ctx.call_qname(call).startswith("keras.") and _is_num(max_value):
-                kind = "relu6"
+        # keras ReLU(max_value=6) is relu6; nn.ReLU(inplace=True) stays relu
+        if kind == "relu" and (ctx.call_qname(call) or "").startswith("keras.") and \
+                _is_num(ctx.arg_const(call, Arg(0, "max_value", None))):
+            kind = "relu6"
         return Activation(kind, ctx.text(call), origin)
     if spec.activation_from is not None:
         inner = activation_from_expr(ctx, ctx.arg(call, spec.activation_from))

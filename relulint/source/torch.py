@@ -261,8 +261,8 @@ class TorchLowering:
         layer_ops = self._target_ops(target.value, attrs, all_ops, generic_targets)
         if not layer_ops:
             return
-        init = init_from_spec(ctx, spec, call if spec.target is not None else _method_call_as_args(call), ctx.text(call),
-                              ctx.origin(call))
+        # nn.init.normal_(w, 0.1) and w.normal_(0.1): the spec's Args index the call's own arguments either way
+        init = init_from_spec(ctx, spec, call, ctx.text(call), ctx.origin(call))
         for op in layer_ops:
             op.weight_init = init
             op.init_site = ctx.origin(call)
@@ -486,10 +486,6 @@ def _strip_data(expr: cst.BaseExpression | None) -> cst.BaseExpression | None:
     if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
         return expr.value
     return expr
-
-
-def _method_call_as_args(call: cst.Call) -> cst.Call:
-    return call
 
 
 def _short(q: str | None) -> str:
