@@ -140,3 +140,165 @@ def test_corrupt_torchscript_gives_rl002(tmp_path):
     for name in ("trunc.pt", "noise.ptl", "text.torchscript"):
         msg = _rl002(tmp_path / name)
         assert "TorchScript" in msg or "torch.jit.load failed" in msg
+
+
+def test_setstate_payload_fails_the_test_with_torch_and_creates_nothing_through_relulint(tmp_path):
+    """The archive below stores a `__setstate__` that prints a marker: `torch.jit.load` runs it (so
+    this test would catch a frontend that loads the file); relulint must only read it."""
+    import json
+    import subprocess
+    import sys
+
+    src = '''
+import torch, torch.nn as nn, warnings
+from typing import Tuple
+warnings.simplefilter("ignore")
+
+class Payload(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = 2.0
+
+    def forward(self, x):
+        return x * self.scale
+
+    @torch.jit.export
+    def __getstate__(self) -> Tuple[float, bool]:
+        return (self.scale, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: Tuple[float, bool]) -> None:
+        print("RELULINT_MARKER_SETSTATE")
+        self.scale = state[0]
+        self.training = state[1]
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.p = Payload()
+
+    def forward(self, x):
+        return torch.relu(self.p(self.fc(x)))
+
+torch.jit.script(Net().eval()).save(PATH)
+'''
+    path = tmp_path / "mark.pt"
+    (tmp_path / "make_mark.py").write_text(f"PATH = {str(path)!r}\n{src}")
+    subprocess.run([sys.executable, str(tmp_path / "make_mark.py")], check=True, timeout=300)
+    loaded = subprocess.run([sys.executable, "-c", f"import torch; torch.jit.load({str(path)!r})"],
+                            capture_output=True, text=True, timeout=300)
+    assert "RELULINT_MARKER_SETSTATE" in loaded.stdout  # the payload is live
+    run = subprocess.run([sys.executable, "-m", "relulint", "check", str(path), "--output-format", "json"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert "RELULINT_MARKER" not in run.stdout + run.stderr
+    assert run.returncode in (0, 1) and "Traceback" not in run.stderr
+    json.loads(run.stdout)  # stdout stays a clean report
+    # the same archive still lowers: the payload's state is kept as inert data
+    from relulint.graph import lower_graph
+
+    facts, err = lower_graph(str(path), Settings())
+    assert err is None and [op.kind for op in facts.networks[0].ops][0] == "affine"
+
+
+def test_graph_pass_never_loads_with_torch(tmp_path, monkeypatch):
+    path = save(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1), nn.ReLU()), torch.zeros(2, 4),
+                tmp_path / "m.pt", "script")
+
+    def boom(*a, **k):
+        raise AssertionError("the graph pass must not load archives with torch")
+
+    monkeypatch.setattr(torch.jit, "load", boom)
+    monkeypatch.setattr(torch, "load", boom)
+    monkeypatch.setattr(torch.jit, "_load_for_lite_interpreter", boom, raising=False)
+    assert "RL101" in {f.code for f in lint_file(path, _settings("mse")).findings}
+
+
+def test_linting_an_archive_does_not_import_torch(tmp_path):
+    import subprocess
+    import sys
+
+    path = save(nn.Sequential(nn.Linear(4, 8), nn.ReLU()), torch.zeros(2, 4), tmp_path / "m.pt", "trace")
+    code = ("import sys\nfrom relulint.config import Settings\nfrom relulint.engine import lint_file\n"
+            f"lint_file({path!r}, Settings())\nprint('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+# ------------------------------------------------------------------ crafted archives: RL002
+
+
+def _rewrite(src: str, dst: Path, change) -> str:
+    """Copy archive `src` to `dst`, letting `change(name, data)` return new bytes (or None to drop)."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            data = change(info.filename, zin.read(info))
+            if data is not None:
+                zout.writestr(info, data)
+    return str(dst)
+
+
+def _good(tmp_path) -> str:
+    torch.manual_seed(0)
+    return save(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)), torch.zeros(2, 4),
+                tmp_path / "good.pt", "script")
+
+
+def test_pickle_global_outside_the_allowlist_is_refused_and_not_called(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = (b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR.")
+    path = _rewrite(_good(tmp_path), tmp_path / "evil.pt",
+                    lambda n, d: evil if n.endswith("/data.pkl") else d)
+    msg = _rl002(path)
+    assert "os.system" in msg and "data.pkl" in msg
+    assert not marker.exists()
+    # a builtins global (eval/exec/getattr) is refused the same way
+    evil2 = b"cbuiltins\neval\n(S'1+1'\ntR."
+    path2 = _rewrite(_good(tmp_path), tmp_path / "evil2.pt",
+                     lambda n, d: evil2 if n.endswith("/data.pkl") else d)
+    assert "builtins.eval" in _rl002(path2)
+
+
+def test_truncated_missing_and_oversized_storages_give_rl002(tmp_path):
+    good = _good(tmp_path)
+    trunc = _rewrite(good, tmp_path / "trunc.pt", lambda n, d: d[:7] if n.endswith("/data/0") else d)
+    assert "data/0" in _rl002(trunc) and "truncated" in _rl002(trunc)
+    missing = _rewrite(good, tmp_path / "missing.pt", lambda n, d: None if n.endswith("/data/0") else d)
+    assert "data/0" in _rl002(missing)
+    garbage = _rewrite(good, tmp_path / "garbage.pt",
+                       lambda n, d: b"\x80\x02(((" if n.endswith("/data.pkl") else d)
+    assert "data.pkl" in _rl002(garbage)
+    badcode = _rewrite(good, tmp_path / "badcode.pt",
+                       lambda n, d: b"class (:\n" if "/code/" in n and n.endswith(".py") else d)
+    msg = _rl002(badcode)
+    assert "/code/__torch__/" in msg and "parse" in msg
+
+
+def test_zip_bomb_storage_is_refused_before_it_is_inflated(tmp_path):
+    import re
+    import struct
+    import time
+    import zipfile
+
+    good = _good(tmp_path)
+    numel = 1 << 26  # 256 MiB of float32 claimed by storage "0", deflated to a few hundred KB
+    path = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith("/data.pkl"):  # ('storage', FloatStorage, '0', 'cpu', 32) -> numel
+                data, n = re.subn(rb"(FloatStorage\nq.(?:X\x01\x00\x00\x000q.|h.)(?:X\x03\x00\x00\x00cpuq.|h.))K ",
+                                  lambda m: m.group(1) + b"J" + struct.pack("<i", numel), data, count=1,
+                                  flags=re.DOTALL)
+                assert n == 1
+            if info.filename.endswith("/data/0"):
+                zout.writestr(info.filename, bytes(numel * 4), compress_type=zipfile.ZIP_DEFLATED)
+            else:
+                zout.writestr(info, data)
+    assert path.stat().st_size < 2 << 20
+    start = time.perf_counter()
+    msg = _rl002(path)
+    assert "zip bomb" in msg and "data/0" in msg
+    assert time.perf_counter() - start < 10  # refused from the declared size, not after inflating

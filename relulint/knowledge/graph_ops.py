@@ -154,3 +154,36 @@ def aten_op(kind: str) -> tuple[str, str | None]:
     if kind.endswith("_") and not kind.endswith("__"):
         kind = kind[:-1]
     return ATEN_OPS.get(kind, ("other", None))
+
+
+# aten op -> its positional parameter names (as far as the graph frontends read them). TorchScript
+# code leaves trailing defaults out and `.pt2` graphs may pass arguments by name; the frontends
+# place keyword arguments by these names and read the rest as missing (the op's default).
+_CONV = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+ATEN_ARGS: dict[str, tuple[str, ...]] = {
+    "aten::linear": ("input", "weight", "bias"),
+    "aten::addmm": ("self", "mat1", "mat2", "beta", "alpha"),
+    "aten::matmul": ("self", "other"),
+    "aten::mm": ("self", "mat2"),
+    "aten::conv1d": _CONV,
+    "aten::conv2d": _CONV,
+    "aten::conv3d": _CONV,
+    "aten::_convolution": ("input", "weight", "bias", "stride", "padding", "dilation", "transposed",
+                           "output_padding", "groups"),
+    "aten::batch_norm": ("input", "weight", "bias", "running_mean", "running_var", "training", "momentum",
+                         "eps", "cudnn_enabled"),
+    "aten::clamp": ("self", "min", "max"),
+    "aten::hardtanh": ("self", "min_val", "max_val"),
+    "aten::leaky_relu": ("self", "negative_slope"),
+    "aten::elu": ("self", "alpha", "scale", "input_scale"),
+    "aten::flatten": ("self", "start_dim", "end_dim"),
+    "aten::view": ("self", "size"),
+    "aten::reshape": ("self", "shape"),
+    "aten::avg_pool2d": ("self", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                         "divisor_override"),
+    "aten::cat": ("tensors", "dim"),
+    "aten::add": ("self", "other", "alpha"),
+    "aten::sub": ("self", "other", "alpha"),
+    "aten::mul": ("self", "other"),
+    "aten::div": ("self", "other"),
+}
