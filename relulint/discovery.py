@@ -16,7 +16,7 @@ from relulint.config import Settings
 from relulint.config_paths import excluded
 
 SOURCE_SUFFIXES = (".py",)
-GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl")
+GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl", ".pt2")
 STDIN = "-"
 
 

@@ -19,7 +19,7 @@ from relulint.config import Settings
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR, ModuleFacts, Origin
 
-GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl", ".torchscript")
+GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl", ".torchscript", ".pt2")
 MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
 MAX_NEIGHBOUR_BYTES = 512_000
 

@@ -302,3 +302,65 @@ def test_zip_bomb_storage_is_refused_before_it_is_inflated(tmp_path):
     msg = _rl002(path)
     assert "zip bomb" in msg and "data/0" in msg
     assert time.perf_counter() - start < 10  # refused from the declared size, not after inflating
+
+
+# ------------------------------------------------------------------ the code walk
+
+
+def test_scripted_affine_findings_point_at_the_call_in_forward(tmp_path):
+    """`torch.linear` sits in torch's own `nn.Linear.forward`; the finding takes the user's call."""
+    src, loss, _ = SEEDS["002"]
+    py, mod = _module(src, tmp_path, "ts_affine_pos")
+    torch.manual_seed(0)
+    for how in ("script", "trace"):
+        path = save(mod.HandJoints(), mod.EXAMPLE, tmp_path / f"hj_{how}.pt", how)
+        findings = lint_file(path, _settings(loss)).findings
+        assert all("site-packages" not in f.origin.path for f in findings)
+        (f,) = [f for f in findings if f.code == "RL203"]
+        assert (f.origin.path, f.origin.line) == (str(py), 18), how  # x = torch.relu(self.fc1(...))
+
+
+class _Branchy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Linear(8, 8) for _ in range(2)])
+        self.seq = nn.Sequential(nn.Linear(8, 8), nn.LeakyReLU(0.2), nn.Hardtanh(0.0, 6.0))
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = torch.relu(block(x)) + x
+        x = self.seq(x)
+        if x.sum() > 0:  # data-dependent: one opaque node in the scripted walk
+            x = x * 2
+        return nn.functional.softmax(self.head(x), dim=1)
+
+
+@pytest.mark.parametrize("how", ["script", "trace"])
+def test_module_lists_sequentials_functionals_and_data_branches(how, tmp_path):
+    from relulint.graph import lower_graph
+
+    path = save(_Branchy(), torch.zeros(2, 8), tmp_path / "b.pt", how)
+    facts, err = lower_graph(path, Settings())
+    assert err is None
+    ops = facts.networks[0].ops
+    assert [op.name for op in ops if op.kind == "affine"] == ["blocks.0", "blocks.1", "seq.0", "head"]
+    acts = [op.activation.kind for op in ops if op.activation is not None]
+    # F.softmax's `if dtype is None` is decided from the archive, so softmax is the last op
+    assert acts == ["relu", "relu", "leaky_relu", "relu6", "softmax"]
+    assert ops[-1].activation.kind == "softmax"
+    opaque = [op for op in ops if op.display.startswith("prim::If")]
+    assert bool(opaque) == (how == "script")  # tracing followed one branch
+
+
+def test_recursive_or_huge_code_is_refused(tmp_path):
+    good = save(nn.Sequential(nn.Linear(4, 4), nn.ReLU()), torch.zeros(1, 4), tmp_path / "g.pt", "script")
+
+    def loop(name, data):  # Linear.forward calls itself
+        if "modules/linear" in name and name.endswith(".py"):
+            return data.replace(b"return torch.linear(input, weight, bias)",
+                                b"return (self).forward(torch.linear(input, weight, bias), )")
+        return data
+
+    msg = _rl002(_rewrite(good, tmp_path / "rec.pt", loop))
+    assert "recursive" in msg

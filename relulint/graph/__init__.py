@@ -1,4 +1,4 @@
-"""The graph pass: exported ONNX and TorchScript models lowered into the same IR as source.
+"""The graph pass: exported ONNX, TorchScript and torch.export (.pt2) models lowered into the same IR as source.
 
 `lower_graph(path, settings)` returns the file's facts, or one RL002 finding saying why the file
 cannot be read. onnx and torch are imported only inside the frontends, when a graph file is linted.
@@ -13,6 +13,7 @@ from relulint.model import ModuleFacts
 
 ONNX_SUFFIXES = (".onnx",)
 TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".ptl", ".torchscript")
+PT2_SUFFIXES = (".pt2",)
 
 
 def lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None]:
@@ -57,8 +58,15 @@ def _lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | Non
                 return torchscript_frontend.lower(path, settings), None
             except torchscript_frontend.GraphError as exc:
                 return unreadable(str(exc))
+        if path.lower().endswith(PT2_SUFFIXES):
+            from relulint.graph import pt2_frontend
+
+            try:
+                return pt2_frontend.lower(path, settings), None
+            except pt2_frontend.GraphError as exc:
+                return unreadable(str(exc))
     except MemoryError:
         return unreadable("out of memory while reading the graph")
     except RecursionError:
         return unreadable("graph too deeply nested to read")
-    return unreadable("not a graph file relulint knows (.onnx, .pt, .pth, .ptl, .torchscript)")
+    return unreadable("not a graph file relulint knows (.onnx, .pt, .pth, .ptl, .torchscript, .pt2)")

@@ -420,6 +420,12 @@ class Interpreter:
     # ---------------------------------------------------------------- nodes
 
     def op(self, kind: str, args: list, kwargs: dict, f: CodeFile, site: ast.AST):
+        if kind in _FOLD:
+            folded = _fold(kind, args)
+            if folded is not _UNKNOWN:
+                return folded
+        if kind == "prim::unchecked_unwrap_optional" and len(args) == 1:
+            return args[0]
         if not data_keys(list(args) + list(kwargs.values())):
             return _UNKNOWN  # shape arithmetic or a constant: not on the data path
         key = self.new_key()
@@ -479,6 +485,42 @@ class Interpreter:
             text = src if isinstance(src, str) else f'File "{src[0]}", line {src[1]}'
             self._frames[src] = source_frame(text, self.base_dir)
         return self._frames[src]
+
+
+_FOLD = frozenset({"aten::__is__", "aten::__isnot__", "aten::__not__", "aten::eq", "aten::ne", "aten::lt",
+                   "aten::gt", "aten::le", "aten::ge", "aten::len", "aten::neg", "aten::__and__", "aten::__or__"})
+_SCALARS = (bool, int, float, str, type(None))
+
+
+def _fold(kind: str, args: list):
+    """Builtins on values the archive fixes (`torch.__is__(dtype, None)` in `F.softmax`), so the
+    branch taken is known; anything involving an unknown stays unknown."""
+    op = kind[6:]
+    if op in ("__is__", "__isnot__") and len(args) == 2 and not any(a is _UNKNOWN for a in args):
+        a, b = args
+        if a is None or b is None:  # `x is None` on a tensor, a module or a constant
+            same = a is None and b is None
+            return same if op == "__is__" else not same
+        return _UNKNOWN
+    if not all(isinstance(a, _SCALARS) or (isinstance(a, (list, tuple)) and op == "len") for a in args):
+        return _UNKNOWN
+    try:
+        if op == "__not__" and len(args) == 1:
+            return not args[0]
+        if op == "neg" and len(args) == 1 and isinstance(args[0], (int, float)):
+            return -args[0]
+        if op == "len" and len(args) == 1:
+            return len(args[0])
+        if len(args) != 2:
+            return _UNKNOWN
+        a, b = args
+        if op in ("__and__", "__or__") and isinstance(a, bool) and isinstance(b, bool):
+            return (a and b) if op == "__and__" else (a or b)
+        cmp = {"eq": lambda: a == b, "ne": lambda: a != b, "lt": lambda: a < b, "gt": lambda: a > b,
+               "le": lambda: a <= b, "ge": lambda: a >= b}.get(op)
+        return cmp() if cmp is not None else _UNKNOWN
+    except TypeError:
+        return _UNKNOWN
 
 
 def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:

@@ -51,7 +51,7 @@ def display_path(path: str) -> str:
     return Path(rel).as_posix()
 
 
-_NOT_TEXT = (".onnx", ".pt", ".pth", ".ptl", ".torchscript")
+_NOT_TEXT = (".onnx", ".pt", ".pth", ".ptl", ".torchscript", ".pt2")
 _MAX_BYTES = 4_000_000
 
 
