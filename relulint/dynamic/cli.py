@@ -34,7 +34,7 @@ def run_dynamic(args, results: list, settings) -> list:
             if path is not None and path.endswith(ONNX_SUFFIXES):
                 target, findings = _probe_onnx(path, args, settings)
             else:
-                target, findings = _probe_python(path, entry, args, settings, by_abs)
+                target, findings = _probe_python(path, entry, args, settings, by_abs, results)
         except ProbeError as exc:
             target = path or _entry_file(entry) or "<entry>"
             findings = [_rl003(target, str(exc), args)]
@@ -87,17 +87,20 @@ def probe_file(path: str | None, entry: str | None = None, settings=None, device
                steps: int = 0, samples: int = 0, by_abs: dict | None = None):
     """Import the entry point, probe, judge and locate: (target path, findings, reports, locator, files).
 
-    Prints nothing; the CLI and the tests share it.
+    `files` are the entry's file and every user file the live model is made of (its classes, their
+    bases, the helpers that built it), as the static results spell them. Prints nothing; the CLI
+    and the tests share it.
     """
     from relulint import suppress
     from relulint.dynamic.entry import load_entry
     from relulint.dynamic.judge import judge, judge_steps, locator_for
+    from relulint.dynamic.sourcemap import model_source
     from relulint.model import Origin
 
     by_abs = by_abs or {}
     e = load_entry(path, entry)
     target = path or _display(e.path, by_abs) or "<entry>"
-    fallback = Origin(path=target, line=e.line)
+    fallback = Origin(path=_display(e.path, by_abs) or target, line=e.line)
     if e.framework == "keras":
         from relulint.dynamic.keras_probe import probe_keras
 
@@ -114,10 +117,12 @@ def probe_file(path: str | None, entry: str | None = None, settings=None, device
         else:
             reports = [probe_torch(e.model, e.inputs, e.targets, e.loss_fn, device, samples)]
         names = {n for n, _ in e.model.named_modules()}
-    files = [target] + [_display(p, by_abs) for p in ([e.path] if e.path else [])]
+    src = model_source(e.model, e.spans, e.path)
+    files = [target] + [_display(p, by_abs) for p in ([e.path] if e.path else []) + src.files]
     files = list({os.path.abspath(f): f for f in reversed([f for f in files if f])}.values())[::-1]
     n_affine = len([x for x in reports[0].layers if x.kind == "affine" and x.call == 0])
-    locator = locator_for(e.model, files, fallback, names, n_affine)
+    locator = locator_for(e.model, files, fallback, names, n_affine, source=src)
+    locator.source, locator.entry = src, e.name
     if steps:
         findings = judge_steps(reports, locator, settings, target)
     else:
@@ -126,21 +131,43 @@ def probe_file(path: str | None, entry: str | None = None, settings=None, device
     return target, findings, reports, locator, files
 
 
-def _probe_python(path: str | None, entry: str | None, args, settings, by_abs: dict) -> tuple[str, list]:
+def _probe_python(path: str | None, entry: str | None, args, settings, by_abs: dict,
+                  results: list) -> tuple[str, list]:
     from relulint.dynamic import table
-    from relulint.dynamic.confirm import confirm
+    from relulint.dynamic.attribute import attribute, measured_input_findings
 
     steps = getattr(args, "steps", None) or 0
     samples = 4096 if getattr(args, "tensorboard", None) else 0
     target, findings, reports, locator, files = probe_file(
         path, entry, settings, getattr(args, "device", None), steps, samples, by_abs)
-    static = [f for p in {os.path.abspath(x) for x in files} if p in by_abs for f in by_abs[p].findings]
-    confirm(static, reports[0], locator, settings)
+    static = []
+    for f in files:
+        result = _static_result(f, settings, by_abs, results)
+        if result is not None:
+            static += result.findings
+    attribute(static, reports[0], locator, settings)
+    findings += measured_input_findings(static, reports[0], locator, settings)
     _say(args, table.render_table(reports[-1]))
     if len(reports) > 1:
         _say(args, table.render_steps(reports))
     _extras(args, reports)
     return target, findings
+
+
+def _static_result(path: str, settings, by_abs: dict, results: list):
+    """The static result of a file of the probed model; linted now when the command line did not name
+    it (`--dynamic train.py` whose model lives in model.py), so its findings get confirmed too."""
+    from relulint.engine import lint_file
+
+    ab = os.path.abspath(path)
+    if ab in by_abs:
+        return by_abs[ab]
+    if not path.endswith(".py") or not os.path.isfile(path):
+        return None
+    result = lint_file(path, settings)
+    results.append(result)
+    by_abs[ab] = result
+    return result
 
 
 def _display(path: str | None, by_abs: dict) -> str | None:

@@ -89,16 +89,16 @@ def _softmax_signal(report: ProbeReport) -> tuple[bool, dict] | None:
 
 
 def _inputs(report: ProbeReport, code: str) -> tuple[bool, dict] | None:
+    from relulint.dynamic.scale import input_scale, summary_text
+
     s = report.inputs
     if s is None or s.min is None:
         return None
-    text = (f"input batch {s.dtype} {list(s.shape)}: min {fmt(s.min)}, max {fmt(s.max)}, mean {fmt(s.mean)}, "
-            f"std {fmt(s.std)}")
+    if code == "RL301":  # dtype, range, and per-feature scale (relulint.dynamic.scale)
+        verdict = input_scale(report)
+        return None if verdict is None else (verdict.raw, {"text": verdict.text, **verdict.numbers})
     numbers = {"min": s.min, "max": s.max, "mean": s.mean, "std": s.std}
-    if code == "RL301":
-        raw = s.dtype == "uint8" or max(abs(s.min), abs(s.max)) > 10
-        return raw, {"text": text, **numbers}
-    return s.max <= 0, {"text": text, **numbers}
+    return s.max <= 0, {"text": summary_text(s), **numbers}
 
 
 def _layer_text(affine: LayerStats, act: LayerStats | None) -> str:

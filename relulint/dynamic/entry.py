@@ -11,7 +11,7 @@ import importlib.util
 import inspect
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from relulint.dynamic.torch_probe import ProbeError
@@ -33,6 +33,7 @@ class Entry:
     path: str | None = None  # the file that defines the entry function
     line: int = 1  # the entry function's `def` line: where a finding without a layer points
     name: str = ENTRY_NAME
+    spans: list = field(default_factory=list)  # user functions that ran inside the entry (sourcemap.Span)
 
 
 def framework_of(model: Any) -> str | None:
@@ -104,12 +105,15 @@ def resolve(path: str | None, entry: str | None) -> tuple[Any, str]:
 
 
 def load_entry(path: str | None, entry: str | None = None) -> Entry:
+    from relulint.dynamic.sourcemap import call_traced
+
     func, where = resolve(path, entry)
     try:
-        value = func()
+        value, spans = call_traced(func)  # which user functions built the model: its helpers' findings are its own
     except Exception as exc:
         raise ProbeError(f"{where}() raised {type(exc).__name__}: {exc}") from exc
     result = parse_return(value, where)
+    result.spans = spans
     try:
         result.path = os.path.abspath(inspect.getsourcefile(func) or path or "")
         result.line = inspect.getsourcelines(func)[1]

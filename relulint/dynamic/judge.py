@@ -7,9 +7,15 @@ attribute path `named_modules()` reports and whose `origin` is the line that bui
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 from relulint.dynamic.stats import LayerStats, ProbeReport
 from relulint.finding import Finding
 from relulint.model import Network, Op, Origin
+
+if TYPE_CHECKING:
+    from relulint.dynamic.sourcemap import ModelSource
 
 DYNAMIC_CODES = ("RL401", "RL402", "RL403", "RL404")
 
@@ -38,20 +44,38 @@ def pick_network(networks: list[Network], names: set[str], class_name: str | Non
 
 
 class Locator:
-    """Layer key -> Origin, through the IR of the file(s) that define the model."""
+    """Layer key -> Origin, through the IR networks of the files that define the model.
 
-    def __init__(self, network: Network | None, fallback: Origin) -> None:
+    `bindings` ties IR networks to module paths: ("", Net) for the model itself, ("blocks.0",
+    Block) for a submodule whose class the live object names (relulint.dynamic.sourcemap), so the
+    report's "blocks.0.fc" is Block's op "fc". A network bound at several paths (two Blocks) is
+    the same source line for each.
+    """
+
+    def __init__(self, network: Network | None, fallback: Origin,
+                 bindings: list[tuple[str, Network]] | None = None) -> None:
         self.net = network
         self.fallback = fallback
+        self.bindings = bindings if bindings is not None else ([("", network)] if network is not None else [])
+        self.bindings = sorted(self.bindings, key=lambda b: -len(b[0]))  # the deepest module first
+        self.source: ModelSource | None = None  # the live model's user code (set by the CLI)
+        self.entry: str | None = None  # "train.py:relulint_batch", for "not run by the entry"
 
     # ---- ops by name / order
 
-    def _ops_named(self, name: str | None) -> list[tuple[int, Op]]:
-        if self.net is None or name is None:
+    def _ops_named(self, name: str | None) -> list[tuple[Network, int, Op]]:
+        if name is None:
             return []
-        return [(i, op) for i, op in enumerate(self.net.ops) if op.name == name]
+        for prefix, net in self.bindings:
+            local = _local_name(name, prefix)
+            if local is None:
+                continue
+            hits = [(net, i, op) for i, op in enumerate(net.ops) if op.name == local]
+            if hits:
+                return hits
+        return []
 
-    def _affine_by_order(self, report: ProbeReport, layer_key: str) -> tuple[int, Op] | None:
+    def _affine_by_order(self, report: ProbeReport, layer_key: str) -> tuple[Network, int, Op] | None:
         """Keras layer names rarely match variable names: fall back to the k-th weighted layer."""
         if self.net is None:
             return None
@@ -63,10 +87,10 @@ class Locator:
         affine = self.net.affine_indices()
         if len(affine) == len(layers):
             i = affine[k]
-            return i, self.net.ops[i]
+            return self.net, i, self.net.ops[i]
         return None
 
-    def op_for(self, report: ProbeReport, layer: LayerStats) -> tuple[int, Op] | None:
+    def op_for(self, report: ProbeReport, layer: LayerStats) -> tuple[Network, int, Op] | None:
         named = self._ops_named(layer.name)
         if named:
             return named[min(layer.call, len(named) - 1)]
@@ -79,18 +103,19 @@ class Locator:
         if layer is None:
             return self._net_origin()
         hit = self.op_for(report, layer)
-        if hit is not None and hit[1].origin is not None:
-            return hit[1].origin
-        if layer.producer is not None and self.net is not None:  # F.relu(self.fc1(x)): the activation's call
+        if hit is not None and hit[2].origin is not None:
+            return hit[2].origin
+        if layer.producer is not None:  # F.relu(self.fc1(x)): the activation's call
             producer = report.layer(layer.producer) or LayerStats(key=layer.producer, kind="affine",
                                                                    module="", name=layer.producer)
             hit = self.op_for(report, producer)
             if hit is not None:
-                act = self.net.activation_after(hit[0])
+                net, i, op = hit
+                act = net.activation_after(i)
                 if act is not None and act.origin is not None:
                     return act.origin
-                if hit[1].origin is not None:
-                    return hit[1].origin
+                if op.origin is not None:
+                    return op.origin
         return self._net_origin()
 
     def _net_origin(self) -> Origin:
@@ -98,42 +123,87 @@ class Locator:
             return self.net.origin
         return self.fallback
 
-    def layer_for_origin(self, report: ProbeReport, origin: Origin) -> tuple[LayerStats | None, LayerStats | None]:
-        """(weighted layer, its activation) for a static finding that points at a layer, init or activation."""
-        if self.net is None:
-            return None, None
-        index = None
-        for i, op in enumerate(self.net.ops):
-            sites = [op.origin, op.init_site, op.activation.origin if op.activation else None]
-            if any(s is not None and s.line == origin.line and _same_file(s.path, origin.path) for s in sites):
-                index = i
-                break
-        if index is None:
-            return None, None
-        op = self.net.ops[index]
-        if op.kind != "affine":  # an activation: the weighted layer before it
-            prev = [i for i in self.net.affine_indices() if i < index]
-            if not prev:
-                return None, None
-            index, op = prev[-1], self.net.ops[prev[-1]]
-        affine = self._layer_of_op(report, index, op)
-        act = None
-        if affine is not None:
-            act = next((x for x in report.relu_layers if x.producer == affine.key), None)
-            if act is None and affine.dead is not None:
-                act = affine  # a fused activation (Keras Dense(activation="relu"))
-        return affine, act
+    def is_output(self, report: ProbeReport, origin: Origin) -> bool | None:
+        """Whether a static finding's activation is the one producing the probed model's output.
 
-    def _layer_of_op(self, report: ProbeReport, index: int, op: Op) -> LayerStats | None:
+        None when it cannot be told (no IR op of the probed model at that line, or the probe saw no
+        output layer); False when the line is an op of the probed model other than the output's (a
+        hidden block's ReLU). Compared through the ops' sites, so a multi-line layer call matches."""
+        hits = self._site_index(origin)
+        layer = report.output_stats
+        if hits is None:
+            return None
+        if layer is None:
+            return None
+        out_sites = {self.origin(report, layer.key)}
+        for cand in (layer, report.layer(layer.producer) if layer.producer else None):
+            hit = self.op_for(report, cand) if cand is not None else None
+            if hit is None:
+                continue
+            net, i, op = hit
+            act = net.activation_after(i)
+            out_sites |= {op.origin, op.activation.origin if op.activation else None, act.origin if act else None}
+        out_lines = {(os.path.abspath(s.path), s.line) for s in out_sites if s is not None}
+        for _, net, i in hits:
+            op = net.ops[i]
+            sites = [origin, op.origin, op.activation.origin if op.activation else None]
+            if any(s is not None and (os.path.abspath(s.path), s.line) in out_lines for s in sites):
+                return True
+        return False
+
+    def _site_index(self, origin: Origin) -> list[tuple[str, Network, int]] | None:
+        hits = []
+        for prefix, net in self.bindings:
+            for i, op in enumerate(net.ops):
+                sites = [op.origin, op.init_site, op.activation.origin if op.activation else None]
+                if any(s is not None and s.line == origin.line and _same_file(s.path, origin.path) for s in sites):
+                    hits.append((prefix, net, i))
+                    break
+        return hits or None
+
+    def layer_for_origin(self, report: ProbeReport, origin: Origin) -> tuple[LayerStats | None, LayerStats | None]:
+        """(weighted layer, its activation) for a static finding that points at a layer, init or activation.
+
+        A class used at several module paths (two Blocks) gives one pair per path; the worst
+        (highest dead share, then highest gain) is the one that confirms or dismisses."""
+        pairs = []
+        for prefix, net, index in self._site_index(origin) or []:
+            op = net.ops[index]
+            if op.kind != "affine":  # an activation: the weighted layer before it
+                prev = [i for i in net.affine_indices() if i < index]
+                if not prev:
+                    continue
+                index, op = prev[-1], net.ops[prev[-1]]
+            for affine in self._layers_of_op(report, prefix, net, index, op):
+                act = next((x for x in report.relu_layers if x.producer == affine.key), None)
+                if act is None and affine.dead is not None:
+                    act = affine  # a fused activation (Keras Dense(activation="relu"))
+                pairs.append((affine, act))
+        if not pairs:
+            return None, None
+        return max(pairs, key=lambda p: ((p[1].dead or 0.0) if p[1] else 0.0, p[0].gain or 0.0))
+
+    def _layers_of_op(self, report: ProbeReport, prefix: str, net: Network, index: int, op: Op) -> list[LayerStats]:
         if op.name is not None:
-            for x in report.layers:
-                if x.name == op.name and x.kind == "affine":
-                    return x
-        affine_ops = self.net.affine_indices() if self.net else []
+            full = f"{prefix}.{op.name}" if prefix else op.name
+            found = [x for x in report.layers if x.name == full and x.kind == "affine"]
+            if found or prefix:
+                return found[:1]
+        if net is not self.net:
+            return []
+        affine_ops = net.affine_indices()
         layers = [x for x in report.layers if x.kind == "affine" and x.call == 0]
         if index in affine_ops and len(affine_ops) == len(layers):
-            return layers[affine_ops.index(index)]
-        return None
+            return [layers[affine_ops.index(index)]]
+        return []
+
+
+def _local_name(name: str, prefix: str) -> str | None:
+    if not prefix:
+        return name
+    if name.startswith(prefix + "."):
+        return name[len(prefix) + 1:]
+    return None
 
 
 def judge(report: ProbeReport, locator: Locator, settings=None, path: str | None = None) -> list[Finding]:
@@ -217,33 +287,65 @@ def source_networks(paths: list[str]) -> list[Network]:
     return nets
 
 
-def model_source_file(model) -> str | None:
-    """The file that defines the model's class, unless it is the framework's own (nn.Sequential)."""
-    import inspect
-    import os
-
-    try:
-        path = inspect.getsourcefile(type(model))
-    except (TypeError, OSError):
-        return None
-    if not path:
-        return None
-    parts = os.path.normpath(path).split(os.sep)
-    if any(p in ("torch", "keras", "tensorflow", "site-packages", "dist-packages") for p in parts):
-        return None
-    return os.path.abspath(path)
-
-
 def locator_for(model, paths: list[str], fallback: Origin, names: set[str] | None = None,
-                n_affine: int | None = None) -> Locator:
-    """A Locator over the networks of `paths` plus the model class's own file."""
+                n_affine: int | None = None, source: ModelSource | None = None) -> Locator:
+    """A Locator over the networks of `paths` and of every user file the live model is made of.
+
+    Each user class in `named_modules()` binds the IR network of that class (same name, defined
+    on the class's lines) to its module path; the model itself, when its class is a framework
+    container (an `nn.Sequential` built in a function), is the network sharing most op names.
+    """
     import os
 
-    src = model_source_file(model)
+    from relulint.dynamic.sourcemap import live_modules, model_source
+
+    src = source if source is not None else model_source(model)
     files = [p for p in paths if p]
-    if src and all(os.path.abspath(p) != src for p in files):
-        files.append(src)
+    for f in src.files:
+        if all(os.path.abspath(p) != f for p in files):
+            files.append(f)
     nets = source_networks(files)
     if names is None:
         names = {n for n, _ in model.named_modules()} if hasattr(model, "named_modules") else set()
-    return Locator(pick_network(nets, names, type(model).__name__, n_affine), fallback)
+    bindings: list[tuple[str, Network]] = []
+    bound: set[int] = set()
+    for path, span in src.modules.items():
+        cls_name = span.what.removeprefix("class ")
+        for net in nets:
+            if net.origin is not None and net.name == cls_name and span.holds(net.origin.path, net.origin.line):
+                bindings.append((path, net))
+                bound.add(id(net))
+                break
+    root = next((net for path, net in bindings if path == ""), None)
+    if root is None:
+        free = [n for n in nets if id(n) not in bound]
+        root = pick_network(free or nets, names, type(model).__name__, n_affine)
+        if root is not None:
+            bindings.append(("", root))
+            bound.add(id(root))
+    for path, module in live_modules(model):
+        if not path or path in src.modules or not hasattr(module, "named_modules"):
+            continue
+        subs = dict(module.named_modules())
+        cands = [n for n in nets if id(n) not in bound and n.origin is not None
+                 and src.span_at(n.origin.path, n.origin.line) is not None and _fits(n, subs)]
+        if cands:  # a container built by a helper that ran (make_head()), with the same layers
+            best = max(cands, key=lambda n: len([op for op in n.ops if op.name]))
+            bindings.append((path, best))
+            bound.add(id(best))
+    return Locator(root, fallback, bindings)
+
+
+def _fits(net: Network, subs: dict) -> bool:
+    """Every named op of the IR network is a live submodule of the same kind (weighted layer or not)."""
+    named = [op for op in net.ops if op.name]
+    if not named:
+        return False
+    for op in named:
+        sub = subs.get(op.name)
+        if sub is None:
+            return False
+        leaf_weighted = hasattr(sub, "weight") and not any(True for _ in sub.children())
+        if (op.kind == "affine") != leaf_weighted:
+            return False
+    return True

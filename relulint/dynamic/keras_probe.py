@@ -107,7 +107,7 @@ def probe_keras(model, x, y=None) -> ProbeReport:
         if i == len(layers) - 1 and act in ("softmax", "sigmoid", "relu", "relu6"):
             report.output_layer = stats.key
     final_out = h if not isinstance(h, list) else (outs[-1] if outs else None)
-    report.output = numpy_summary(final_out) if final_out is not None else None
+    report.output = numpy_summary(final_out, None) if final_out is not None else None
     return report
 
 

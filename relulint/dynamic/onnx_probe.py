@@ -75,7 +75,7 @@ def probe_onnx(path: str, inputs_npz: str | None = None, input_range=None, devic
     first = next(iter(feeds.values()))
     report = ProbeReport(framework="onnx", device=providers[0].replace("ExecutionProvider", "").lower(),
                          gradients=False, loss_desc="no loss: onnxruntime runs forward only")
-    report.inputs = numpy_summary(first)
+    report.inputs = numpy_summary(first, 1)  # exported from torch: channels first
     if report.inputs.nonfinite:
         raise ProbeError(f"the batch inputs contain {report.inputs.nonfinite} NaN/inf value(s)")
     names = [o.name for o in session.get_outputs()]
@@ -110,6 +110,6 @@ def probe_onnx(path: str, inputs_npz: str | None = None, input_range=None, devic
         if node.output[0] in graph_outputs:
             report.output_layer = key
     out_name = next(iter(graph_outputs), None)
-    report.output = numpy_summary(values[out_name]) if out_name in values else None
+    report.output = numpy_summary(values[out_name], None) if out_name in values else None
     return report, origins
 

@@ -69,6 +69,16 @@ class TensorSummary:
     std: float | None = None
     nonfinite: int = 0  # count of NaN / inf entries
     zero: float | None = None  # share exactly 0
+    # per feature (axis 1 of a torch batch: tabular columns, image channels; the last axis of a Keras
+    # batch): {"min": [...], "max": [...], "mean": [...], "std": [...]}; None for 1-D or very wide data
+    features: dict[str, list[float]] | None = None
+    feature_axis: int | None = None
+
+    def feature_rms(self) -> list[float]:
+        """Each feature's RMS (sqrt(mean^2 + std^2)): its scale as the first layer sees it."""
+        if not self.features:
+            return []
+        return [math.sqrt(m * m + s * s) for m, s in zip(self.features["mean"], self.features["std"], strict=True)]
 
 
 @dataclass
@@ -119,14 +129,25 @@ class ProbeReport:
         return asdict(self)
 
 
-def numpy_summary(x) -> TensorSummary:
-    """TensorSummary of an array-like (Keras and ONNX batches); NaN/inf are counted, then ignored."""
+MAX_FEATURES = 4096  # wider batches (a flattened image) get no per-feature figures: one summary is enough
+
+
+def numpy_summary(x, feature_axis: int | None = -1) -> TensorSummary:
+    """TensorSummary of an array-like (Keras and ONNX batches); NaN/inf are counted, then ignored.
+
+    Per-feature figures along `feature_axis` (channels-last for Keras) when the batch is 2-D or more."""
     import numpy as np
 
     a = np.asarray(x)
     f = a.astype("float64") if a.size else np.zeros(1)
     finite = np.isfinite(f)
     clean = np.where(finite, f, 0.0)
-    return TensorSummary(shape=tuple(a.shape), dtype=str(a.dtype), min=float(clean.min()), max=float(clean.max()),
-                         mean=float(clean.mean()), std=float(clean.std()), nonfinite=int((~finite).sum()),
-                         zero=float((clean == 0).mean()))
+    out = TensorSummary(shape=tuple(a.shape), dtype=str(a.dtype), min=float(clean.min()), max=float(clean.max()),
+                        mean=float(clean.mean()), std=float(clean.std()), nonfinite=int((~finite).sum()),
+                        zero=float((clean == 0).mean()))
+    if feature_axis is not None and a.ndim >= 2 and a.size and a.shape[feature_axis] <= MAX_FEATURES:
+        cols = np.moveaxis(clean, feature_axis, -1).reshape(-1, a.shape[feature_axis])
+        out.features = {"min": cols.min(0).tolist(), "max": cols.max(0).tolist(), "mean": cols.mean(0).tolist(),
+                        "std": cols.std(0).tolist()}
+        out.feature_axis = feature_axis % a.ndim
+    return out

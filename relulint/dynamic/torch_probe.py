@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from relulint.dynamic.stats import LayerStats, ProbeReport, TensorSummary
+from relulint.dynamic.stats import MAX_FEATURES, LayerStats, ProbeReport, TensorSummary
 
 SATURATED_SOFTMAX = 0.99  # a row whose top probability exceeds this passes almost no gradient
 SATURATED_SIGMOID = 1e-3  # a sigmoid output this close to 0 or 1 has derivative < 1e-3
@@ -394,7 +394,7 @@ class TorchProbe:
             hit = self._producer(out)
             if hit is not None and any(r.stats.key == hit[0] and r.stats.kind == "activation" for r in self.records):
                 report.output_layer = hit[0]
-            pending_out = _summary_pending(out)
+            pending_out = _summary_pending(out, features=False)
             if loss_fn is not None:
                 try:
                     loss = loss_fn(output, targets) if targets is not None else loss_fn(output)
@@ -471,6 +471,8 @@ class TorchProbe:
         fired = [r for r in self.records if r.fired is not None]
         vectors = [r.fired if r.fired.dtype is f32 and r.fired.device == dev else r.fired.to(dev, f32)
                    for r in fired]
+        featured = [s for s in (pending_in, pending_tg) if s is not None and "features" in s]
+        vectors += [s["features"].to(dev) for s in featured]
         if _is_cuda(loss):
             torch.cuda.synchronize(dev)  # the one synchronisation of the probe
         values = torch.cat([torch.stack(scalars), *vectors]).tolist()
@@ -496,6 +498,16 @@ class TorchProbe:
             rec.stats.dead = (k - fired_units) / k if k else 0.0
             if k:
                 rec.stats.max_abs = max(unit_max)  # a NaN here also makes the norm NaN: flagged non-finite
+        for s in featured:
+            k = s["features"].numel()
+            s["feature_values"] = values[i:i + k]
+            i += k
+        for s, summary in zip(summaries, out_summaries, strict=True):
+            if "feature_values" in s:
+                c = len(s["feature_values"]) // 4
+                summary.features = {k: s["feature_values"][j * c:(j + 1) * c]
+                                    for j, k in enumerate(("min", "max", "mean", "std"))}
+                summary.feature_axis = 1
         for rec in self.records:
             _derive(rec.stats)
         it = iter(out_summaries)
@@ -546,7 +558,7 @@ def _derive(s: LayerStats) -> None:
     s.nonfinite = not (s.rms is None or math.isfinite(s.rms)) or not (s.max_abs is None or math.isfinite(s.max_abs))
 
 
-def _summary_pending(t) -> dict | None:
+def _summary_pending(t, features: bool = True) -> dict | None:
     """Summary statistics of a batch tensor as pending 0-d tensors (resolved at the final sync)."""
     if t is None:
         return None
@@ -562,9 +574,16 @@ def _summary_pending(t) -> dict | None:
     var = (clean - mean).pow(2).sum() / max(n - 1, 1)
     lo, hi = torch.aminmax(clean)
     zero = 1.0 - _count_nonzero(clean) / n
-    return {"shape": tuple(x.shape), "dtype": str(x.dtype).replace("torch.", ""),
-            "values": [lo.float(), hi.float(), mean.float(), var.sqrt().float(), torch.as_tensor(nonfinite).float(),
-                       zero.float()]}
+    out = {"shape": tuple(x.shape), "dtype": str(x.dtype).replace("torch.", ""),
+           "values": [lo.float(), hi.float(), mean.float(), var.sqrt().float(), torch.as_tensor(nonfinite).float(),
+                      zero.float()]}
+    if features and clean.dim() >= 2 and clean.shape[0] and 0 < clean.shape[1] <= MAX_FEATURES:
+        # per feature: columns of a tabular batch, channels of an image batch (N, C, ...)
+        cols = clean.transpose(0, 1).reshape(clean.shape[1], -1)
+        fmin, fmax = torch.aminmax(cols, dim=1)
+        fstd, fmean = torch.std_mean(cols, dim=1, correction=0)
+        out["features"] = torch.cat([fmin, fmax, fmean, fstd]).float()
+    return out
 
 
 def _summary_from(pending: dict, values: list[float]) -> TensorSummary:

@@ -46,6 +46,8 @@ def _suffix(f: Finding) -> str:
     if f.confirmation is None:
         return ""
     text = measured_text(f)
+    if f.confirmation == "not-run" and text:  # the text says it: "not run by the entry train.py:..."
+        return f" ({text})"
     return f" ({f.confirmation.replace('-', ' ')}{': ' + text if text else ''})"
 
 
