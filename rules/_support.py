@@ -21,7 +21,8 @@ def fmt(x: float) -> str:
     if x == 0:
         return "0"
     if abs(x) >= 0.001 and abs(x) < 1e5:
-        return f"{x:.3g}" if abs(x) < 1 else f"{x:.3g}".rstrip("0").rstrip(".")
+        text = f"{x:.3g}"
+        return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text  # 10 stays "10"
     return f"{x:.0e}"
 
 

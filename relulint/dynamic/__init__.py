@@ -65,8 +65,13 @@ def probe(model, batch, loss_fn=None, targets=None, device: str | None = None, s
     fallback = Origin(path=f"<{type(model).__name__}>", line=1, node=type(model).__name__)
     names = {n for n, _ in model.named_modules()} if hasattr(model, "named_modules") else \
         {layer.name for layer in getattr(model, "layers", [])}
+    from relulint.dynamic.scale import input_scale_finding
+
     locator = locator_for(model, [source] if source else [], fallback, names)
     out = Findings(judge(report, locator, settings))
+    measured = input_scale_finding(report, locator, settings)  # raw-scale input the static pass could not see
+    if measured is not None:
+        out.append(measured)
     out.report = report
     return out
 

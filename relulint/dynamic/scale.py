@@ -50,7 +50,7 @@ def judge_scale(s: TensorSummary | None, max_abs: float = MAX_ABS, what: str = "
         numbers["feature_rms"] = rms
         if off:
             shown = ", ".join(f"{j} (RMS {fmt(rms[j])})" for j in off[:8]) + (" ..." if len(off) > 8 else "")
-            text += f"; feature(s) {shown} of {len(rms)} are more than {fmt(max_abs)}x unit scale"
+            text += f"; feature(s) {shown} of {len(rms)} are more than {max_abs:g}x unit scale"
         return ScaleVerdict(bool(off), text, {**numbers, "features": off}, off)
     raw = max(abs(s.min), abs(s.max)) > max_abs
     if raw and rms and s.features:
