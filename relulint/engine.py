@@ -206,7 +206,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     seen = set()
     out = []
     for f in sorted(findings, key=lambda f: f.sort_key):
-        key = (f.code, f.origin.path, f.origin.line, f.origin.col)
+        # graph findings without a source line all sit at 1:0: the node tells them apart
+        key = (f.code, f.origin.path, f.origin.line, f.origin.col, f.origin.node)
         if key not in seen:
             seen.add(key)
             out.append(f)
