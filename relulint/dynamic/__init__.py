@@ -33,9 +33,11 @@ def probe_report(model, batch, loss_fn=None, targets=None, device: str | None = 
     """Measure one forward + backward and return the ProbeReport (no judging)."""
     from relulint.dynamic.entry import framework_of
 
-    if targets is None and loss_fn is not None and isinstance(batch, (tuple, list)) and len(batch) == 2:
-        batch, targets = batch  # a (inputs, targets) training batch, as DataLoaders yield them
     fw = framework_of(model)
+    pair = targets is None and isinstance(batch, (tuple, list)) and len(batch) == 2
+    if pair and (loss_fn is not None or (fw == "keras" and getattr(model, "loss", None) is not None
+                                         and len(getattr(model, "inputs", None) or [None]) == 1)):
+        batch, targets = batch  # a (inputs, targets) training batch, as DataLoaders and model.fit take them
     if fw == "keras":
         from relulint.dynamic.keras_probe import probe_keras
 
@@ -56,7 +58,8 @@ def probe(model, batch, loss_fn=None, targets=None, device: str | None = None, s
     `batch` is the model's input (a tensor, a tuple of positional inputs, or a dict of keyword
     inputs); with a `loss_fn` and no `targets`, a 2-tuple batch is read as (inputs, targets).
     Without a loss the gradients are those of `sum(outputs)`: enough for ratios between layers.
-    `source` is an extra file to map layers back to (the model class's own file is always tried).
+    `source` is an extra file to map layers back to; by default the first user file on the call stack
+    (the model's classes' own files are always tried).
     """
     from relulint.dynamic.judge import judge, locator_for
     from relulint.model import Origin
@@ -66,7 +69,9 @@ def probe(model, batch, loss_fn=None, targets=None, device: str | None = None, s
     names = {n for n, _ in model.named_modules()} if hasattr(model, "named_modules") else \
         {layer.name for layer in getattr(model, "layers", [])}
     from relulint.dynamic.scale import input_scale_finding
+    from relulint.dynamic.sourcemap import caller_file
 
+    source = source or caller_file()  # the script that called probe() (or whose fit() ran the callback)
     locator = locator_for(model, [source] if source else [], fallback, names)
     out = Findings(judge(report, locator, settings))
     measured = input_scale_finding(report, locator, settings)  # raw-scale input the static pass could not see

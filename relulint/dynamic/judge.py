@@ -27,20 +27,64 @@ def dynamic_rules():
 
 
 def pick_network(networks: list[Network], names: set[str], class_name: str | None,
-                 n_affine: int | None = None) -> Network | None:
+                 n_affine: int | None = None, signature: list[tuple] | None = None) -> Network | None:
     """The IR network that is this model: most op names shared with named_modules(), then the class
-    name, then the same number of weighted layers (Keras layer names are not the variable names)."""
+    name, then the same layer signature (weighted layers' widths and activations, in order: Keras layer
+    names are not the variable names, and one file often builds several models of one depth), then the
+    number of weighted layers. A tie on a weak criterion picks nothing: a wrong line is worse than none."""
     if not networks:
         return None
 
-    def score(net: Network) -> tuple[int, int, int]:
+    def score(net: Network) -> tuple[int, int, int, int]:
         shared = len({op.name for op in net.ops if op.name} & names)
-        return shared, int(net.name == class_name), int(n_affine is not None and len(net.affine_indices()) == n_affine)
+        same_signature = int(bool(signature) and ir_signature(net) == signature)
+        return (shared, int(net.name == class_name), same_signature,
+                int(n_affine is not None and len(net.affine_indices()) == n_affine))
 
-    best = max(networks, key=score)
-    if score(best) == (0, 0, 0) and len(networks) > 1:
+    scores = [score(n) for n in networks]
+    top = max(scores)
+    if top == (0, 0, 0, 0) and len(networks) > 1:
         return None
-    return best
+    if scores.count(top) > 1 and top[:2] == (0, 0):
+        return None
+    return networks[scores.index(top)]
+
+
+def _act_kind(kind: str | None) -> str | None:
+    return None if kind in (None, "linear") else kind
+
+
+def ir_signature(net: Network) -> list[tuple]:
+    """(kind, width, activation) of the weighted layers and standalone activations, in order."""
+    sig: list[tuple] = []
+    for op in net.ops:
+        if op.kind == "affine":
+            sig.append(("affine", op.fan_out, _act_kind(op.activation.kind if op.activation else None)))
+        elif op.kind == "activation":
+            sig.append(("activation", None, _act_kind(op.activation.kind if op.activation else None)))
+    return sig
+
+
+def live_signature(model) -> list[tuple] | None:
+    """The same signature read from a live Keras model's layers (torch models are matched by name)."""
+    if hasattr(model, "named_modules") or not hasattr(model, "layers"):
+        return None
+
+    sig: list[tuple] = []
+    for layer in model.layers:
+        cls = type(layer).__name__
+        fn = getattr(layer, "activation", None)
+        act = getattr(fn, "__name__", None) if fn is not None else None
+        if cls == "ReLU":
+            act = "relu"
+        elif cls == "Softmax":
+            act = "softmax"
+        width = getattr(layer, "units", None) or getattr(layer, "filters", None)
+        if width is not None and getattr(layer, "kernel", None) is not None:
+            sig.append(("affine", width, _act_kind(act)))
+        elif cls in ("ReLU", "Activation", "Softmax"):
+            sig.append(("activation", None, _act_kind(act)))
+    return sig
 
 
 class Locator:
@@ -116,6 +160,14 @@ class Locator:
                     return act.origin
                 if op.origin is not None:
                     return op.origin
+        if layer.kind == "activation" and layer.producer is None:  # a Keras ReLU layer: after the previous Dense
+            i = report.layers.index(layer)
+            prev = next((x for x in reversed(report.layers[:i]) if x.kind == "affine"), None)
+            hit = self.op_for(report, prev) if prev is not None else None
+            if hit is not None:
+                act = hit[0].activation_after(hit[1])
+                if act is not None and act.origin is not None:
+                    return act.origin
         return self._net_origin()
 
     def _net_origin(self) -> Origin:
@@ -317,9 +369,10 @@ def locator_for(model, paths: list[str], fallback: Origin, names: set[str] | Non
                 bound.add(id(net))
                 break
     root = next((net for path, net in bindings if path == ""), None)
-    if root is None:
-        free = [n for n in nets if id(n) not in bound]
-        root = pick_network(free or nets, names, type(model).__name__, n_affine)
+    if root is None:  # the model's class is the framework's (Sequential): not another user class's network
+        mro = {c.__name__ for c in type(model).__mro__}
+        free = [n for n in nets if id(n) not in bound and not (_is_class_network(n) and n.name not in mro)]
+        root = pick_network(free or nets, names, type(model).__name__, n_affine, live_signature(model))
         if root is not None:
             bindings.append(("", root))
             bound.add(id(root))
@@ -349,3 +402,13 @@ def _fits(net: Network, subs: dict) -> bool:
         if (op.kind == "affine") != leaf_weighted:
             return False
     return True
+
+
+def _is_class_network(net: Network) -> bool:
+    """The IR network of a `class X(nn.Module / keras.Model)` statement (not of a built container)."""
+    import linecache
+
+    if net.origin is None:
+        return False
+    text = linecache.getline(net.origin.path, net.origin.line).lstrip()
+    return text.startswith("class ") and text[6:].lstrip().startswith(net.name)

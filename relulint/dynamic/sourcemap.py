@@ -125,6 +125,18 @@ def call_traced(func: Callable[[], Any]) -> tuple[Any, list[Span]]:
     return value, spans
 
 
+def caller_file() -> str | None:
+    """The first user file on the call stack: where `probe(...)` was called, or the training script
+    whose `model.fit(...)` ran a callback. Keras models built in a function have no class to inspect."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if is_user_file(path) and os.path.isfile(path):
+            return os.path.abspath(path)
+        frame = frame.f_back
+    return None
+
+
 def _is_class_body(code) -> bool:
     return "__module__" in code.co_names and "__qualname__" in code.co_names
 
