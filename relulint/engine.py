@@ -142,22 +142,40 @@ def _has_context_hints(code: str) -> bool:
 
 
 def neighbour_paths(path: str, imports: Iterable[str]) -> list[str]:
-    """The same folder's .py files plus the files of modules imported directly (bounded)."""
-    here = Path(path).resolve()
+    """Files the linted file reaches: the project modules it imports, then the sibling scripts that import
+    it (its drivers: a train.py doing `from model import Net`). Never the whole folder: tutorial folders
+    hold independent programs."""
+    here = Path(path)  # neighbours are spelled like the linted path (relative stays relative)
     folder = here.parent
     out: list[Path] = []
     for mod in imports:
         for cand in _module_files(folder, mod):
-            if cand.is_file() and cand != here and cand not in out:
+            if cand.is_file() and not _same(cand, here) and cand not in out:
                 out.append(cand)
-    try:
-        siblings = sorted(p for p in folder.glob("*.py") if p != here)
-    except OSError:
-        siblings = []
-    for p in siblings:
-        if p not in out:
-            out.append(p)
+    out.extend(p for p in driver_paths(here) if p not in out)
     return [str(p) for p in out[:MAX_NEIGHBOURS]]
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def driver_paths(here: Path) -> list[Path]:
+    """Sibling .py files whose text imports the module `here` (bounded, read as text only)."""
+    try:
+        siblings = sorted(p for p in here.parent.glob("*.py") if not _same(p, here))
+    except OSError:
+        return []
+    out = []
+    for p in siblings[:4 * MAX_NEIGHBOURS]:
+        try:
+            if p.stat().st_size > MAX_NEIGHBOUR_BYTES:
+                continue
+            if _imports_module(p.read_text(encoding="utf-8", errors="replace"), here.stem):
+                out.append(p)
+        except OSError:
+            continue
+    return out
 
 
 def _module_files(folder: Path, mod: str) -> list[Path]:
@@ -178,13 +196,31 @@ def _module_files(folder: Path, mod: str) -> list[Path]:
 
 
 def build_irs(facts: ModuleFacts, neighbours: list[ModuleFacts]) -> list[ModelIR]:
-    """Join each network with the losses and data of its file, else of its neighbours."""
+    """The IRs rules judge for one file.
+
+    Networks the interpreter followed are judged with the loss calls their outputs reach (`bound`: in
+    this file, or in a neighbour that imports it and reaches this file's layers); with no loss reaching
+    any network, with the losses this file declares but never applies. Networks of the older frontends
+    (Keras, TF1) keep their directly bound loss, else the losses of this file or its neighbours.
+    """
+    here = os.path.abspath(facts.path)
+    bound = list(facts.bound) + [ir for n in neighbours for ir in n.bound if _touches(ir, here)]
     losses = facts.losses or [loss for n in neighbours for loss in n.losses]
     data = facts.data or [d for n in neighbours for d in n.data]
     irs = []
     for net in facts.networks:
-        irs.append(ModelIR(network=net, losses=list(losses), data=list(net.inputs) or list(data)))
+        seen = [] if net.embeds_input() else (list(net.inputs) or list(data))
+        if net.followed:
+            fallback = [] if bound else list(facts.unlinked_losses)
+            irs.append(ModelIR(network=net, losses=fallback, data=seen))
+        else:
+            irs.append(ModelIR(network=net, losses=list(losses), data=seen))
+    irs.extend(bound)
     return irs
+
+
+def _touches(ir: ModelIR, here: str) -> bool:
+    return any(op.origin is not None and os.path.abspath(op.origin.path) == here for op in ir.network.ops)
 
 
 def run_rules(irs: list[ModelIR], settings: Settings, path: str) -> list[Finding]:
@@ -200,6 +236,22 @@ def run_rules(irs: list[ModelIR], settings: Settings, path: str) -> list[Finding
             f.severity = settings.severity_for(rule_cls.CODE, f.severity)
             findings.append(f)
     return findings
+
+
+def _in_file(findings: list[Finding], path: str) -> list[Finding]:
+    """The findings located in `path`, spelled as the caller spelled it (a neighbour's reading of this file
+    may have named it by another path)."""
+    import dataclasses
+
+    here = os.path.abspath(path)
+    out = []
+    for f in findings:
+        if f.origin.path != path:
+            if os.path.abspath(f.origin.path) != here:
+                continue
+            f.origin = dataclasses.replace(f.origin, path=path)
+        out.append(f)
+    return out
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -234,14 +286,15 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
     cache = cache or FactsCache()
     cache.put(path, facts)
     near: list[ModuleFacts] = []
-    if neighbours and facts.networks and (not facts.losses or not facts.data) and os.path.exists(path):
+    if neighbours and facts.networks and os.path.exists(path):
         for p in neighbour_paths(path, facts.imports):
             nf = cache.get(p, path)
             if nf is not None:
                 near.append(nf)
     irs = build_irs(facts, near)
     findings = run_rules(irs, settings, path)
-    findings = [f for f in findings if f.origin.path == path] + [f for f in findings if f.origin.path != path]
+    # a finding located in another file is that file's to report (no duplicates across a folder run)
+    findings = _in_file(findings, path)
     result.findings = _dedupe(suppress.apply(findings, {path: code}, settings))
     fixes.attach(result.findings, {path: code})  # machine-applicable edits for --fix / LSP / SARIF
     return result

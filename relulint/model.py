@@ -117,6 +117,17 @@ class Network:
     ops: list[Op] = field(default_factory=list)
     loss: Loss | None = None  # bound directly (Keras compile, a TF1 loss built on this output)
     inputs: list[DataSource] = field(default_factory=list)  # data seen reaching this network
+    # the source interpreter followed the program: losses bind through data, never by pooling
+    followed: bool = False
+
+    def embeds_input(self) -> bool:
+        """True when an embedding lookup reads the input before any affine layer (token ids, not features)."""
+        for op in self.ops:
+            if op.kind == "embedding":
+                return True
+            if op.kind == "affine":
+                return False
+        return False
 
     def affine_indices(self) -> list[int]:
         return [i for i, op in enumerate(self.ops) if op.kind == "affine"]
@@ -147,9 +158,20 @@ class Network:
         last = affine[-1]
         act = self.activation_after(last)
         if act is None:
+            act = self._after_norm(last)  # Linear -> BatchNorm -> ReLU: the output is still clamped
+        if act is None:
             return None
         # A later affine op would make this a hidden activation; activation_after already stops at it.
         return act if act.kind != "linear" else None
+
+    def _after_norm(self, index: int) -> Activation | None:
+        for j in range(index + 1, len(self.ops)):
+            nxt = self.ops[j]
+            if nxt.kind == "activation":
+                return nxt.activation
+            if nxt.kind not in ("dropout", "alpha_dropout", "shape", "norm"):
+                return None
+        return None
 
     def first_affine(self) -> tuple[int, Op] | None:
         for i, op in enumerate(self.ops):
@@ -235,6 +257,10 @@ class ModuleFacts:
     data: list[DataSource] = field(default_factory=list)  # data not tied to one network
     imports: list[str] = field(default_factory=list)  # modules imported directly (for neighbours)
     frameworks: set[str] = field(default_factory=set)
+    # the source interpreter: each loss call with the network (and the ops on the way) that reaches it
+    bound: list[ModelIR] = field(default_factory=list)
+    unlinked_losses: list[Loss] = field(default_factory=list)  # losses no network output reached
+    followed: bool = False
 
 
 @dataclass

@@ -9,7 +9,8 @@ from relulint.config import Settings
 from relulint.engine import lint_file, lint_paths
 
 MODEL = "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(8, 1), nn.ReLU())\n"
-TRAIN = "import torch.nn as nn\nloss_fn = nn.MSELoss()\n"
+# a driver script: imports the model and applies the loss to its output (that is what binds them)
+TRAIN = "import torch\nimport torch.nn as nn\nfrom model import model\nloss = nn.MSELoss()(model(torch.rand(2, 8)), torch.rand(2, 1))\n"
 
 
 def _lint_via_cache(cache: Cache, path, settings=None):
@@ -51,11 +52,11 @@ def test_miss_on_content_settings_and_neighbour_change(tmp_path):
     assert cache.get(str(model), model.read_bytes()) is not None
     assert Cache(tmp_path, Settings(ignore=["RL101"])).get(str(model), model.read_bytes()) is None
     # the loss in the neighbour goes away: the cached RL101 must not be served
-    train.write_text("import torch.nn as nn\nloss_fn = nn.CrossEntropyLoss()\n")
+    train.write_text(TRAIN.replace("MSELoss", "BCEWithLogitsLoss"))
     result, hit = _lint_via_cache(Cache(tmp_path, Settings()), model)
     assert not hit and result.findings == []
-    # a new sibling appearing also invalidates
-    (tmp_path / "extra.py").write_text("x = 1\n")
+    # a new sibling that imports the model (a driver) also invalidates; unrelated siblings are never read
+    (tmp_path / "extra.py").write_text("from model import model\n")
     assert Cache(tmp_path, Settings()).get(str(model), model.read_bytes()) is None
     # content change
     model.write_text(MODEL + "# edit\n")

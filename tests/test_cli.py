@@ -171,7 +171,8 @@ def test_directory_without_python_files(run, tmp_path):
 
 def test_show_source_frame_help_and_related(run, tmp_path):
     write(tmp_path, {"model.py": "import torch.nn as nn\nmodel = nn.Sequential(\n    nn.Linear(8, 1),\n    nn.ReLU(),\n)\n",
-                     "train.py": "import torch.nn as nn\nfrom model import model\nloss_fn = nn.MSELoss()\n"})
+                     "train.py": "import torch\nimport torch.nn as nn\nfrom model import model\nloss_fn = nn.MSELoss()\n"
+                                 "loss = loss_fn(model(torch.rand(2, 8)), torch.rand(2, 1))\n"})
     code, out, _ = run("model.py", "--show-source")
     assert code == 1
     lines = out.splitlines()
@@ -182,7 +183,7 @@ def test_show_source_frame_help_and_related(run, tmp_path):
     assert caret.index("^") == lines[lines.index(next(x for x in lines if x.startswith("4 |")))].index("nn.ReLU")
     assert set(caret.split("|")[1].strip()) == {"^"} and len(caret.split("|")[1].strip()) == len("nn.ReLU()")
     assert any(line.startswith("help: ") for line in lines)
-    assert any(line.startswith("related: train.py:3:") for line in lines), out
+    assert any(line.startswith("related: train.py:4:") for line in lines), out
     # --output-format full is the same thing
     assert run("model.py", "--output-format", "full")[1] == out
 

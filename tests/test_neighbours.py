@@ -25,6 +25,7 @@ from model import Reg
 
 model = Reg()
 criterion = torch.nn.MSELoss()
+loss = criterion(model(torch.rand(4, 8)), torch.rand(4, 1))
 """
 
 
@@ -49,10 +50,12 @@ def test_loss_in_directly_imported_module_of_another_folder(tmp_path):
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    _write(pkg, "losses.py", "import torch.nn as nn\nregression_loss = nn.L1Loss()\n")
+    _write(pkg, "losses.py", "import torch.nn as nn\ndef regression_loss(pred, y):\n    return nn.L1Loss()(pred, y)\n")
     app = tmp_path / "app"
     app.mkdir()
-    model = _write(app, "model.py", "import pkg.losses\n" + MODEL)
+    # the loss is applied to the model's output through the imported helper (followed, never imported)
+    model = _write(app, "model.py", "import pkg.losses\n" + MODEL +
+                   "\ndef train(x, y):\n    return pkg.losses.regression_loss(Reg()(x), y)\n")
     assert str(pkg / "losses.py") in neighbour_paths(str(model), ["pkg.losses"])
     result = lint_file(str(model), Settings(select=["RL101"]), FactsCache())
     assert [f.code for f in result.findings] == ["RL101"]
@@ -72,7 +75,7 @@ def test_no_loss_anywhere_is_silent(tmp_path):
 def test_neighbour_is_never_executed(tmp_path):
     marker = tmp_path / "executed"
     model = _write(tmp_path, "model.py", MODEL)
-    _write(tmp_path, "train.py", f"open({str(marker)!r}, 'w').write('x')\nimport torch\nloss = torch.nn.MSELoss()\n")
+    _write(tmp_path, "train.py", f"open({str(marker)!r}, 'w').write('x')\n" + TRAIN)
     result = lint_file(str(model), Settings(select=["RL101"]), FactsCache())
     assert [f.code for f in result.findings] == ["RL101"]
     assert not marker.exists()

@@ -56,8 +56,9 @@ def test_diagnostic_shape_and_positions(tmp_path):
 
 
 def test_related_location_in_neighbour_file_uses_its_text(tmp_path):
-    (tmp_path / "train.py").write_text('import torch.nn as nn\nx = "😀"; loss_fn = nn.MSELoss()\n',
-                                       encoding="utf-8")
+    # a driver: imports the model and applies the loss to its output
+    (tmp_path / "train.py").write_text('import torch.nn as nn\nx = "😀"; loss_fn = nn.MSELoss()\n'
+                                       'from model import model\nloss = loss_fn(model(x), x)\n', encoding="utf-8")
     src = "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(8, 1), nn.ReLU())\n"
     (tmp_path / "model.py").write_text(src)
     result = lint_source(src, str(tmp_path / "model.py"))

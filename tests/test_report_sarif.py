@@ -17,7 +17,7 @@ SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json")
 BUGGY = """import torch.nn as nn
 tag = "😀"; model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())
 """
-TRAIN = "import torch.nn as nn\nloss_fn = nn.MSELoss()\n"
+TRAIN = "import torch.nn as nn\nloss_fn = nn.MSELoss()\nfrom model import model\nloss = loss_fn(model(1), 1)\n"
 
 
 @pytest.fixture

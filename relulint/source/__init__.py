@@ -11,7 +11,7 @@ from relulint.source.common import SourceContext
 
 # (framework, import prefixes that make the frontend worth running, module)
 FRONTENDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("torch", ("torch",), "relulint.source.torch"),
+    ("torch", ("torch",), "relulint.source.interp"),
     ("keras", ("keras", "tensorflow", "tf_keras"), "relulint.source.keras"),
     ("tf1", ("tensorflow",), "relulint.source.tf1"),
 )

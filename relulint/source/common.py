@@ -12,14 +12,7 @@ import math
 from collections.abc import Iterator
 
 import libcst as cst
-from libcst.metadata import (
-    MetadataWrapper,
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    QualifiedNameSource,
-    ScopeProvider,
-)
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from relulint.knowledge import Arg, canonical
 from relulint.model import Origin
@@ -35,12 +28,15 @@ class SourceContext:
         self.path = path
         self.code = code
         self.module = module if module is not None else cst.parse_module(code)
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self.qnames = wrapper.resolve(QualifiedNameProvider)
-        self.positions = wrapper.resolve(PositionProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
-        self.scopes = wrapper.resolve(ScopeProvider)
-        _index_children(self.parents)
+        from relulint.source.names import NameIndex
+
+        # positions come from libcst; names, scopes and parents from one walk of our own (libcst's
+        # QualifiedName / Scope / ParentNode providers cost several times the parse)
+        self.positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.names = NameIndex(self.module)
+        self.parents = self.names.parents
+        self.scopes = self.names.scope_of
+        _index_children(self.names)
         self._assigned: dict[cst.CSTNode, cst.BaseExpression] = {}
         self._self_attrs: dict[cst.ClassDef, dict[str, list[cst.BaseExpression]]] = {}
         self._index_assignments()
@@ -49,15 +45,10 @@ class SourceContext:
 
     def qname(self, node: cst.CSTNode) -> str | None:
         """The canonical imported qualified name of a Name/Attribute, or None when it is local."""
-        names = _unlazy(self.qnames.get(node, set()))
-        imported = sorted(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
-        if imported:
-            return canonical(imported[0])
-        builtin = [q.name for q in names if q.source is QualifiedNameSource.BUILTIN]
-        if not builtin:
+        found = self.names.qualified_name(node)
+        if found is None:
             return None
-        # libcst >= 1.2 already spells builtins "builtins.int"; older releases say "int"
-        return builtin[0] if builtin[0].startswith("builtins.") else f"builtins.{builtin[0]}"
+        return canonical(found[0]) if found[1] == "import" else found[0]
 
     def call_qname(self, call: cst.Call) -> str | None:
         return self.qname(call.func)
@@ -313,18 +304,21 @@ _CHILDREN: dict[cst.CSTNode, list[cst.CSTNode]] = {}
 _INDEXED: list = [{}]  # the parents map of the indexed tree: a node in it with no children is a leaf
 
 
-def _index_children(parents) -> None:
+def _index_children(names) -> None:
     _CHILDREN.clear()
-    _INDEXED[0] = parents
-    for child, parent in parents.items():
-        _CHILDREN.setdefault(_unlazy(parent), []).append(child)
+    _CHILDREN.update(names.children)
+    _INDEXED[0] = names.children
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode] | tuple[cst.CSTNode, ...]:
     found = _CHILDREN.get(node)
     if found is not None:
         return found
-    return () if node in _INDEXED[0] else node.children
+    if node in _INDEXED[0]:
+        return ()
+    from relulint.source.names import fast_children
+
+    return fast_children(node)
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

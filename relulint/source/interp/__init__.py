@@ -1,0 +1,192 @@
+"""The source pass's abstract interpreter (PyTorch today; see docs/interpreter.md for what it follows).
+
+`lower(ctx, facts)` evaluates the file: its top level and `__main__` block, then every model class,
+top-level function and method that nothing in the file calls, as entry points with unknown
+arguments. It records the networks the program builds and, for every loss call, the network whose
+output reaches it with the ops applied on the way (`facts.bound`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import libcst as cst
+
+from relulint.model import Loss, ModelIR, ModuleFacts, Network, Op
+from relulint.source.interp.api import is_module_class, judgeable, net_name
+from relulint.source.interp.evaluator import UNK, Interp, OutOfBudget
+from relulint.source.interp.program import ModuleState
+from relulint.source.interp.values import Binding, ClassVal, FuncVal, Instance, SeqVal, Tensor
+
+_ENTRY_SKIP = frozenset({"__init__", "forward", "__call__", "__repr__", "__str__"})
+_TRAINING_METHODS = frozenset({"training_step", "train_step", "compute_loss", "training_loss"})
+
+
+def lower(ctx, facts: ModuleFacts) -> None:
+    state = ModuleState(path=ctx.path, module=ctx.module, name="__main__")
+    state.positions = ctx.positions  # the metadata pass already computed them for this tree
+    interpret(state, facts, follow_imports=os.path.exists(ctx.path), code=ctx.code)
+
+
+def interpret(state: ModuleState, facts: ModuleFacts, follow_imports: bool, code: str) -> Interp:
+    it = Interp(state, follow_imports=follow_imports)
+    _guarded(it, lambda: it.run_module(state))
+    referenced = _referenced_names(code)
+    classes = [v for v in list(state.env.values()) if isinstance(v, ClassVal) and v.module is state]
+    for cls in classes:  # model classes nothing instantiated: build one with unknown arguments
+        if is_module_class(cls) and not cls.instances:
+            _guarded(it, lambda c=cls: it.instantiate(c, [], {}, None))
+    for name, fn in list(state.env.items()):
+        if isinstance(fn, FuncVal) and fn.module is state and not referenced.get(name):
+            _guarded(it, lambda f=fn: it.invoke(f, _unknown_args(f), {}))
+    for cls in classes:
+        if not cls.instances:
+            continue
+        inst = cls.instances[0]
+        for name, fn in list(cls.attrs.items()):
+            if not isinstance(fn, FuncVal) or name in _ENTRY_SKIP or referenced.get(name):
+                continue
+            _guarded(it, lambda f=fn, n=name, s=inst: _run_method(it, f, n, s))
+    _declared_losses(it, state)
+    facts.followed = True
+    _networks(it, state, facts)
+    return it
+
+
+def _run_method(it: Interp, fn: FuncVal, name: str, inst: object) -> None:
+    out = it.invoke(fn, [inst, *_unknown_args(fn)[1:]], {}, self_val=inst)
+    if name in _TRAINING_METHODS:  # Lightning: the returned loss is what the trainer backpropagates
+        for v in (out, *(out.items.values() if hasattr(out, "items") and isinstance(out.items, dict) else ())):
+            if isinstance(v, Tensor):
+                for b in v.losses:
+                    b.trained = True
+
+
+def _unknown_args(fn: FuncVal) -> list:
+    """Arguments of an entry point: unknown tensors (a helper `loss(pred, target)` is still read as one)."""
+    params = fn.node.params
+    return [fn.defaults.get(p.name.value, Tensor()) for p in (*params.posonly_params, *params.params)]
+
+
+def _guarded(it: Interp, fn) -> None:
+    try:
+        fn()
+    except OutOfBudget:
+        pass
+    except RecursionError:
+        pass
+    finally:
+        it.depth = 0
+        it.nesting = 0
+        it.stack.clear()
+
+
+def _referenced_names(code: str) -> dict[str, bool]:
+    """Names used more than once in the file text (their definition plus a use): not entry points."""
+    counts: dict[str, int] = {}
+    for m in re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", code):
+        w = m.group(0)
+        counts[w] = counts.get(w, 0) + 1
+    return {k: v > 1 for k, v in counts.items()}
+
+
+def _declared_losses(it: Interp, state: ModuleState) -> None:
+    for lv in it.loss_vals:
+        if not lv.called and lv.loss.origin is not None and lv.loss.origin.path == state.path:
+            it.unlinked.append(lv.loss)
+
+
+def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
+    """One Network per model class of this file and per top-level Sequential, then the loss bindings."""
+    it.recording = False
+    it.steps = 0  # the networks' own forward passes get a fresh, smaller budget
+    it.deadline = time.monotonic() + 0.5
+    keyed: dict[int, Network] = {}
+    classes = [v for v in state.env.values() if isinstance(v, ClassVal) and v.module is state and is_module_class(v)]
+    for cls in classes:
+        if cls.part or not cls.instances:
+            continue
+        inst = cls.instances[0]
+        ops = _forward_ops(it, inst)
+        net = Network(name=cls.name, framework="torch", origin=state.origin(cls.node.name), ops=ops)
+        net.followed = True
+        facts.networks.append(net)
+        for i in cls.instances:
+            keyed[id(i)] = net
+    seen_nodes: set[int] = set()
+    for seq in it.seqs:
+        if seq.part or seq.node is None or id(seq.node) in seen_nodes:
+            continue
+        seen_nodes.add(id(seq.node))
+        ops = _chain(it, lambda s=seq: it.apply_seq(s, Tensor(), None))
+        if not ops:
+            continue
+        net = Network(name=seq.name or "Sequential", framework="torch", origin=state.origin(seq.node), ops=ops)
+        net.followed = True
+        facts.networks.append(net)
+        keyed[id(seq)] = net
+    facts.bound.extend(_bound_irs(it, keyed))
+    facts.unlinked_losses.extend(loss for loss in it.unlinked if loss.origin and loss.origin.path == state.path)
+
+
+def _forward_ops(it: Interp, inst: Instance) -> list[Op]:
+    ops = _chain(it, lambda: it.call_instance(inst, [Tensor()], {}, None))
+    if ops:
+        return ops
+    # a container module without forward(): its layers in declaration order
+    from relulint.source.interp.api import modules_of
+    from relulint.source.interp.values import LayerVal
+
+    return [m.op for m in modules_of(inst) if isinstance(m, LayerVal)]
+
+
+def _chain(it: Interp, run) -> list[Op]:
+    out = None
+    try:
+        out = run()
+    except (OutOfBudget, RecursionError):
+        out = None
+    finally:
+        it.depth = 0
+        it.nesting = 0
+        it.stack.clear()
+    if isinstance(out, tuple):
+        out = next((v for v in out if isinstance(v, Tensor)), None)
+    if hasattr(out, "items") and isinstance(getattr(out, "items", None), dict):
+        out = next((v for v in out.items.values() if isinstance(v, Tensor)), None)
+    return list(out.chain) if isinstance(out, Tensor) else []
+
+
+def _bound_irs(it: Interp, keyed: dict[int, Network]) -> list[ModelIR]:
+    by_key: dict[int, list[Binding]] = {}
+    for b in it.bindings:
+        by_key.setdefault(id(b.key), []).append(b)
+    out: list[ModelIR] = []
+    for group in by_key.values():
+        trained = [b for b in group if b.trained]
+        seen: set[tuple] = set()
+        for b in trained or group:
+            sig = (tuple(map(id, b.ops)), id(b.loss))
+            if sig in seen or not judgeable(b.ops):
+                continue
+            seen.add(sig)
+            base = keyed.get(id(b.key))
+            origin = base.origin if base is not None else _key_origin(b.key)
+            net = Network(name=b.name or net_name(b.key), framework="torch", origin=origin, ops=list(b.ops))
+            net.followed = True
+            out.append(ModelIR(network=net, losses=[b.loss], data=[]))
+    return out
+
+
+def _key_origin(key: object):
+    if isinstance(key, Instance):
+        st = key.cls.module
+        return st.origin(key.cls.node.name) if isinstance(st, ModuleState) else None
+    if isinstance(key, SeqVal) and key.node is not None:
+        return None
+    return None
+
+
+__all__ = ["lower", "interpret", "Loss", "UNK", "cst"]

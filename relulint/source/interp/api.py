@@ -1,0 +1,803 @@
+"""API models: what framework and builtin calls do to abstract values.
+
+Which call is a layer, an activation, a loss, an initialiser or a data source is read from the
+tables in `relulint.knowledge`; this module says how each kind acts: a layer constructor makes a
+`LayerVal` holding its Op, applying it appends the Op to a tensor's chain, a loss call records a
+`Binding` for the network whose output reaches it, an initialiser sets the weight init of the
+layer whose parameter it is given.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from relulint.knowledge import Arg, LayerSpec, canonical, tables
+from relulint.knowledge.torch import TENSOR_METHOD_INITS
+from relulint.model import Activation, Loss, Op
+from relulint.source.common import UNKNOWN, kernel_volume
+from relulint.source.interp.values import (
+    UNK,
+    Binding,
+    BoundMethod,
+    ClassVal,
+    DictVal,
+    ExtRef,
+    FuncVal,
+    Instance,
+    LayerVal,
+    ListVal,
+    LossVal,
+    ParamRef,
+    SeqVal,
+    SuperRef,
+    Tensor,
+    union,
+)
+from relulint.source.lowering import default_init, init_from_spec
+
+# Packages never looked for among the project's files.
+EXTERNAL_ROOTS = frozenset({
+    "torch", "torchvision", "numpy", "tensorflow", "keras", "tf_keras", "sklearn", "pandas", "scipy", "os",
+    "sys", "math", "random", "time", "json", "re", "collections", "functools", "itertools", "typing",
+    "dataclasses", "pathlib", "argparse", "logging", "copy", "abc", "enum", "warnings", "matplotlib",
+    "pytorch_lightning", "lightning", "timm", "transformers", "einops", "cv2", "PIL", "tqdm", "__future__",
+})
+MODULE_BASES = frozenset({"torch.nn.Module", "pytorch_lightning.LightningModule", "lightning.LightningModule",
+                          "lightning.pytorch.LightningModule", "torch.nn.Sequential", "torch.nn.ModuleList",
+                          "torch.nn.ModuleDict", "pytorch_lightning.core.LightningModule"})
+_CONTAINERS = {"torch.nn.Sequential": "sequential", "torch.nn.ModuleList": "list", "torch.nn.ModuleDict": "dict"}
+_TENSOR_ACTS = {"relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "sigmoid_": "sigmoid", "softmax": "softmax",
+                "log_softmax": "log_softmax", "tanh": "tanh", "tanh_": "tanh"}
+_SHAPE_METHODS = frozenset({"view", "reshape", "flatten", "squeeze", "unsqueeze", "permute", "transpose",
+                            "view_as", "reshape_as", "expand", "repeat", "mean", "sum", "contiguous_view"})
+_PASS_METHODS = frozenset({"to", "cuda", "cpu", "float", "double", "half", "long", "int", "bool", "detach",
+                           "contiguous", "clone", "type", "requires_grad_", "numpy", "item", "tolist", "squeeze_",
+                           "unsqueeze_", "data", "T", "type_as", "pin_memory", "astype", "values", "to_numpy"})
+_JOIN_FUNCS = frozenset({"torch.cat", "torch.stack", "torch.add", "torch.concat", "torch.hstack", "torch.vstack"})
+_REDUCE = frozenset({"mean", "sum"})
+
+
+def is_module_class(cls: ClassVal) -> bool:
+    return any(canonical(q) in MODULE_BASES for q in cls.external_bases())
+
+
+def sequential_base(cls: ClassVal) -> str | None:
+    for q in cls.external_bases():
+        if canonical(q) in _CONTAINERS:
+            return canonical(q)
+    return None
+
+
+def _short(q: str) -> str:
+    return q.rsplit(".", 1)[-1]
+
+
+class Args:
+    """Evaluated call arguments, read through the tables' `Arg` references."""
+
+    def __init__(self, args: list, kwargs: dict) -> None:
+        self.args = args
+        self.kwargs = kwargs
+
+    def get(self, ref: Arg | None) -> object:
+        if ref is None:
+            return UNK
+        if ref.kw is not None and ref.kw in self.kwargs:
+            return self.kwargs[ref.kw]
+        if ref.pos is not None and ref.pos < len(self.args):
+            return self.args[ref.pos]
+        return ref.default if ref.default is not None else UNK
+
+    def given(self, ref: Arg | None) -> bool:
+        return ref is not None and ((ref.kw is not None and ref.kw in self.kwargs) or
+                                    (ref.pos is not None and ref.pos < len(self.args)))
+
+    # the interface `lowering.init_from_spec` reads
+    def arg_const(self, _call: object, ref: Arg | None) -> object:
+        if ref is None:
+            return UNKNOWN
+        v = self.get(ref)
+        if isinstance(v, tuple):
+            return v if all(isinstance(x, (int, float)) for x in v) else UNKNOWN
+        return v if isinstance(v, (int, float, str, bool)) or v is None and self.given(ref) else (
+            UNKNOWN if v is UNK else v)
+
+
+class Api:
+    def __init__(self, interp) -> None:
+        self.i = interp
+        self.t = tables()
+
+    # ================================================================ helpers
+
+    def state(self):
+        return self.i._state
+
+    def origin(self, node):
+        st = self.state()
+        return st.origin(node) if st is not None and node is not None else None
+
+    def text(self, node) -> str:
+        st = self.state()
+        return st.text(node) if st is not None and node is not None else ""
+
+    def act_op(self, node: cst.CSTNode, kind: str, x: object, name: str | None = None) -> Tensor:
+        t = x if isinstance(x, Tensor) else Tensor()
+        op = self.i.site_op(node, "activation", kind, activation_kind=kind)
+        if name and op.name is None:
+            op.name = name
+        return Tensor(net=t.net, chain=t.chain + (op,))
+
+    def kind_op(self, node: cst.CSTNode | None, kind: str, x: object) -> Tensor:
+        t = x if isinstance(x, Tensor) else Tensor()
+        if node is None:
+            return t
+        return Tensor(net=t.net, chain=t.chain + (self.i.site_op(node, kind, kind),))
+
+    # ================================================================ calls of external names
+
+    def call(self, qname: str, args: list, kwargs: dict, node, frame) -> object:
+        if qname.startswith("builtins."):
+            return self.builtin(qname[9:], args, kwargs, node, frame)
+        q = canonical(qname)
+        t = self.t
+        if q in _CONTAINERS:
+            return self.container(q, args, node)
+        if q == "collections.OrderedDict":
+            if args and isinstance(args[0], (ListVal, tuple)):
+                items = args[0].items if isinstance(args[0], ListVal) else args[0]
+                return DictVal({p[0]: p[1] for p in items if isinstance(p, tuple) and len(p) == 2 and
+                                isinstance(p[0], (str, int))})
+            return DictVal(dict(kwargs))
+        spec = t.layers.get(q)
+        if spec is not None and q.startswith("torch."):
+            if _short(q)[:1].isupper():
+                return self.layer(q, spec, Args(args, kwargs), node)
+            return self.kind_op(node, spec.kind, args[0] if args else UNK)  # F.dropout, torch.flatten
+        kind = t.activations.get(q)
+        if kind is not None and q.startswith("torch."):
+            if kind == "clamp":
+                kind = _clamp_kind(Args(args, kwargs), method=False)
+                if kind is None:
+                    return self._through(args, node)
+            return self.act_op(node, kind, args[0] if args else kwargs.get("input", UNK))
+        lspec = t.losses.get(q)
+        if lspec is not None and q.startswith("torch."):
+            if _short(q)[:1].isupper():
+                lv = LossVal(Loss(lspec.kind, self.text(node), self.origin(node)))
+                self.i.loss_vals.append(lv)
+                return lv
+            return self.loss_site(self.site_loss(node, lspec.kind), args, kwargs)
+        ispec = t.initializers.get(q)
+        if ispec is not None and q.startswith("torch.nn.init."):
+            a = Args(args, kwargs)
+            self.apply_init(a.get(ispec.target), ispec, a, node)
+            return None
+        if q == "torch.nn.Parameter":
+            return Tensor()
+        if q in ("torch.mean", "torch.sum") and args and isinstance(args[0], Tensor):
+            return self.reduce(args[0], node)
+        if q == "torch.square" and args and isinstance(args[0], Tensor):
+            return self.square(args[0])
+        if q in _JOIN_FUNCS and args:
+            items = args[0].items if isinstance(args[0], ListVal) else list(args[0]) if isinstance(args[0], tuple) else []
+            tensors = [x for x in items if isinstance(x, Tensor)]
+            if tensors:
+                net = next((x.net for x in tensors if x.net is not None), None)
+                return Tensor(net=net, chain=union([x.chain for x in tensors]))
+        if q.startswith(("torch.", "numpy.", "pandas.", "sklearn.", "cv2.", "PIL.", "torchvision.")) or \
+                q in ("tensorflow.constant",):
+            tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+            if any(x.net is not None for x in tensors):
+                return self.i.opaque(tensors, node)
+            if q in ("torch.no_grad", "torch.enable_grad", "torch.device") or q.startswith("torch.optim"):
+                return UNK
+            return Tensor()  # data: its range is the data-flow pass's business
+        return self._through(args, node, kwargs)
+
+    def _through(self, args: list, node, kwargs: dict | None = None) -> object:
+        tensors = [a for a in (*args, *(kwargs or {}).values()) if isinstance(a, Tensor)]
+        return self.i.opaque(tensors, node) if tensors else UNK
+
+    def site_loss(self, node, kind: str) -> Loss:
+        loss = self.i.site_losses.get(id(node))
+        if loss is None:
+            loss = Loss(kind, self.text(node), self.origin(node))
+            self.i.site_losses[id(node)] = loss
+        return loss
+
+    # ================================================================ layers and containers
+
+    def layer(self, q: str, spec: LayerSpec, a: Args, node) -> LayerVal:
+        origin = self.origin(node)
+        display = self.text(node)
+        if spec.kind == "activation":
+            kind = spec.activation_kind
+            op = Op("activation", display, origin, activation=Activation(kind, display, origin) if kind else None)
+            return LayerVal(q, op)
+        op = Op("embedding" if _short(q) == "Embedding" else spec.kind, display, origin)
+        if spec.kind == "affine":
+            fan_in = _int(a.get(spec.fan_in)) if spec.fan_in else None
+            fan_out = _int(a.get(spec.fan_out)) if spec.fan_out else None
+            if spec.kernel_size is not None:
+                k = a.get(spec.kernel_size)
+                vol = kernel_volume(k if isinstance(k, (int, tuple)) else None, spec.spatial_dims)
+                fan_in = fan_in * vol if fan_in is not None and vol is not None else None
+                fan_out = fan_out * vol if fan_out is not None and vol is not None else None
+            op.fan_in, op.fan_out = fan_in, fan_out
+            op.weight_init = default_init("torch", f"default {_short(q)} init")
+        return LayerVal(q, op)
+
+    def container(self, q: str, args: list, node) -> SeqVal:
+        kind = _CONTAINERS[q]
+        children: list = []
+        keys: list[str] | None = None
+        if kind == "dict" or (args and isinstance(args[0], DictVal)):
+            d = args[0] if args and isinstance(args[0], DictVal) else DictVal({})
+            keys = [str(k) for k in d.items]
+            children = list(d.items.values())
+        elif kind == "list":
+            if args:
+                children = self.i.iterate(args[0]) or []
+        else:
+            children = list(args)
+        seq = SeqVal(kind=kind, children=children, keys=keys, node=node)
+        for c in children:
+            self.i.mark_part(c)
+        for idx, c in enumerate(children):
+            if isinstance(c, LayerVal) and c.op.name is None:
+                c.op.name = keys[idx] if keys and idx < len(keys) else str(idx)
+        if kind == "sequential" and self.state() is self.i.root:
+            self.i.seqs.append(seq)
+        return seq
+
+    def apply_layer(self, layer: LayerVal, args: list, node) -> object:
+        x = args[0] if args else UNK
+        t = x if isinstance(x, Tensor) else Tensor()
+        op = layer.op
+        if op.kind == "activation" and node is not None and op.activation is not None:
+            # a shared activation module (self.act) is judged where it is applied
+            site = layer.site_ops.get(id(node))
+            if site is None:
+                origin = self.origin(node)
+                site = Op("activation", op.display, origin, name=op.name,
+                          activation=Activation(op.activation.kind, op.display, origin))
+                layer.site_ops[id(node)] = site
+            op = site
+        return Tensor(net=t.net, chain=t.chain + (op,))
+
+    def super_init(self, si, args: list) -> None:
+        inst = si.instance
+        if isinstance(inst, Instance) and si.qname in _CONTAINERS:
+            if _CONTAINERS[si.qname] == "list":
+                inst.children = (self.i.iterate(args[0]) or []) if args else []
+            elif args and isinstance(args[0], DictVal):
+                inst.children = list(args[0].items.values())
+            else:
+                inst.children = list(args)
+            for c in inst.children:
+                self.i.mark_part(c)
+        return None
+
+    def super_attr(self, ref: SuperRef, name: str) -> object:
+        from relulint.source.interp.evaluator import _SuperInit
+
+        inst = ref.instance
+        if not isinstance(inst, Instance):
+            return UNK
+        mro = inst.cls.mro()
+        try:
+            start = mro.index(ref.after) + 1
+        except ValueError:
+            start = 1
+        for c in mro[start:]:
+            if isinstance(c, ClassVal):
+                if name in c.attrs:
+                    v = c.attrs[name]
+                    return BoundMethod(v, inst) if isinstance(v, FuncVal) else v
+            elif isinstance(c, ExtRef) and name == "__init__":
+                return _SuperInit(inst, canonical(c.qname))
+        return UNK
+
+    # ================================================================ losses
+
+    def loss_site(self, loss: Loss, args: list, kwargs: dict) -> Tensor:
+        pred = args[0] if args else kwargs.get("input", kwargs.get("y_pred", UNK))
+        i = self.i
+        if not i.recording:
+            return Tensor()
+        if isinstance(pred, Tensor) and pred.net is not None:
+            if not judgeable(pred.chain):
+                return Tensor()
+            b = Binding(key=pred.net, name=net_name(pred.net), ops=pred.chain, loss=loss)
+            i.bindings.append(b)
+            return Tensor(losses=(b,))
+        i.unlinked.append(loss)
+        return Tensor(unlinked=(loss,))
+
+    def reduce(self, t: Tensor, node) -> Tensor:
+        if t.squared is not None:
+            return self.loss_site(self.site_loss(node, "mse"), [t.squared], {})
+        if t.losses or t.unlinked:
+            return t
+        return Tensor(net=t.net, chain=t.chain)
+
+    def square(self, t: Tensor) -> Tensor:
+        if t.diff_of is not None:
+            return Tensor(squared=t.diff_of)
+        return Tensor(net=t.net, chain=t.chain)
+
+    # ================================================================ initialisers
+
+    def apply_init(self, target: object, spec, a: Args, node) -> None:
+        if isinstance(target, ParamRef) and target.name == "weight" and target.layer.op.kind == "affine":
+            op = target.layer.op
+            origin = self.origin(node)
+            op.weight_init = init_from_spec(a, spec, node, self.text(node), origin)
+            op.init_site = origin
+
+    # ================================================================ builtins
+
+    def builtin(self, name: str, args: list, kwargs: dict, node, frame) -> object:
+        from relulint.source.interp.evaluator import _Range, fold
+
+        i = self.i
+        if name == "range":
+            ints = [x for x in args if isinstance(x, int) and not isinstance(x, bool)]
+            if len(ints) != len(args) or not args or len(args) > 3:
+                return UNK
+            start, stop, step = (0, ints[0], 1) if len(ints) == 1 else (ints[0], ints[1], ints[2] if len(ints) == 3 else 1)
+            return _Range(start, stop, step) if step else UNK
+        if name == "len":
+            items = i.iterate(args[0]) if args else None
+            return len(items) if items is not None and not (isinstance(args[0], ListVal) and args[0].repeated) else UNK
+        if name in ("int", "float", "abs", "round", "bool"):
+            if args and isinstance(args[0], (int, float)) and (name != "bool"):
+                try:
+                    return {"int": int, "float": float, "abs": abs, "round": round}[name](args[0])
+                except (OverflowError, ValueError):
+                    return UNK
+            if args and isinstance(args[0], str) and name in ("int", "float"):
+                try:
+                    return int(args[0]) if name == "int" else float(args[0])
+                except ValueError:
+                    return UNK
+            return UNK if not args or not isinstance(args[0], Tensor) else args[0]
+        if name in ("min", "max", "sum"):
+            vals = args if len(args) > 1 else (i.iterate(args[0]) or [UNK]) if args else [UNK]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+                if name == "sum":
+                    out = 0
+                    for v in vals:
+                        out = fold(out, "Add", v)
+                    return out
+                return (min if name == "min" else max)(vals)
+            tensors = [v for v in vals if isinstance(v, Tensor)]
+            if name == "sum" and tensors:
+                return Tensor(losses=tuple(b for t in tensors for b in t.losses))
+            return UNK
+        if name in ("list", "tuple", "sorted", "reversed", "set"):
+            if not args:
+                return ListVal([]) if name != "tuple" else ()
+            items = i.iterate(args[0])
+            if items is None:
+                return UNK
+            if name == "reversed":
+                items = items[::-1]
+            return tuple(items) if name == "tuple" else ListVal(items)
+        if name == "dict":
+            d = dict(kwargs)
+            if args and isinstance(args[0], DictVal):
+                d.update(args[0].items)
+            return DictVal(d)
+        if name == "zip":
+            lists = [i.iterate(a) for a in args]
+            if any(x is None for x in lists) or not lists:
+                return UNK
+            return ListVal([tuple(t) for t in zip(*lists, strict=False)])
+        if name == "enumerate":
+            items = i.iterate(args[0]) if args else None
+            return ListVal(list(enumerate(items))) if items is not None else UNK
+        if name == "isinstance":
+            return isinstance_of(args[0], args[1]) if len(args) == 2 else UNK
+        if name == "getattr":
+            if len(args) >= 2 and isinstance(args[1], str):
+                v = i.getattr(args[0], args[1], node)
+                return args[2] if v is UNK and len(args) == 3 else v
+            return UNK
+        if name == "setattr":
+            if len(args) == 3 and isinstance(args[1], str):
+                i.setattr(args[0], args[1], args[2])
+            return None
+        if name == "hasattr":
+            if len(args) == 2 and isinstance(args[0], Instance) and isinstance(args[1], str):
+                if args[1] in args[0].attrs or args[0].cls.lookup(args[1]) is not None:
+                    return True
+            return UNK
+        if name == "type":
+            return type_of(args[0]) if args else UNK
+        if name == "str":
+            return args[0] if args and isinstance(args[0], str) else UNK
+        if name in ("iter",):
+            return args[0] if args else UNK
+        if name == "next":
+            items = i.iterate(args[0]) if args else None
+            return items[0] if items else UNK
+        if name == "map" and len(args) == 2:
+            items = i.iterate(args[1])
+            if items is not None and len(items) <= 128:
+                return ListVal([i.call(args[0], [x], {}, None) for x in items])
+            return UNK
+        if name == "print":
+            return None
+        return UNK
+
+    # ================================================================ attributes and methods
+
+    def attribute(self, obj: object, name: str, node) -> object:
+        from relulint.source.interp.evaluator import _Method
+
+        if isinstance(obj, LayerVal):
+            if name in ("weight", "bias"):
+                return ParamRef(obj, name)
+            if name == "__class__":
+                return ExtRef(obj.qname)
+            if name == "in_features" and obj.op.fan_in is not None and _short(obj.qname) == "Linear":
+                return obj.op.fan_in
+            if name == "out_features" and obj.op.fan_out is not None and _short(obj.qname) == "Linear":
+                return obj.op.fan_out
+            if name in ("apply", "modules", "children", "to", "cuda", "cpu", "named_modules", "parameters", "eval",
+                        "train"):
+                return _Method(name, obj)
+            return UNK
+        if isinstance(obj, ParamRef):
+            if name == "data":
+                return obj
+            if name in TENSOR_METHOD_INITS:
+                return _Method(name, obj)
+            return UNK
+        if isinstance(obj, Tensor):
+            if name in ("data", "T"):
+                return obj
+            if name in ("shape", "dtype", "device", "ndim"):
+                return UNK
+            return _Method(name, obj)
+        if isinstance(obj, SeqVal):
+            if name == "__class__":
+                return ExtRef({"sequential": "torch.nn.Sequential", "list": "torch.nn.ModuleList",
+                               "dict": "torch.nn.ModuleDict"}[obj.kind])
+            if obj.kind == "dict" and obj.keys and name in obj.keys:
+                return obj.children[obj.keys.index(name)]
+            return _Method(name, obj)
+        if isinstance(obj, ListVal):
+            return _Method(name, obj)
+        if isinstance(obj, ExtRef) and name == "__name__":
+            return _short(obj.qname)
+        if isinstance(obj, str):
+            return _Method(name, obj)
+        if isinstance(obj, tuple):
+            return _Method(name, obj)
+        return UNK
+
+    def method(self, name: str, recv: object, args: list, kwargs: dict, node, frame) -> object:
+        i = self.i
+        if isinstance(recv, Tensor):
+            return self.tensor_method(recv, name, args, kwargs, node)
+        if isinstance(recv, ParamRef):
+            spec = TENSOR_METHOD_INITS.get(name)
+            if spec is not None:
+                self.apply_init(recv, spec, Args(args, kwargs), node)
+            return recv
+        if isinstance(recv, str):
+            if name == "find" and args and isinstance(args[0], str):
+                return recv.find(args[0])
+            if name in ("startswith", "endswith") and args and isinstance(args[0], str):
+                return getattr(recv, name)(args[0])
+            if name in ("lower", "upper", "strip") and not args:
+                return getattr(recv, name)()
+            if name == "format":
+                return UNK
+            return UNK
+        if isinstance(recv, DictVal):
+            d = recv.items
+            if name == "items":
+                return ListVal([(k, v) for k, v in d.items()])
+            if name == "keys":
+                return ListVal(list(d.keys()))
+            if name == "values":
+                return ListVal(list(d.values()))
+            if name == "get" and args:
+                k = args[0]
+                return d.get(k, args[1] if len(args) > 1 else None) if isinstance(k, (str, int)) else UNK
+            if name == "update" and args and isinstance(args[0], DictVal):
+                d.update(args[0].items)
+            return UNK
+        if isinstance(recv, ListVal):
+            if name == "append" and args:
+                if len(recv.items) < 10_000:
+                    recv.items.append(args[0])
+                return None
+            if name == "extend" and args:
+                more = i.iterate(args[0]) or []
+                recv.items.extend(more[: max(0, 10_000 - len(recv.items))])
+                return None
+            if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+                recv.items.insert(args[0], args[1])
+                return None
+            if name == "pop":
+                return recv.items.pop() if recv.items else UNK
+            return UNK
+        if isinstance(recv, tuple):
+            return UNK
+        if isinstance(recv, SeqVal):
+            if name in ("append", "add_module", "extend", "insert", "register_module"):
+                new = [args[-1]] if name != "extend" else (i.iterate(args[0]) or []) if args else []
+                for m in new:
+                    i.mark_part(m)
+                    if name in ("add_module", "register_module") and args and isinstance(args[0], str) and \
+                            isinstance(m, LayerVal) and m.op.name is None:
+                        m.op.name = args[0]
+                if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+                    recv.children.insert(args[0], args[1])
+                else:
+                    recv.children.extend(new)
+                return None
+            return self.module_method(recv, name, args, kwargs, node)
+        if isinstance(recv, (Instance, LayerVal)):
+            if isinstance(recv, Instance) and name in ("add_module", "register_module") and len(args) == 2 and \
+                    isinstance(args[0], str):
+                i.setattr(recv, args[0], args[1])
+                return None
+            if isinstance(recv, Instance) and name == "append" and recv.children is not None and args:
+                i.mark_part(args[0])
+                recv.children.append(args[0])
+                return None
+            return self.module_method(recv, name, args, kwargs, node)
+        return UNK
+
+    def module_method(self, recv: object, name: str, args: list, kwargs: dict, node) -> object:
+        i = self.i
+        if name in ("modules", "children", "named_modules", "named_children"):
+            mods = modules_of(recv, deep=name in ("modules", "named_modules"))
+            if name.startswith("named_"):
+                return ListVal([("", m) for m in mods])
+            return ListVal(mods)
+        if name == "apply" and args:
+            for m in modules_of(recv, deep=True)[:512]:
+                i.call(args[0], [m], {}, None)
+            return recv
+        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_", "share_memory"):
+            return recv
+        if name == "forward" and isinstance(recv, Instance):
+            return i.call_instance(recv, args, kwargs, node)
+        if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad"):
+            return UNK
+        return UNK
+
+    # ================================================================ tensors
+
+    def tensor_method(self, t: Tensor, name: str, args: list, kwargs: dict, node) -> object:
+        if name == "backward":
+            for b in t.losses:
+                b.trained = True
+            return None
+        if name in _TENSOR_ACTS:
+            return self.act_op(node, _TENSOR_ACTS[name], t)
+        if name in ("clamp", "clamp_", "clamp_min", "clip", "clamp_min_"):
+            kind = _clamp_kind(Args(args, kwargs), method=True, min_only=name.startswith("clamp_min"))
+            return self.act_op(node, kind, t) if kind else Tensor(net=t.net, chain=t.chain)
+        if name in ("pow", "pow_") and args and args[0] == 2 or name in ("square", "square_"):
+            return self.square(t)
+        if name in _REDUCE:
+            if t.squared is not None or t.losses or t.unlinked:
+                return self.reduce(t, node)
+            return self.kind_op(node, "shape", t) if t.net is not None else t
+        if name in _SHAPE_METHODS:
+            return self.kind_op(node, "shape", t) if t.net is not None else t
+        if name in _PASS_METHODS:
+            return t
+        if name in ("size", "dim", "numel", "max", "min", "argmax", "argmin", "eq", "ne", "sum_to_size"):
+            return UNK
+        if t.net is None and not t.chain:
+            return Tensor()
+        return self.i.opaque([t], node)
+
+    def tensor_binop(self, a: object, kind: str, b: object, node) -> object:
+        ta = a if isinstance(a, Tensor) else None
+        tb = b if isinstance(b, Tensor) else None
+        if kind == "Power" and ta is not None and b == 2:
+            return self.square(ta)
+        tensors = [x for x in (ta, tb) if x is not None]
+        net = next((x.net for x in tensors if x.net is not None), None)
+        losses = tuple(bd for x in tensors for bd in x.losses)
+        unlinked = tuple(u for x in tensors for u in x.unlinked)
+        if losses or unlinked:
+            return Tensor(losses=losses, unlinked=unlinked)
+        chain = union([x.chain for x in tensors])
+        if kind == "Subtract":
+            pred = ta if ta is not None and ta.net is not None else (tb if tb is not None and tb.net is not None else ta)
+            return Tensor(net=net, chain=chain, diff_of=pred or tb)
+        if kind == "MatrixMultiply" and net is not None:
+            return Tensor(net=net, chain=chain + (self.i.site_op(node, "other", "matmul"),))
+        return Tensor(net=net, chain=chain)
+
+    def slice_of(self, base: object, bounds, node) -> object:
+        if isinstance(base, Tensor):
+            return base
+        if isinstance(base, (ListVal, tuple)):
+            items = base.items if isinstance(base, ListVal) else list(base)
+            if bounds is not None and all(b is None or isinstance(b, int) for b in bounds):
+                out = items[bounds[0]:bounds[1]]
+                return ListVal(out) if isinstance(base, ListVal) else tuple(out)
+            return UNK
+        if isinstance(base, SeqVal):
+            if bounds is not None and all(b is None or isinstance(b, int) for b in bounds):
+                return SeqVal(kind=base.kind, children=base.children[bounds[0]:bounds[1]], node=base.node, part=True)
+            return UNK
+        if isinstance(base, str) and bounds is not None and all(b is None or isinstance(b, int) for b in bounds):
+            return base[bounds[0]:bounds[1]]
+        return UNK
+
+    def index(self, base: object, key: object, node) -> object:
+        if isinstance(base, Tensor):
+            return base
+        if isinstance(base, (ListVal, tuple)):
+            items = base.items if isinstance(base, ListVal) else base
+            if isinstance(base, ListVal) and base.repeated and items:
+                return items[0]
+            if isinstance(key, int) and not isinstance(key, bool) and -len(items) <= key < len(items):
+                return items[key]
+            return UNK
+        if isinstance(base, DictVal):
+            return base.items.get(key, UNK) if isinstance(key, (str, int)) else UNK
+        if isinstance(base, SeqVal):
+            if base.kind == "dict" and isinstance(key, str) and base.keys and key in base.keys:
+                return base.children[base.keys.index(key)]
+            if isinstance(key, int) and -len(base.children) <= key < len(base.children):
+                return base.children[key]
+            return UNK
+        if isinstance(base, Instance) and base.children is not None and isinstance(key, int):
+            ch = base.children
+            return ch[key] if -len(ch) <= key < len(ch) else UNK
+        if isinstance(base, str) and isinstance(key, int) and -len(base) <= key < len(base):
+            return base[key]
+        return UNK
+
+
+def judgeable(chain: tuple[Op, ...]) -> bool:
+    """A prediction can be judged when its last affine op is known and nothing unknown follows it."""
+    last = None
+    for idx, op in enumerate(chain):
+        if op.kind == "affine":
+            last = idx
+    if last is None:
+        return False
+    return not any(op.kind == "other" for op in chain[last + 1:])
+
+
+def net_name(key: object) -> str:
+    if isinstance(key, Instance):
+        return key.cls.name
+    if isinstance(key, SeqVal):
+        return key.name or "Sequential"
+    return "model"
+
+
+def modules_of(root: object, deep: bool = True, limit: int = 2000) -> list:
+    out: list = []
+    seen: set[int] = set()
+
+    def subs(m: object) -> list:
+        if isinstance(m, Instance):
+            vals = list(m.attrs.values()) + (m.children or [])
+        elif isinstance(m, SeqVal):
+            vals = list(m.children)
+        else:
+            return []
+        flat: list = []
+        for v in vals:
+            if isinstance(v, (Instance, SeqVal, LayerVal)):
+                flat.append(v)
+            elif isinstance(v, (ListVal, tuple)):
+                flat.extend(x for x in (v.items if isinstance(v, ListVal) else v)
+                            if isinstance(x, (Instance, SeqVal, LayerVal)))
+        return [v for v in flat if not (isinstance(v, Instance) and not v.is_module)]
+
+    def visit(m: object, top: bool) -> None:
+        if id(m) in seen or len(out) >= limit:
+            return
+        seen.add(id(m))
+        out.append(m)
+        if deep or top:
+            for c in subs(m):
+                if deep:
+                    visit(c, False)
+                elif id(c) not in seen:
+                    seen.add(id(c))
+                    out.append(c)
+
+    if deep:
+        visit(root, True)
+        return out
+    seen.add(id(root))
+    for c in subs(root):
+        if id(c) not in seen:
+            seen.add(id(c))
+            out.append(c)
+    return out
+
+
+def type_of(v: object) -> object:
+    if isinstance(v, LayerVal):
+        return ExtRef(v.qname)
+    if isinstance(v, Instance):
+        return v.cls
+    if isinstance(v, SeqVal):
+        return ExtRef("torch.nn.Sequential" if v.kind == "sequential" else "torch.nn.ModuleList")
+    return UNK
+
+
+def isinstance_of(obj: object, cls: object) -> object:
+    if isinstance(cls, (tuple, ListVal)):
+        results = [isinstance_of(obj, c) for c in (cls.items if isinstance(cls, ListVal) else cls)]
+        if any(r is True for r in results):
+            return True
+        return False if all(r is False for r in results) else UNK
+    if isinstance(cls, ExtRef):
+        q = canonical(cls.qname)
+        if q in ("builtins.int", "builtins.float", "builtins.str", "builtins.list", "builtins.tuple",
+                 "builtins.dict", "builtins.bool"):
+            py = {"int": int, "float": float, "str": str, "list": ListVal, "tuple": tuple, "dict": DictVal,
+                  "bool": bool}[q[9:]]
+            if obj is UNK:
+                return UNK
+            return isinstance(obj, py) and not (py is int and isinstance(obj, bool))
+        if isinstance(obj, LayerVal):
+            if q == "torch.nn.Module":
+                return True
+            mine, theirs = _short(canonical(obj.qname)), _short(q)
+            if canonical(obj.qname) == q:
+                return True
+            if theirs.startswith("_"):  # nn.modules.conv._ConvNd, nn.modules.batchnorm._BatchNorm
+                stem = theirs.strip("_").replace("Nd", "")
+                return mine.startswith(stem)
+            return False
+        if isinstance(obj, SeqVal):
+            return q == "torch.nn.Module" or q == {"sequential": "torch.nn.Sequential", "list": "torch.nn.ModuleList",
+                                                   "dict": "torch.nn.ModuleDict"}[obj.kind]
+        if isinstance(obj, Instance):
+            if q == "torch.nn.Module" and obj.is_module:
+                return True
+            return q in {canonical(b) for b in obj.cls.external_bases()} or (False if q.startswith("torch.nn.") else UNK)
+        if isinstance(obj, Tensor):
+            return True if q == "torch.Tensor" else UNK
+        return UNK
+    if isinstance(cls, ClassVal):
+        if isinstance(obj, Instance):
+            return cls in obj.cls.mro()
+        if isinstance(obj, (LayerVal, SeqVal)):
+            return False
+        return UNK
+    return UNK
+
+
+def _int(v: object) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
+
+
+def _clamp_kind(a: Args, method: bool, min_only: bool = False) -> str | None:
+    """clamp(x, min=0) is a ReLU; clamp(x, 0, 6) a ReLU6."""
+    off = 0 if method else 1
+    lo = a.get(Arg(off, "min"))
+    hi = None if min_only else a.get(Arg(off + 1, "max"))
+    if isinstance(lo, (int, float)) and not isinstance(lo, bool) and lo == 0:
+        if not isinstance(hi, (int, float)) or isinstance(hi, bool):
+            return "relu"
+        return "relu6" if hi == 6 else "hardtanh"
+    return None

@@ -1,0 +1,1074 @@
+"""The abstract interpreter: evaluates a libcst tree statement by statement.
+
+It binds names itself (imports, assignments, parameters, attributes), runs the program's own
+functions, classes and methods with their arguments bound, and models framework calls with the
+tables in `relulint.knowledge` (see `api.py`). Tensors remember the network that produced them and
+the ops applied on the way, so a loss call judges the network whose output actually reaches it.
+
+Everything is bounded: call depth, loop unrolling, container sizes, constant folding (no unbounded
+integers or exponents) and a step budget per interpretation. Past a bound the value is UNK.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import libcst as cst
+
+from relulint.model import Loss, Op
+from relulint.source.interp import api
+from relulint.source.interp.program import MAX_MODULES, ModuleState, module_file, parse_cached
+from relulint.source.interp.values import (
+    UNK,
+    Binding,
+    BoundMethod,
+    ClassVal,
+    DictVal,
+    ExtRef,
+    FuncVal,
+    Instance,
+    LayerVal,
+    ListVal,
+    LossVal,
+    ModuleRef,
+    ParamRef,
+    SeqVal,
+    SuperRef,
+    Tensor,
+    join,
+    union,
+)
+
+MAX_CALL_DEPTH = 10
+MAX_UNROLL = 128  # loop iterations unrolled; longer loops run once with joined state
+MAX_ITEMS = 10_000  # container and string sizes the constant folder builds
+MAX_STEPS = 400_000  # expressions and statements evaluated per interpretation
+MAX_SECONDS = 1.5
+MAX_INT = 10**18
+MAX_NESTING = 150  # expression recursion depth
+
+
+class OutOfBudget(Exception):
+    pass
+
+
+class Frame:
+    __slots__ = ("locals", "state", "closure", "returns", "func", "self_val")
+
+    def __init__(self, state: ModuleState, locals_: dict, closure: dict | None = None, func: FuncVal | None = None):
+        self.state = state
+        self.locals = locals_
+        self.closure = closure
+        self.returns: list[object] = []
+        self.func = func
+        self.self_val: object = None
+
+
+class _Method:
+    """A built-in method of an abstract value: `layers.append`, `x.relu`, `model.modules`."""
+
+    __slots__ = ("name", "receiver")
+
+    def __init__(self, name: str, receiver: object) -> None:
+        self.name = name
+        self.receiver = receiver
+
+
+_BUILTINS = frozenset({
+    "range", "len", "int", "float", "abs", "min", "max", "sum", "round", "str", "list", "tuple", "dict", "set",
+    "zip", "enumerate", "reversed", "sorted", "isinstance", "issubclass", "hasattr", "getattr", "setattr",
+    "super", "type", "print", "iter", "next", "map", "filter", "bool", "any", "all", "object", "Exception",
+    "ValueError", "NotImplementedError", "RuntimeError", "open", "vars", "id", "hash", "callable", "divmod",
+})
+
+
+class Interp:
+    def __init__(self, root: ModuleState, follow_imports: bool = True) -> None:
+        self.root = root
+        self.follow_imports = follow_imports
+        self.modules: dict[str, ModuleState] = {os.path.abspath(root.path): root}
+        self.bindings: list[Binding] = []
+        self.unlinked: list[Loss] = []
+        self.loss_vals: list[LossVal] = []
+        self.seqs: list[SeqVal] = []
+        self.site_ops: dict[int, Op] = {}
+        self.site_losses: dict[int, Loss] = {}
+        self.depth = 0
+        self.nesting = 0
+        self.steps = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
+        self.recording = True
+        self.stack: list[cst.CSTNode] = []
+        self.api = api.Api(self)
+
+    # ================================================================ budget
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS or (self.steps & 1023 == 0 and time.monotonic() > self.deadline):
+            raise OutOfBudget
+
+    # ================================================================ modules and imports
+
+    def run_module(self, state: ModuleState) -> None:
+        if state.evaluated or state.evaluating:
+            return
+        state.evaluating = True
+        state.env.setdefault("__name__", "__main__" if state is self.root else state.name)
+        frame = Frame(state, state.env)
+        try:
+            self.exec_block(state.module.body, frame)
+        finally:
+            state.evaluating = False
+            state.evaluated = True
+
+    def load(self, importer: ModuleState, dotted: str, level: int) -> ModuleState | None:
+        if not self.follow_imports:
+            return None
+        if not level and dotted.split(".")[0] in api.EXTERNAL_ROOTS:
+            return None
+        path = module_file(importer.path, dotted, level)
+        if path is None:
+            return None
+        key = os.path.abspath(path)
+        if key in self.modules:
+            return self.modules[key]
+        if len(self.modules) > MAX_MODULES:
+            return None
+        tree = parse_cached(path)
+        if tree is None:
+            return None
+        state = ModuleState(path=path, module=tree, name=dotted.rsplit(".", 1)[-1] or "__init__")
+        self.modules[key] = state
+        self.run_module(state)
+        return state
+
+    def _import(self, node: cst.Import, frame: Frame) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = self.load(frame.state, dotted, 0)
+                frame.locals[alias.asname.name.value] = ModuleRef(local) if local else ExtRef(dotted)
+            else:
+                head = dotted.split(".")[0]
+                local = self.load(frame.state, head, 0)
+                frame.locals[head] = ModuleRef(local) if local else ExtRef(head)
+
+    def _import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
+        level = len(node.relative)
+        dotted = _dotted(node.module) if node.module is not None else ""
+        local = self.load(frame.state, dotted, level) if (dotted or level) else None
+        if isinstance(node.names, cst.ImportStar):
+            if local is not None:
+                for k, v in local.env.items():
+                    if not k.startswith("_"):
+                        frame.locals[k] = v
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            bound = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
+                else name
+            if local is not None:
+                value = local.env.get(name)
+                if value is None:
+                    sub = self.load(frame.state, f"{dotted}.{name}" if dotted else name, level)
+                    value = ModuleRef(sub) if sub else UNK
+                frame.locals[bound] = value
+            elif level:
+                frame.locals[bound] = UNK
+            else:
+                frame.locals[bound] = ExtRef(f"{dotted}.{name}")
+
+    # ================================================================ statements
+
+    def exec_block(self, stmts, frame: Frame) -> str | None:
+        for stmt in stmts:
+            sig = self.exec_stmt(stmt, frame)
+            if sig is not None:
+                return sig
+        return None
+
+    def exec_body(self, body, frame: Frame) -> str | None:
+        return self.exec_block(body.body, frame)
+
+    def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> str | None:
+        self.tick()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            return self.exec_block(stmt.body, frame)
+        if isinstance(stmt, cst.Assign):
+            value = self.eval(stmt.value, frame)
+            for t in stmt.targets:
+                self.assign(t.target, value, frame)
+            return None
+        if isinstance(stmt, cst.Expr):
+            self.eval(stmt.value, frame)
+            return None
+        if isinstance(stmt, cst.AugAssign):
+            cur = self.eval(stmt.target, frame)
+            value = self.binop(cur, stmt.operator, self.eval(stmt.value, frame), stmt)
+            if isinstance(cur, ListVal) and isinstance(stmt.operator, cst.AddAssign):
+                return None  # list += [...] already extended in place
+            self.assign(stmt.target, value, frame)
+            return None
+        if isinstance(stmt, cst.AnnAssign):
+            if stmt.value is not None:
+                self.assign(stmt.target, self.eval(stmt.value, frame), frame)
+            return None
+        if isinstance(stmt, cst.Return):
+            value = self.eval(stmt.value, frame) if stmt.value is not None else None
+            frame.returns.append(value)
+            return "return"
+        if isinstance(stmt, cst.Raise):
+            return "raise"
+        if isinstance(stmt, (cst.Break, cst.Continue)):
+            return "break" if isinstance(stmt, cst.Break) else "continue"
+        if isinstance(stmt, cst.FunctionDef):
+            frame.locals[stmt.name.value] = self.make_function(stmt, frame)
+            return None
+        if isinstance(stmt, cst.ClassDef):
+            frame.locals[stmt.name.value] = self.make_class(stmt, frame)
+            return None
+        if isinstance(stmt, cst.If):
+            return self.exec_if(stmt, frame)
+        if isinstance(stmt, cst.For):
+            return self.exec_for(stmt, frame)
+        if isinstance(stmt, cst.While):
+            self.eval(stmt.test, frame)
+            return self.exec_once(stmt.body, frame)
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                v = self.eval(item.item, frame)
+                if item.asname is not None:
+                    self.assign(item.asname.name, UNK if isinstance(v, ExtRef) else v, frame)
+            return self.exec_body(stmt.body, frame)
+        if isinstance(stmt, cst.Try):
+            return self.exec_try(stmt, frame)
+        if isinstance(stmt, cst.Import):
+            self._import(stmt, frame)
+            return None
+        if isinstance(stmt, cst.ImportFrom):
+            self._import_from(stmt, frame)
+            return None
+        return None  # pass, global, del, assert, match: nothing the rules need
+
+    def exec_if(self, stmt: cst.If, frame: Frame) -> str | None:
+        test = self.truth(self.eval(stmt.test, frame))
+        orelse = stmt.orelse
+        if test is True:
+            return self.exec_body(stmt.body, frame)
+        if test is False:
+            if orelse is None:
+                return None
+            return self.exec_if(orelse, frame) if isinstance(orelse, cst.If) else self.exec_body(orelse.body, frame)
+        local = frame.locals  # mutated in place: at module level it is the module's globals
+        before = dict(local)
+        sig1 = self.exec_body(stmt.body, frame)
+        after1 = dict(local)
+        local.clear()
+        local.update(before)
+        sig2 = None
+        if orelse is not None:
+            sig2 = self.exec_if(orelse, frame) if isinstance(orelse, cst.If) else self.exec_body(orelse.body, frame)
+        merged = self._merge(after1, local, sig1, sig2)
+        local.clear()
+        local.update(merged)
+        if sig1 and sig2:
+            return "return" if "return" in (sig1, sig2) else sig1
+        return None
+
+    @staticmethod
+    def _merge(a: dict, b: dict, sig_a: str | None, sig_b: str | None) -> dict:
+        if sig_a and not sig_b:
+            return dict(b)
+        if sig_b and not sig_a:
+            return dict(a)
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = join(out[k], v) if k in out else v
+        return out
+
+    def exec_once(self, body, frame: Frame) -> None:
+        """A loop body or handler that may run or not: run it once and join with the state before."""
+        before = dict(frame.locals)
+        self.exec_body(body, frame)
+        merged = self._merge(before, frame.locals, None, None)
+        frame.locals.clear()
+        frame.locals.update(merged)
+
+    def exec_for(self, stmt: cst.For, frame: Frame) -> str | None:
+        it = self.eval(stmt.iter, frame)
+        items = self.iterate(it)
+        if items is not None and len(items) <= MAX_UNROLL:
+            for item in items:
+                self.assign(stmt.target, item, frame)
+                sig = self.exec_body(stmt.body, frame)
+                if sig == "break":
+                    return None
+                if sig in ("return", "raise"):
+                    return sig
+            if stmt.orelse is not None:
+                return self.exec_body(stmt.orelse.body, frame)
+            return None
+        self.assign(stmt.target, items[0] if items else representative(it), frame)
+        self.exec_once(stmt.body, frame)
+        return None
+
+    def exec_try(self, stmt: cst.Try, frame: Frame) -> str | None:
+        sig = self.exec_body(stmt.body, frame)
+        for handler in stmt.handlers:
+            if handler.name is not None:
+                self.assign(handler.name.name, UNK, frame)
+            self.exec_once(handler.body, frame)
+        if stmt.orelse is not None and sig is None:
+            sig = self.exec_body(stmt.orelse.body, frame)
+        if stmt.finalbody is not None:
+            self.exec_body(stmt.finalbody.body, frame)
+        return sig if sig == "return" else None
+
+    # ================================================================ binding
+
+    def assign(self, target: cst.BaseExpression, value: object, frame: Frame) -> None:
+        if isinstance(target, cst.Name):
+            if isinstance(value, SeqVal) and value.name is None:
+                value.name = target.value
+            frame.locals[target.value] = value
+        elif isinstance(target, cst.Attribute):
+            self.setattr(self.eval(target.value, frame), target.attr.value, value)
+        elif isinstance(target, cst.Subscript):
+            base = self.eval(target.value, frame)
+            key = self.eval(target.slice[0].slice.value, frame) if len(target.slice) == 1 and \
+                isinstance(target.slice[0].slice, cst.Index) else UNK
+            self.setitem(base, key, value, target)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            items = self.unpack(value, len(elements))
+            for i, el in enumerate(elements):
+                if isinstance(el, cst.StarredElement):
+                    self.assign(el.value, ListVal([]) if items is None else UNK, frame)
+                    continue
+                self.assign(el.value, items[i] if items is not None and not any(
+                    isinstance(e, cst.StarredElement) for e in elements) else UNK, frame)
+
+    def unpack(self, value: object, n: int) -> list[object] | None:
+        if isinstance(value, tuple) and len(value) == n:
+            return list(value)
+        if isinstance(value, ListVal) and len(value.items) == n and not value.repeated:
+            return list(value.items)
+        if isinstance(value, Tensor):
+            return [value] * n
+        return None
+
+    def setattr(self, obj: object, name: str, value: object) -> None:
+        if isinstance(obj, Instance):
+            if obj.is_module:
+                self.mark_part(value, name)
+            obj.attrs[name] = value
+        elif isinstance(obj, ClassVal):
+            obj.attrs[name] = value
+        elif isinstance(obj, ModuleRef):
+            obj.state.env[name] = value
+
+    def mark_part(self, value: object, name: str | None = None) -> None:
+        if isinstance(value, Instance):
+            value.cls.part = True
+        elif isinstance(value, SeqVal):
+            value.part = True
+        elif isinstance(value, LayerVal) and name and value.op.name is None:
+            value.op.name = name
+        elif isinstance(value, (ListVal, tuple)):
+            for v in (value.items if isinstance(value, ListVal) else value):
+                self.mark_part(v)
+
+    def setitem(self, base: object, key: object, value: object, node: cst.CSTNode) -> None:
+        if isinstance(base, DictVal) and _hashable(key):
+            base.items[key] = value
+        elif isinstance(base, SeqVal) and base.kind == "dict" and isinstance(key, str):
+            self.mark_part(value)
+            base.children.append(value)
+            (base.keys or []).append(key)
+        elif isinstance(base, ListVal) and isinstance(key, int) and -len(base.items) <= key < len(base.items):
+            base.items[key] = value
+        elif isinstance(base, Tensor):
+            # out[:, :2] = torch.sigmoid(out[:, :2]): only part of the output went through that op
+            base.chain = base.chain + (self.site_op(node, "other", "partial update"),)
+
+    # ================================================================ definitions
+
+    def make_function(self, node: cst.FunctionDef | cst.Lambda, frame: Frame, cls: ClassVal | None = None) -> object:
+        defaults: dict[str, object] = {}
+        params = node.params
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if p.default is not None:
+                defaults[p.name.value] = self.eval(p.default, frame)
+        closure = None if frame.locals is frame.state.env else frame.locals
+        fn = FuncVal(node=node, module=frame.state, defaults=defaults, cls=cls, closure=closure)
+        if isinstance(node, cst.FunctionDef):
+            for dec in node.decorators:
+                d = dec.decorator
+                if isinstance(d, cst.Name) and d.value == "property":
+                    return _Property(fn)
+                if isinstance(d, cst.Name) and d.value == "staticmethod":
+                    return _Static(fn)
+        return fn
+
+    def make_class(self, node: cst.ClassDef, frame: Frame) -> ClassVal:
+        bases = [self.eval(b.value, frame) for b in node.bases]
+        cls = ClassVal(name=node.name.value, node=node, module=frame.state, bases=bases)
+        body_frame = Frame(frame.state, cls.attrs, closure=None if frame.locals is frame.state.env else frame.locals)
+        for stmt in node.body.body:
+            if isinstance(stmt, cst.FunctionDef):
+                fn = self.make_function(stmt, body_frame, cls)
+                if isinstance(fn, FuncVal):
+                    fn.cls = cls
+                elif isinstance(fn, (_Property, _Static)):
+                    fn.fn.cls = cls
+                cls.attrs[stmt.name.value] = fn
+            else:
+                try:
+                    self.exec_stmt(stmt, body_frame)
+                except OutOfBudget:
+                    raise
+        return cls
+
+    # ================================================================ calls
+
+    def invoke(self, fn: FuncVal, args: list, kwargs: dict, self_val: object = None) -> object:
+        if self.depth >= MAX_CALL_DEPTH or self.stack.count(fn.node) >= 2:
+            return UNK
+        frame = Frame(fn.module, {}, closure=fn.closure, func=fn)
+        frame.self_val = self_val
+        self._bind_params(fn, args, kwargs, frame)
+        self.depth += 1
+        self.stack.append(fn.node)
+        try:
+            if isinstance(fn.node, cst.Lambda):
+                return self.eval(fn.node.body, frame)
+            self.exec_body(fn.node.body, frame)
+        finally:
+            self.depth -= 1
+            self.stack.pop()
+        if not frame.returns:
+            return None
+        out = frame.returns[0]
+        for r in frame.returns[1:]:
+            out = join(out, r)
+        return out
+
+    def _bind_params(self, fn: FuncVal, args: list, kwargs: dict, frame: Frame) -> None:
+        params = fn.node.params
+        positional = [*params.posonly_params, *params.params]
+        args = list(args)
+        for i, p in enumerate(positional):
+            name = p.name.value
+            if i < len(args):
+                frame.locals[name] = args[i]
+            elif name in kwargs:
+                frame.locals[name] = kwargs.pop(name)
+            else:
+                frame.locals[name] = fn.defaults.get(name, UNK)
+        star = params.star_arg
+        if isinstance(star, cst.Param):
+            frame.locals[star.name.value] = tuple(args[len(positional):])
+        for p in params.kwonly_params:
+            frame.locals[p.name.value] = kwargs.pop(p.name.value, fn.defaults.get(p.name.value, UNK))
+        if params.star_kwarg is not None:
+            frame.locals[params.star_kwarg.name.value] = DictVal(dict(kwargs))
+
+    def call(self, f: object, args: list, kwargs: dict, node: cst.Call | None, frame: Frame | None = None) -> object:
+        if isinstance(f, FuncVal):
+            return self.invoke(f, args, kwargs)
+        if isinstance(f, BoundMethod):
+            return self.invoke(f.func, [f.receiver, *args], kwargs, self_val=f.receiver)
+        if isinstance(f, _Static):
+            return self.invoke(f.fn, args, kwargs)
+        if isinstance(f, ClassVal):
+            return self.instantiate(f, args, kwargs, node)
+        if isinstance(f, ExtRef):
+            return self.api.call(f.qname, args, kwargs, node, frame)
+        if isinstance(f, _Method):
+            return self.api.method(f.name, f.receiver, args, kwargs, node, frame)
+        if isinstance(f, Instance):
+            return self.call_instance(f, args, kwargs, node)
+        if isinstance(f, LayerVal):
+            return self.api.apply_layer(f, args, node)
+        if isinstance(f, SeqVal):
+            return self.apply_seq(f, args[0] if args else UNK, node)
+        if isinstance(f, LossVal):
+            f.called = True
+            return self.api.loss_site(f.loss, args, kwargs)
+        if isinstance(f, _SuperInit):
+            return self.api.super_init(f, args)
+        # an unknown callable: a tensor through it is no longer known
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        if tensors:
+            return self.opaque(tensors, node)
+        return UNK
+
+    def opaque(self, tensors: list[Tensor], node: cst.CSTNode | None) -> Tensor:
+        net = next((t.net for t in tensors if t.net is not None), None)
+        chain = union([t.chain for t in tensors])
+        if net is not None and node is not None:
+            chain = chain + (self.site_op(node, "other", "unknown call"),)
+        return Tensor(net=net, chain=chain)
+
+    def instantiate(self, cls: ClassVal, args: list, kwargs: dict, node: cst.CSTNode | None) -> object:
+        inst = Instance(cls=cls, is_module=api.is_module_class(cls))
+        cls.instances.append(inst)
+        init = cls.lookup("__init__")
+        if isinstance(init, FuncVal):
+            self.invoke(init, [inst, *args], dict(kwargs), self_val=inst)
+        elif api.sequential_base(cls) is not None:
+            self.api.super_init(_SuperInit(inst, api.sequential_base(cls)), args)
+        return inst
+
+    def call_instance(self, inst: Instance, args: list, kwargs: dict, node: cst.CSTNode | None) -> object:
+        fwd = inst.cls.lookup("forward")
+        if inst.is_module:
+            args = [a if isinstance(a, Tensor) else (Tensor() if a is UNK else a) for a in args]
+            if isinstance(fwd, FuncVal):
+                out = self.invoke(fwd, [inst, *args], dict(kwargs), self_val=inst)
+            elif inst.children is not None:
+                out = self._apply_children(inst.children, args[0] if args else Tensor(), node)
+            else:
+                return self.opaque([a for a in args if isinstance(a, Tensor)] or [Tensor()], None)
+            return self.retag(out, inst)
+        call = inst.cls.lookup("__call__")
+        if isinstance(call, FuncVal):
+            return self.invoke(call, [inst, *args], dict(kwargs), self_val=inst)
+        return UNK
+
+    def retag(self, value: object, key: object) -> object:
+        if isinstance(value, Tensor):
+            if value.losses or value.net is None and not value.chain:
+                return value
+            return Tensor(net=key, chain=value.chain, diff_of=value.diff_of, squared=value.squared)
+        if isinstance(value, tuple):
+            return tuple(self.retag(v, key) for v in value)
+        if isinstance(value, DictVal):
+            return DictVal({k: self.retag(v, key) for k, v in value.items.items()})
+        return value
+
+    def apply_seq(self, seq: SeqVal, x: object, node: cst.CSTNode | None) -> object:
+        if seq.kind != "sequential":
+            return UNK
+        out = self._apply_children(seq.children, x, node)
+        return self.retag(out, seq)
+
+    def _apply_children(self, children: list, x: object, node: cst.CSTNode | None) -> object:
+        t = x if isinstance(x, Tensor) else Tensor()
+        for child in children:
+            if isinstance(child, LayerVal):
+                t = self.api.apply_layer(child, [t], None)
+            elif isinstance(child, Instance):
+                t = self.call_instance(child, [t], {}, None)
+            elif isinstance(child, SeqVal):
+                t = self._apply_children(child.children, t, None)
+            else:
+                t = self.opaque([t], child_node(child) or node)
+            if isinstance(t, tuple):
+                t = next((v for v in t if isinstance(v, Tensor)), Tensor())
+            if not isinstance(t, Tensor):
+                t = Tensor()
+        return t
+
+    # ================================================================ site ops
+
+    def site_op(self, node: cst.CSTNode, kind: str, display: str, activation_kind: str | None = None) -> Op:
+        op = self.site_ops.get(id(node))
+        if op is None:
+            from relulint.model import Activation
+
+            state = self.current_state(node)
+            origin = state.origin(node) if state is not None else None
+            text = state.text(node) if state is not None else display
+            act = Activation(activation_kind, text, origin) if activation_kind else None
+            op = Op(kind, text, origin, activation=act)
+            self.site_ops[id(node)] = op
+        return op
+
+    def current_state(self, node: cst.CSTNode) -> ModuleState | None:
+        return self._state
+
+    _state: ModuleState | None = None
+
+    # ================================================================ expressions
+
+    def eval(self, expr: cst.BaseExpression | None, frame: Frame) -> object:
+        if expr is None:
+            return None
+        self.tick()
+        self.nesting += 1
+        saved = self._state
+        self._state = frame.state
+        try:
+            if self.nesting > MAX_NESTING:
+                return UNK
+            return self._eval(expr, frame)
+        finally:
+            self.nesting -= 1
+            self._state = saved
+
+    def _eval(self, e: cst.BaseExpression, frame: Frame) -> object:
+        if isinstance(e, cst.Name):
+            return self.lookup(e.value, frame)
+        if isinstance(e, cst.Attribute):
+            return self.getattr(self.eval(e.value, frame), e.attr.value, e)
+        if isinstance(e, cst.Call):
+            return self.eval_call(e, frame)
+        if isinstance(e, cst.Integer):
+            v = e.evaluated_value
+            return v if abs(v) <= MAX_INT else UNK
+        if isinstance(e, cst.Float):
+            return e.evaluated_value
+        if isinstance(e, cst.Imaginary):
+            return UNK
+        if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                v = e.evaluated_value
+            except Exception:
+                return UNK
+            return v if isinstance(v, str) else UNK
+        if isinstance(e, cst.BinaryOperation):
+            return self.binop(self.eval(e.left, frame), e.operator, self.eval(e.right, frame), e)
+        if isinstance(e, cst.UnaryOperation):
+            return self.unary(e.operator, self.eval(e.expression, frame))
+        if isinstance(e, cst.BooleanOperation):
+            left = self.truth(self.eval(e.left, frame))
+            if isinstance(e.operator, cst.And):
+                if left is False:
+                    return False
+                right = self.truth(self.eval(e.right, frame))
+                return True if left is True and right is True else (False if right is False else UNK)
+            if left is True:
+                return True
+            right = self.truth(self.eval(e.right, frame))
+            return False if left is False and right is False else (True if right is True else UNK)
+        if isinstance(e, cst.Comparison):
+            return self.compare(e, frame)
+        if isinstance(e, cst.IfExp):
+            test = self.truth(self.eval(e.test, frame))
+            if test is True:
+                return self.eval(e.body, frame)
+            if test is False:
+                return self.eval(e.orelse, frame)
+            return join(self.eval(e.body, frame), self.eval(e.orelse, frame))
+        if isinstance(e, cst.Tuple):
+            return tuple(self._elements(e.elements, frame))
+        if isinstance(e, (cst.List, cst.Set)):
+            return ListVal(self._elements(e.elements, frame))
+        if isinstance(e, cst.Dict):
+            items: dict = {}
+            for el in e.elements:
+                if isinstance(el, cst.DictElement):
+                    k = self.eval(el.key, frame)
+                    v = self.eval(el.value, frame)
+                    if _hashable(k):
+                        items[k] = v
+                else:
+                    sub = self.eval(el.value, frame)
+                    if isinstance(sub, DictVal):
+                        items.update(sub.items)
+            return DictVal(items)
+        if isinstance(e, cst.Subscript):
+            return self.subscript(e, frame)
+        if isinstance(e, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self.comprehension(e, frame)
+        if isinstance(e, cst.DictComp):
+            self.comprehension(e, frame)
+            return DictVal({})
+        if isinstance(e, cst.Lambda):
+            return self.make_function(e, frame)
+        if isinstance(e, cst.NamedExpr):
+            v = self.eval(e.value, frame)
+            self.assign(e.target, v, frame)
+            return v
+        if isinstance(e, cst.Ellipsis):
+            return UNK
+        if isinstance(e, (cst.FormattedString,)):
+            for part in e.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self.eval(part.expression, frame)
+            return UNK
+        if isinstance(e, cst.Await):
+            return self.eval(e.expression, frame)
+        return UNK
+
+    def _elements(self, elements, frame: Frame) -> list:
+        out: list = []
+        for el in elements:
+            if isinstance(el, cst.StarredElement):
+                items = self.iterate(self.eval(el.value, frame))
+                if items is not None:
+                    out.extend(items)
+            else:
+                out.append(self.eval(el.value, frame))
+            if len(out) > MAX_ITEMS:
+                break
+        return out
+
+    def lookup(self, name: str, frame: Frame) -> object:
+        if name in frame.locals:
+            return frame.locals[name]
+        if frame.closure is not None and name in frame.closure:
+            return frame.closure[name]
+        env = frame.state.env
+        if name in env:
+            return env[name]
+        if name in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[name]
+        if name in _BUILTINS:
+            return ExtRef(f"builtins.{name}")
+        return UNK
+
+    def eval_call(self, e: cst.Call, frame: Frame) -> object:
+        func = e.func
+        if isinstance(func, cst.Name) and func.value == "super" and not e.args or \
+                isinstance(func, cst.Name) and func.value == "super" and frame.func is not None:
+            fn = frame.func
+            if fn is not None and fn.cls is not None and frame.self_val is not None:
+                return SuperRef(frame.self_val, fn.cls)
+            return UNK
+        f = self.eval(func, frame)
+        args: list = []
+        kwargs: dict = {}
+        for a in e.args:
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = self.eval(a.value, frame)
+            elif a.star == "*":
+                items = self.iterate(self.eval(a.value, frame))
+                if items is not None:
+                    args.extend(items)
+            elif a.star == "**":
+                d = self.eval(a.value, frame)
+                if isinstance(d, DictVal):
+                    kwargs.update({k: v for k, v in d.items.items() if isinstance(k, str)})
+            else:
+                args.append(self.eval(a.value, frame))
+        return self.call(f, args, kwargs, e, frame)
+
+    def getattr(self, obj: object, name: str, node: cst.CSTNode | None = None) -> object:
+        if obj is UNK:
+            return UNK
+        if isinstance(obj, ExtRef):
+            if name == "__name__":
+                return obj.qname.rsplit(".", 1)[-1]
+            return ExtRef(f"{obj.qname}.{name}")
+        if isinstance(obj, ModuleRef):
+            v = obj.state.env.get(name)
+            if v is None:
+                sub = self.load(obj.state, name, 1) if obj.state.path.endswith("__init__.py") else None
+                return ModuleRef(sub) if sub else UNK
+            return v
+        if isinstance(obj, Instance):
+            if name in obj.attrs:
+                return obj.attrs[name]
+            v = obj.cls.lookup(name)
+            if isinstance(v, FuncVal):
+                return BoundMethod(v, obj)
+            if isinstance(v, _Property):
+                return self.invoke(v.fn, [obj], {}, self_val=obj)
+            if isinstance(v, _Static):
+                return v
+            if v is not None:
+                return v
+            if name == "training":
+                return True  # the interpreter follows the training path
+            if name == "__class__":
+                return obj.cls
+            if obj.is_module or obj.children is not None:
+                return _Method(name, obj)
+            return UNK
+        if isinstance(obj, ClassVal):
+            v = obj.lookup(name)
+            if name == "__name__":
+                return obj.name
+            return v if v is not None else UNK
+        if isinstance(obj, SuperRef):
+            return self.api.super_attr(obj, name)
+        if isinstance(obj, DictVal) and name in ("items", "keys", "values", "get", "update", "setdefault", "pop"):
+            return _Method(name, obj)
+        if isinstance(obj, (ListVal, SeqVal, Tensor, LayerVal, ParamRef, LossVal, str, tuple)):
+            return self.api.attribute(obj, name, node)
+        return UNK
+
+    def subscript(self, e: cst.Subscript, frame: Frame) -> object:
+        base = self.eval(e.value, frame)
+        if len(e.slice) != 1:
+            for s in e.slice:
+                if isinstance(s.slice, cst.Index):
+                    self.eval(s.slice.value, frame)
+            return self.api.slice_of(base, None, e)
+        s = e.slice[0].slice
+        if isinstance(s, cst.Slice):
+            lo = self.eval(s.lower, frame) if s.lower is not None else None
+            hi = self.eval(s.upper, frame) if s.upper is not None else None
+            return self.api.slice_of(base, (lo, hi), e)
+        key = self.eval(s.value, frame)
+        return self.api.index(base, key, e)
+
+    def comprehension(self, e, frame: Frame) -> object:
+        inner = Frame(frame.state, dict(frame.locals), closure=frame.closure, func=frame.func)
+        inner.self_val = frame.self_val
+        out: list = []
+        repeated = False
+
+        def run(fc, depth: int) -> None:
+            nonlocal repeated
+            source = self.eval(fc.iter, inner)
+            items = self.iterate(source)
+            if items is None or len(items) > MAX_UNROLL * 2 or len(out) > MAX_UNROLL * 2:
+                repeated = True
+                items = items[:1] if items else [representative(source)]
+            for item in items:
+                self.assign(fc.target, item, inner)
+                if any(self.truth(self.eval(c.test, inner)) is False for c in fc.ifs):
+                    continue
+                if fc.inner_for_in is not None and depth < 4:
+                    run(fc.inner_for_in, depth + 1)
+                else:
+                    elt = e.elt if not isinstance(e, cst.DictComp) else e.value
+                    out.append(self.eval(elt, inner))
+
+        run(e.for_in, 0)
+        if isinstance(e, cst.GeneratorExp) or isinstance(e, cst.ListComp) or isinstance(e, cst.SetComp):
+            return ListVal(out, repeated=repeated)
+        return ListVal(out, repeated=repeated)
+
+    # ================================================================ operators and folding
+
+    def truth(self, v: object) -> bool | object:
+        if isinstance(v, bool):
+            return v
+        if v is None:
+            return False
+        if isinstance(v, (int, float)):
+            return v != 0
+        if isinstance(v, str):
+            return v != ""
+        if isinstance(v, (FuncVal, ClassVal, Instance, LayerVal, SeqVal, LossVal, BoundMethod)):
+            return True
+        return UNK
+
+    def unary(self, op: cst.BaseUnaryOp, v: object) -> object:
+        if isinstance(op, cst.Not):
+            t = self.truth(v)
+            return (not t) if isinstance(t, bool) else UNK
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if isinstance(op, cst.Minus):
+                return -v
+            if isinstance(op, cst.Plus):
+                return v
+            if isinstance(op, cst.BitInvert) and isinstance(v, int):
+                return ~v
+        if isinstance(v, Tensor):
+            return Tensor(net=v.net, chain=v.chain, losses=v.losses)
+        return UNK
+
+    def binop(self, a: object, op: cst.CSTNode, b: object, node: cst.CSTNode) -> object:
+        kind = type(op).__name__.replace("Assign", "")
+        if kind == "AddAssign":
+            kind = "Add"
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            return self.api.tensor_binop(a, kind, b, node)
+        if isinstance(a, ListVal) and isinstance(b, (ListVal, tuple)) and kind == "Add":
+            items = b.items if isinstance(b, ListVal) else list(b)
+            if isinstance(op, cst.AddAssign):
+                a.items.extend(items[:MAX_ITEMS])
+                return a
+            return ListVal((a.items + items)[:MAX_ITEMS])
+        if isinstance(a, tuple) and isinstance(b, tuple) and kind == "Add" and len(a) + len(b) <= MAX_ITEMS:
+            return a + b
+        if isinstance(a, (ListVal, tuple)) and isinstance(b, int) and kind == "Multiply":
+            items = a.items if isinstance(a, ListVal) else list(a)
+            if 0 <= len(items) * b <= MAX_ITEMS:
+                return ListVal(items * b) if isinstance(a, ListVal) else tuple(items * b)
+            return UNK
+        return fold(a, kind, b)
+
+    def compare(self, e: cst.Comparison, frame: Frame) -> object:
+        left = self.eval(e.left, frame)
+        result: object = True
+        for target in e.comparisons:
+            right = self.eval(target.comparator, frame)
+            r = compare_values(left, target.operator, right)
+            if r is False:
+                return False
+            if r is not True:
+                result = UNK
+            left = right
+        return result
+
+    def iterate(self, v: object) -> list | None:
+        if isinstance(v, ListVal):
+            return list(v.items)
+        if isinstance(v, tuple):
+            return list(v)
+        if isinstance(v, SeqVal):
+            return list(v.children) if v.kind != "dict" else list(v.keys or [])
+        if isinstance(v, DictVal):
+            return list(v.items.keys())
+        if isinstance(v, str) and len(v) <= MAX_UNROLL:
+            return list(v)
+        if isinstance(v, _Range):
+            return v.items()
+        if isinstance(v, Instance) and v.children is not None:
+            return list(v.children)
+        return None
+
+
+class _Property:
+    def __init__(self, fn: FuncVal) -> None:
+        self.fn = fn
+
+
+class _Static:
+    def __init__(self, fn: FuncVal) -> None:
+        self.fn = fn
+
+
+class _SuperInit:
+    """`super().__init__` reaching a framework base class (nn.Module, nn.Sequential)."""
+
+    def __init__(self, instance: object, qname: str) -> None:
+        self.instance = instance
+        self.qname = qname
+
+
+class _Range:
+    def __init__(self, start: int, stop: int, step: int) -> None:
+        self.start, self.stop, self.step = start, stop, step
+
+    def __len__(self) -> int:
+        return max(0, (self.stop - self.start + (self.step - (1 if self.step > 0 else -1))) // self.step)
+
+    def items(self) -> list[int] | None:
+        if len(self) > MAX_UNROLL * 2:
+            return None  # too long to unroll: loops run once over a representative
+        return list(range(self.start, self.stop, self.step))
+
+
+def representative(v: object) -> object:
+    """One element standing for all of a sequence too long (or too unknown) to unroll."""
+    if isinstance(v, _Range):
+        return v.start
+    if isinstance(v, ListVal) and v.items:
+        return v.items[0]
+    return UNK
+
+
+def child_node(v: object) -> cst.CSTNode | None:
+    return v.node if isinstance(v, SeqVal) else None
+
+
+def _dotted(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _hashable(v: object) -> bool:
+    return isinstance(v, (int, float, str, bool)) or v is None
+
+
+def _num(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def fold(a: object, kind: str, b: object) -> object:
+    """Bounded constant folding of a binary operation on numbers and strings."""
+    if isinstance(a, str) and isinstance(b, str) and kind == "Add":
+        return a + b if len(a) + len(b) <= MAX_ITEMS else UNK
+    if isinstance(a, str) and isinstance(b, int) and kind == "Multiply":
+        return a * b if 0 <= len(a) * b <= MAX_ITEMS else UNK
+    if isinstance(a, str) and kind == "Modulo":
+        return UNK
+    if not (_num(a) or isinstance(a, bool)) or not (_num(b) or isinstance(b, bool)):
+        return UNK
+    try:
+        if kind == "Add":
+            r = a + b
+        elif kind == "Subtract":
+            r = a - b
+        elif kind == "Multiply":
+            r = a * b
+        elif kind == "Divide":
+            r = a / b
+        elif kind == "FloorDivide":
+            r = a // b
+        elif kind == "Modulo":
+            r = a % b
+        elif kind == "Power":
+            if abs(b) > 64 and abs(a) not in (0, 1):
+                return UNK
+            r = a**b
+            if isinstance(r, complex):
+                return UNK
+        elif kind in ("LeftShift", "RightShift", "BitAnd", "BitOr", "BitXor") and isinstance(a, int) and isinstance(b, int):
+            if kind == "LeftShift" and b > 60:
+                return UNK
+            r = {"LeftShift": lambda: a << b, "RightShift": lambda: a >> b, "BitAnd": lambda: a & b,
+                 "BitOr": lambda: a | b, "BitXor": lambda: a ^ b}[kind]()
+        else:
+            return UNK
+    except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+        return UNK
+    if isinstance(r, int) and abs(r) > MAX_INT:
+        return UNK
+    if isinstance(r, float) and not math.isfinite(r):
+        return UNK
+    return r
+
+
+def compare_values(a: object, op: cst.CSTNode, b: object) -> object:
+    name = type(op).__name__
+    if name in ("Is", "IsNot"):
+        if a is None or b is None:
+            if a is UNK or b is UNK:
+                return UNK
+            same = a is b or (a is None and b is None)
+            return same if name == "Is" else not same
+        return UNK
+    if name in ("In", "NotIn"):
+        if isinstance(b, (tuple, ListVal)) and _hashable(a):
+            items = b.items if isinstance(b, ListVal) else b
+            if all(_hashable(i) for i in items):
+                r = a in items
+                return r if name == "In" else not r
+        if isinstance(b, str) and isinstance(a, str):
+            return (a in b) if name == "In" else (a not in b)
+        if isinstance(b, DictVal) and _hashable(a):
+            return (a in b.items) if name == "In" else (a not in b.items)
+        return UNK
+    if isinstance(a, ExtRef) and isinstance(b, ExtRef) and name in ("Equal", "NotEqual"):
+        from relulint.knowledge import canonical
+
+        same = canonical(a.qname) == canonical(b.qname)
+        return same if name == "Equal" else not same
+    if isinstance(a, ClassVal) or isinstance(b, ClassVal):
+        if name in ("Equal", "NotEqual"):
+            return (a is b) if name == "Equal" else (a is not b)
+        return UNK
+    if not (_hashable(a) and _hashable(b)) or a is None and name not in ("Equal", "NotEqual"):
+        return UNK
+    try:
+        if name == "Equal":
+            return a == b
+        if name == "NotEqual":
+            return a != b
+        if isinstance(a, str) != isinstance(b, str):
+            return UNK
+        if name == "LessThan":
+            return a < b
+        if name == "LessThanEqual":
+            return a <= b
+        if name == "GreaterThan":
+            return a > b
+        if name == "GreaterThanEqual":
+            return a >= b
+    except TypeError:
+        return UNK
+    return UNK

@@ -1,0 +1,89 @@
+"""The files one interpretation reads: the linted file and the project modules its imports reach.
+
+Modules are parsed (never imported or run), bounded in number and size, and cached between runs by
+(path, size, mtime) so that a language server re-linting one file does not re-parse its neighbours.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from relulint.model import Origin
+
+MAX_MODULES = 16  # project modules one interpretation may read besides the linted file
+MAX_MODULE_BYTES = 512_000
+_PARSED: dict[str, tuple[tuple[int, float], cst.Module | None]] = {}
+_PARSED_LIMIT = 128
+
+
+@dataclass(eq=False)
+class ModuleState:
+    path: str
+    module: cst.Module
+    name: str
+    env: dict[str, object] = field(default_factory=dict)
+    positions: object | None = None  # PositionProvider map, computed on first use
+    evaluated: bool = False
+    evaluating: bool = False
+
+    def origin(self, node: cst.CSTNode) -> Origin:
+        if self.positions is None:
+            self.positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        pos = self.positions[node]
+        return Origin(self.path, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+
+    def text(self, node: cst.CSTNode, limit: int = 120) -> str:
+        s = " ".join(self.module.code_for_node(node).split())
+        return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def parse_cached(path: str) -> cst.Module | None:
+    """A project file's tree, or None when it is missing, too large, not UTF-8 or not valid Python."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (st.st_size, st.st_mtime)
+    hit = _PARSED.get(path)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    tree = None
+    if st.st_size <= MAX_MODULE_BYTES:
+        try:
+            code = Path(path).read_text(encoding="utf-8")
+            compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = cst.parse_module(code)
+        except Exception:  # an unreadable neighbour is simply not followed
+            tree = None
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[path] = (key, tree)
+    return tree
+
+
+def module_file(importer: str, dotted: str, level: int) -> str | None:
+    """The project file for `import dotted` / `from .dotted import` seen in `importer`, if any."""
+    folder = Path(importer).parent
+    parts = [p for p in dotted.split(".") if p]
+    if level:
+        base = folder
+        for _ in range(level - 1):
+            base = base.parent
+        roots = [base]
+    else:
+        roots = [folder, *list(folder.parents)[:3]]
+    for root in roots:
+        target = root.joinpath(*parts) if parts else root
+        for cand in ((target.with_suffix(".py"), target / "__init__.py") if parts else (target / "__init__.py",)):
+            try:
+                if cand.is_file():
+                    return str(cand)
+            except OSError:
+                continue
+    return None

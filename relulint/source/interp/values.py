@@ -1,0 +1,214 @@
+"""Abstract values of the source interpreter.
+
+Plain Python numbers, strings, bools and None stand for themselves (bounded: see `fold`); `UNK` is
+any value the interpreter cannot know. Everything else is one of the classes below: the linted
+program's own functions, classes and objects, framework objects described by the API models in
+`relulint.knowledge`, and tensors that remember which network produced them and which ops they went
+through on the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from relulint.model import Loss, Op
+
+
+class _Unknown:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNK"
+
+
+UNK = _Unknown()
+
+
+@dataclass(eq=False)
+class ExtRef:
+    """An imported name the interpreter does not read: `torch.nn`, `np.random.rand`, `os.path`."""
+
+    qname: str
+
+
+@dataclass(eq=False)
+class ModuleRef:
+    """A module of the linted project, read (never imported) by the interpreter."""
+
+    state: object  # interp.program.ModuleState
+
+
+@dataclass(eq=False)
+class FuncVal:
+    node: cst.FunctionDef | cst.Lambda
+    module: object  # ModuleState
+    defaults: dict[str, object] = field(default_factory=dict)
+    cls: ClassVal | None = None  # the class a method is defined in (for super())
+    closure: dict[str, object] | None = None
+
+
+@dataclass(eq=False)
+class BoundMethod:
+    func: FuncVal
+    receiver: object
+
+
+@dataclass(eq=False)
+class ClassVal:
+    name: str
+    node: cst.ClassDef
+    module: object  # ModuleState
+    bases: list[object]
+    attrs: dict[str, object] = field(default_factory=dict)
+    instances: list[Instance] = field(default_factory=list)
+    part: bool = False  # an instance was stored inside another module: a part, not a model
+
+    def mro(self) -> list[object]:
+        """The class, its local bases depth-first (bounded), then the external bases."""
+        out: list[object] = [self]
+        external: list[object] = []
+        stack = list(self.bases)
+        while stack and len(out) < 16:
+            b = stack.pop(0)
+            if isinstance(b, ClassVal):
+                if b not in out:
+                    out.append(b)
+                    stack.extend(b.bases)
+            elif b not in external:
+                external.append(b)
+        return out + external
+
+    def lookup(self, name: str) -> object | None:
+        for c in self.mro():
+            if isinstance(c, ClassVal) and name in c.attrs:
+                return c.attrs[name]
+        return None
+
+    def external_bases(self) -> list[str]:
+        return [b.qname for b in self.mro() if isinstance(b, ExtRef)]
+
+
+@dataclass(eq=False)
+class Instance:
+    cls: ClassVal
+    attrs: dict[str, object] = field(default_factory=dict)
+    children: list[object] | None = None  # an nn.Sequential / ModuleList subclass's modules
+    is_module: bool = False
+    network: object | None = None  # the Network built for it (engine side)
+
+
+@dataclass(eq=False)
+class SuperRef:
+    instance: object
+    after: ClassVal
+
+
+@dataclass(eq=False)
+class LayerVal:
+    """A framework layer instance (nn.Linear(...), nn.ReLU()): one Op shared by every use."""
+
+    qname: str
+    op: Op
+    site_ops: dict[int, Op] = field(default_factory=dict)  # activation applied at a call site
+
+
+@dataclass(eq=False)
+class SeqVal:
+    """nn.Sequential / nn.ModuleList / nn.ModuleDict and plain lists of modules."""
+
+    kind: str  # sequential | list | dict
+    children: list[object]
+    keys: list[str] | None = None
+    node: cst.CSTNode | None = None
+    name: str | None = None
+    part: bool = False
+    network: object | None = None
+
+
+@dataclass(eq=False)
+class ListVal:
+    items: list[object]
+    repeated: bool = False  # built by a comprehension too long to unroll: one representative item
+
+
+@dataclass(eq=False)
+class DictVal:
+    items: dict[object, object]
+
+
+@dataclass(eq=False)
+class LossVal:
+    """A loss object (nn.MSELoss()) or a loss passed as a class: calling it is a loss site."""
+
+    loss: Loss
+    called: bool = False
+
+
+@dataclass(eq=False)
+class ParamRef:
+    """`layer.weight` (and `.data` of it): the target of an initialiser."""
+
+    layer: LayerVal
+    name: str
+
+
+@dataclass(eq=False)
+class Binding:
+    """A loss call the prediction of one network reaches, with the ops it went through on the way."""
+
+    key: object  # the module instance / Sequential that produced the prediction
+    name: str
+    ops: tuple[Op, ...]
+    loss: Loss
+    trained: bool = False
+
+
+@dataclass(eq=False)
+class Tensor:
+    """A tensor: the network that produced it (None: data) and the ops from the network input."""
+
+    net: object | None = None
+    chain: tuple[Op, ...] = ()
+    diff_of: Tensor | None = None  # a - b: the side that a network produced
+    squared: Tensor | None = None  # (a - b) ** 2: the prediction inside
+    losses: tuple[Binding, ...] = ()  # a loss value: the loss sites it sums
+    unlinked: tuple[Loss, ...] = ()  # loss sites whose prediction came from no known network
+
+
+def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
+    """Ops of several inputs, each once, in order of first appearance (a branch join)."""
+    if len(chains) == 1:
+        return chains[0]
+    seen: set[int] = set()
+    out: list[Op] = []
+    for chain in chains:
+        for op in chain:
+            if id(op) not in seen:
+                seen.add(id(op))
+                out.append(op)
+    return tuple(out)
+
+
+def join(a: object, b: object) -> object:
+    """The value of a variable after two paths that may have bound it differently."""
+    if a is b:
+        return a
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return Tensor(net=a.net or b.net, chain=union([a.chain, b.chain]), losses=a.losses + b.losses,
+                      unlinked=a.unlinked + b.unlinked)
+    if a is UNK:
+        return b if isinstance(b, (Tensor, LayerVal, SeqVal, Instance)) else UNK
+    if b is UNK:
+        return a if isinstance(a, (Tensor, LayerVal, SeqVal, Instance)) else UNK
+    try:
+        if type(a) is type(b) and isinstance(a, (int, float, str, bool)) and a == b:
+            return a
+    except Exception:
+        return UNK
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return UNK
