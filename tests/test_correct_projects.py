@@ -17,10 +17,7 @@ from relulint.engine import lint_paths
 
 ROOT = Path(__file__).resolve().parent / "correct_projects"
 # Wrong findings the source pass still makes here; strict, so fixing one forces removing its entry.
-KNOWN_WRONG = {
-    "regression_project": "softmax then torch.log at the call site into NLLLoss taken for probabilities",
-    "tutorials": "softmax applied only when not training (conditional expression) taken for the training output",
-}
+KNOWN_WRONG: dict[str, str] = {}  # both earlier entries fixed by the interpreter (losses bind through data)
 PROJECTS = [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[p.name]))
             if p.name in KNOWN_WRONG else p
             for p in sorted(p for p in ROOT.iterdir() if p.is_dir())]
