@@ -23,11 +23,13 @@ import torch.nn as nn
 model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())
 """
 TRAIN = """\
+import torch
 import torch.nn as nn
 
 from model import model
 
 loss_fn = nn.MSELoss()
+loss = loss_fn(model(torch.rand(2, 8)), torch.rand(2, 1))
 """
 
 
