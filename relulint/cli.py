@@ -28,14 +28,20 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _jobs(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of processes, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("--jobs must be at least 1")
-    return n
+def _count(what: str):
+    """A positive integer option whose errors name what it counts (--jobs: processes, --steps: steps)."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of {what}, got {value!r}") from None
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"expected a positive number of {what}, got {n}")
+        return n
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
 
 
 def _input_range(value: str) -> tuple[float, float]:
@@ -81,12 +87,21 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("--output-format", "--format", dest="output_format", choices=["text", "json"],
                       default="text", help="text (markdown) or json")
 
-    lsp = sub.add_parser("lsp", help="run the language server (needs `pip install 'relulint[lsp]'`)")
-    lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
-    lsp.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port")
+    lsp = sub.add_parser("lsp", help="run the language server (needs `pip install 'relulint[lsp]'`)",
+                         description="relulint language server")
+    add_lsp_arguments(lsp)
 
     sub.add_parser("version", help="print the version")
     return top
+
+
+def add_lsp_arguments(p: argparse.ArgumentParser) -> None:
+    """`relulint lsp`'s options, shared by `relulint lsp --help` and the server's own parser."""
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--stdio", action="store_true", help="speak LSP over stdin/stdout (default)")
+    mode.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port instead")
+    p.add_argument("--host", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log to stderr at debug level")
 
 
 def _add_check(p: argparse.ArgumentParser) -> None:
@@ -145,7 +160,7 @@ def _add_check(p: argparse.ArgumentParser) -> None:
     fix.add_argument("--unsafe-fixes", action="store_true",
                      help="include unsafe fixes (almost every relulint fix changes training, so is unsafe)")
     run = p.add_argument_group("run")
-    run.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="processes for the source pass (default: auto)")
+    run.add_argument("--jobs", "-j", type=_count("processes"), metavar="N", help="processes for the source pass (default: auto)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     dyn = p.add_argument_group("dynamic pass (opt-in)")
     dyn.add_argument("--dynamic", action="store_true",
@@ -153,7 +168,7 @@ def _add_check(p: argparse.ArgumentParser) -> None:
                           "real batch through it to confirm or dismiss findings. Only on code you trust")
     dyn.add_argument("--entry", metavar="MODULE:FUNC", help="function returning the model (and batch, loss)")
     dyn.add_argument("--device", choices=["cpu", "cuda"], help="device for the probe (default: cuda if present)")
-    dyn.add_argument("--steps", type=_jobs, metavar="N", help="training steps to probe")
+    dyn.add_argument("--steps", type=_count("training steps"), metavar="N", help="training steps to probe")
     dyn.add_argument("--inputs", metavar="FILE.npz", help="input batch to probe with")
     dyn.add_argument("--plot", metavar="PNG", help="write a per-layer plot of the probe")
     dyn.add_argument("--tensorboard", metavar="DIR", help="write the probe's figures for TensorBoard")
@@ -170,7 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] == "lsp" and not {"-h", "--help"} & set(argv[1:]):
         return _lsp(argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)  # usage errors exit 2 (argparse)
+    if argv[0] == "check":  # options may follow paths (`relulint a.py --no-cache b.py`), as in ruff
+        args = subparser(parser, "check").parse_intermixed_args(argv[1:])  # usage errors exit 2
+        args.command = "check"
+    else:
+        args = parser.parse_args(argv)
     verbose = bool(getattr(args, "verbose", False))
     try:
         if args.command == "version":
@@ -198,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         _error(f"internal error: {type(exc).__name__}: {exc}" + ("" if verbose else " (run with -v for the traceback)"))
         return EXIT_ERROR
+
+
+def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._subparsers._group_actions:  # argparse keeps no public handle on them
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    raise KeyError(name)
 
 
 def _error(message: str) -> None:

@@ -251,12 +251,10 @@ def hover_text(f: Finding) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from relulint.cli import add_lsp_arguments
+
     p = argparse.ArgumentParser(prog="relulint lsp", description="relulint language server")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--stdio", action="store_true", help="speak LSP over stdin/stdout (default)")
-    mode.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port instead")
-    p.add_argument("--host", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log to stderr at debug level")
+    add_lsp_arguments(p)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="relulint-lsp %(levelname)s %(message)s")
