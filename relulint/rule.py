@@ -10,7 +10,8 @@ from typing import ClassVar
 from relulint.finding import Finding, Fix, Severity
 from relulint.model import ModelIR, Origin
 
-DOCS_URL = "https://relulint.readthedocs.io/en/latest/rules/{code}.html"
+# Each rule's page, generated from its docstring (tests/test_rule_pages.py keeps them in sync).
+DOCS_PATH = "docs/rules/{code}.md"
 
 
 @dataclass(frozen=True)
@@ -94,4 +95,4 @@ class Rule:
 
     @classmethod
     def url(cls) -> str:
-        return DOCS_URL.format(code=cls.CODE)
+        return DOCS_PATH.format(code=cls.CODE)

@@ -15,10 +15,11 @@ class ReluRegressionOutput(Rule):
     ## Why is this bad?
     The output can never go below 0, so every negative target is unreachable. Worse, whenever the
     output unit's pre-activation is negative its gradient is exactly 0: no error signal reaches any
-    layer, and a random initialisation that starts there never recovers. Seed 002 (hand-joint
-    regression, MSE stuck above 40000, outputs collapsed to the zero vector) is this bug; the fix
-    was to drop the final `tf.nn.relu`. This holds even when targets are >= 0: use a linear output
-    (or `exp`/`softplus` if positivity is required).
+    layer, and a random initialisation that starts there never recovers. The Stack Overflow case
+    "CNN training converges at a vector of zeros" (hand-joint regression, MSE stuck above 40000,
+    outputs collapsed to the zero vector) is this bug; the fix was to drop the final `tf.nn.relu`.
+    This holds even when targets are >= 0: use a linear output (or `exp`/`softplus` if positivity is
+    required).
 
     ## Example
     ```python
@@ -37,6 +38,9 @@ class ReluRegressionOutput(Rule):
 
     ## Confirmed by
     The dynamic pass: share of outputs exactly 0 on the batch, with zero gradient.
+
+    ## References
+    - [Stack Overflow, "Tensorflow: CNN training converges at a vector of zeros"](https://stackoverflow.com/questions/49528692)
     """
 
     CODE = "RL101"

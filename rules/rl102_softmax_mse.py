@@ -15,10 +15,11 @@ class SoftmaxMse(Rule):
     ## Why is this bad?
     The gradient of squared error through a softmax is the softmax Jacobian times the error; once an
     output saturates (one probability near 1) that Jacobian is ~0 and learning stalls, exactly when
-    the prediction is confidently wrong. Seed 000 (a ReLU conv net ending in `tf.nn.softmax`,
-    trained with `tf.reduce_sum(tf.squared_difference(...))` on raw 0-255 pixels) had a constant loss
-    and gradients "equal or close to 0". Cross-entropy on the logits cancels the Jacobian and keeps
-    the gradient `p - y`.
+    the prediction is confidently wrong. The Stack Overflow case "Tensorflow ReLu doesn't work?" (a
+    ReLU conv net ending in `tf.nn.softmax`, trained with
+    `tf.reduce_sum(tf.squared_difference(...))` on raw 0-255 pixels) had a constant loss and
+    gradients "equal or close to 0". Cross-entropy on the logits cancels the Jacobian and keeps the
+    gradient `p - y`.
 
     ## Example
     ```python
@@ -37,6 +38,9 @@ class SoftmaxMse(Rule):
 
     ## Confirmed by
     The dynamic pass: the output-layer gradient magnitude and the share of saturated rows (RL404).
+
+    ## References
+    - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
     """
 
     CODE = "RL102"

@@ -33,6 +33,10 @@ class ActivationLossMismatch(Rule):
 
     ## Confirmed by
     The dynamic pass: the initial loss compared with log(C) and the output gradient magnitude.
+
+    ## References
+    - [PyTorch, CrossEntropyLoss: the input is expected to contain unnormalized logits](https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html)
+    - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
     """
 
     CODE = "RL103"

@@ -14,10 +14,11 @@ class PositiveMeanInit(Rule):
 
     ## Why is this bad?
     With every weight positive (or biased upwards) each unit computes nearly the same positive-sum
-    of its inputs: units are strongly correlated and pre-activations are large. The first updates then
-    push the weights (and so whole units) far negative, where ReLU outputs 0 and passes no gradient:
-    the units die and never recover. Seed 001 (weights "random numbers between 0.0 and 1.0", which
-    went to -49678 after one step with an all-black ReLU output) and seed 000 (an attempted fix with
+    of its inputs: units are strongly correlated and pre-activations are large. The first updates
+    then push the weights (and so whole units) far negative, where ReLU outputs 0 and passes no
+    gradient: the units die and never recover. "Convolutional network filter always negative"
+    (weights "random numbers between 0.0 and 1.0", which went to -49678 after one step with an
+    all-black ReLU output) and "Tensorflow ReLu doesn't work?" (an attempted fix with
     `tf.random_normal_initializer(0.1, 0.1)`) are this bug. Centre the init at 0 and scale it by the
     fan-in (He: `std = sqrt(2 / fan_in)`).
 
@@ -39,6 +40,10 @@ class PositiveMeanInit(Rule):
 
     ## Confirmed by
     The dynamic pass: that layer's share of dead units and its gradient norm.
+
+    ## References
+    - [Stack Overflow, "Convolutional network filter always negative"](https://stackoverflow.com/questions/35452790)
+    - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
     """
 
     CODE = "RL201"

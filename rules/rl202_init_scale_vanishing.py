@@ -13,11 +13,12 @@ class InitScaleVanishing(Rule):
     least two ReLU layers of the same network, so the shrinkage compounds.
 
     ## Why is this bad?
-    Each layer multiplies the signal's scale by about `std * sqrt(fan_in)`; for ReLU layers
-    `sqrt(2 / fan_in)` keeps it constant (He et al. 2015). With `N(0, 1e-3)` the forward signal and
-    the backward gradient shrink ~1000x per layer. Seed 003: a 1-16-1 net learned, but adding one
-    16-unit ReLU layer with the same `random_normal_initializer(0, 1e-3)` froze the first layer
-    (gradient variance 2e-6 vs 5e-3). One such layer is usually survivable; two compound.
+    Each layer multiplies the signal's scale by about `std * sqrt(fan_in)`; for ReLU layers `sqrt(2
+    / fan_in)` keeps it constant (He et al. 2015). With `N(0, 1e-3)` the forward signal and the
+    backward gradient shrink ~1000x per layer. In "Intermediate layer makes tensorflow optimizer to
+    stop working" a 1-16-1 net learned, but adding one 16-unit ReLU layer with the same
+    `random_normal_initializer(0, 1e-3)` froze the first layer (gradient variance 2e-6 vs 5e-3). One
+    such layer is usually survivable; two compound.
 
     ## Example
     ```python
@@ -41,6 +42,10 @@ class InitScaleVanishing(Rule):
 
     ## Confirmed by
     The dynamic pass (RL402): the ratio of first- to last-layer gradient norms.
+
+    ## References
+    - [Stack Overflow, "Intermediate layer makes tensorflow optimizer to stop working"](https://stackoverflow.com/search?q=%22Intermediate+layer+makes+tensorflow+optimizer+to+stop+working%22)
+    - [K. He et al., "Delving Deep into Rectifiers" (He initialisation)](https://arxiv.org/abs/1502.01852)
     """
 
     CODE = "RL202"

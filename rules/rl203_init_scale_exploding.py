@@ -12,10 +12,11 @@ class InitScaleExploding(Rule):
     Flags a weight init whose std is far above the He std `sqrt(2 / fan_in)` for the layer's fan-in.
 
     ## Why is this bad?
-    A layer multiplies the scale of its input by about `std * sqrt(fan_in)`. Seed 002 initialised a
-    fully connected layer of fan-in 38400 with `truncated_normal(stddev=0.1)`: a gain of ~19.6 per
-    layer where He would use 0.0072, so pre-activations are huge, the loss sat above 40000 and the
-    ReLU output collapsed to zeros. Large pre-activations also saturate sigmoid/tanh/softmax outputs.
+    A layer multiplies the scale of its input by about `std * sqrt(fan_in)`. "CNN training converges
+    at a vector of zeros" initialised a fully connected layer of fan-in 38400 with
+    `truncated_normal(stddev=0.1)`: a gain of ~19.6 per layer where He would use 0.0072, so
+    pre-activations are huge, the loss sat above 40000 and the ReLU output collapsed to zeros. Large
+    pre-activations also saturate sigmoid/tanh/softmax outputs.
 
     ## Example
     ```python
@@ -32,6 +33,10 @@ class InitScaleExploding(Rule):
 
     ## Confirmed by
     The dynamic pass (RL403): activation scale and gradient norms of that layer.
+
+    ## References
+    - [Stack Overflow, "Tensorflow: CNN training converges at a vector of zeros"](https://stackoverflow.com/questions/49528692)
+    - [K. He et al., "Delving Deep into Rectifiers" (He initialisation)](https://arxiv.org/abs/1502.01852)
     """
 
     CODE = "RL203"

@@ -17,10 +17,11 @@ class SeluMisconfigured(Rule):
 
     ## Why is this bad?
     SELU's self-normalising property (Klambauer et al. 2017) holds only when weights have mean 0 and
-    variance `1 / fan_in` and when dropout keeps the mean and variance — which plain dropout's zeros do
-    not (it drops to 0, not to SELU's negative saturation value). Without both, activations drift
-    away from zero mean / unit variance through depth and the network loses the very property SELU was
-    chosen for. Seed 004 suggests SELU as a way out of dying ReLUs; this rule keeps that advice honest.
+    variance `1 / fan_in` and when dropout keeps the mean and variance — which plain dropout's zeros
+    do not (it drops to 0, not to SELU's negative saturation value). Without both, activations drift
+    away from zero mean / unit variance through depth and the network loses the very property SELU
+    was chosen for. "Is ReLU dead?" suggests SELU as a way out of dying ReLUs; this rule keeps that
+    advice honest.
 
     ## Example
     ```python
@@ -42,6 +43,10 @@ class SeluMisconfigured(Rule):
 
     ## Confirmed by
     The dynamic pass: per-layer activation mean and std drifting from 0 and 1.
+
+    ## References
+    - [J. Jayan, "Is ReLU dead?" (dying ReLUs found with TensorBoard histograms)](https://medium.com/@jithinjayan1993/is-relu-dead-27943b50102)
+    - [G. Klambauer et al., "Self-Normalizing Neural Networks" (SELU)](https://arxiv.org/abs/1706.02515)
     """
 
     CODE = "RL204"

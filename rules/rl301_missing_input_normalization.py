@@ -18,8 +18,8 @@ class MissingInputNormalization(Rule):
     ~100x larger than the initialiser was designed for, and the scale carries through every ReLU
     layer. A softmax on top saturates (its gradient is ~0, the loss stays flat), a large negative
     pre-activation kills a ReLU unit for good, and one large gradient step can push whole layers
-    into the dead region. Seed 000 (a ReLU conv net with a constant loss, fixed by multiplying the
-    input by 1/255) is this bug.
+    into the dead region. "Tensorflow ReLu doesn't work?" (a ReLU conv net with a constant loss,
+    fixed by multiplying the input by 1/255) is this bug.
 
     ## Example
     ```python
@@ -38,6 +38,9 @@ class MissingInputNormalization(Rule):
 
     ## Confirmed by
     The dynamic pass: the input batch's range and the first layer's pre-activation scale.
+
+    ## References
+    - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
     """
 
     CODE = "RL301"

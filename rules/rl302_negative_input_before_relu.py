@@ -15,9 +15,9 @@ class NegativeInputBeforeRelu(Rule):
     ## Why is this bad?
     With every input feature negative, each first-layer unit's pre-activation has the sign of minus
     the sum of its weights (plus the bias, 0 at init): about half the units are negative for *every*
-    input, output exactly 0 and get no gradient, and training can push the rest there too. Seed 004
-    (inputs uniform in (-1, 0) into a Dense(relu): gradients and outputs 0 in every epoch, loss
-    flat whatever the initialiser) is this bug. Centre the data, or use an activation with a
+    input, output exactly 0 and get no gradient, and training can push the rest there too. "Is ReLU
+    dead?" (inputs uniform in (-1, 0) into a Dense(relu): gradients and outputs 0 in every epoch,
+    loss flat whatever the initialiser) is this bug. Centre the data, or use an activation with a
     gradient below 0 (LeakyReLU, ELU, SELU).
 
     ## Example
@@ -39,6 +39,9 @@ class NegativeInputBeforeRelu(Rule):
 
     ## Confirmed by
     The dynamic pass (RL401): share of first-layer units that never fire on the batch.
+
+    ## References
+    - [J. Jayan, "Is ReLU dead?" (dying ReLUs found with TensorBoard histograms)](https://medium.com/@jithinjayan1993/is-relu-dead-27943b50102)
     """
 
     CODE = "RL302"

@@ -14,12 +14,13 @@ class DeadRelu(Rule):
     ## Why is this bad?
     A ReLU unit whose pre-activation is negative for every input outputs 0 and passes exactly 0
     gradient back: nothing can move its weights again, so the unit is dead and the capacity is lost.
-    When the whole layer dies, no gradient reaches anything before it and training stops (seed 004:
-    inputs in (-1, 0), dense outputs and gradients stuck at 0 for every epoch; seeds 000 and 001:
-    positive-mean inits). A unit counts as dead only if it fired on *no* sample of the batch, the
-    "unit never active" test of keras-contrib and SageMaker Debugger; a layer is flagged above
-    50% dead units, the layer threshold of SageMaker Debugger (`relu_output`) and TheDeepChecker
-    (ANCHORS.md, section 4). Convolution units are channels; dense units are features.
+    When the whole layer dies, no gradient reaches anything before it and training stops ("Is ReLU
+    dead?": inputs in (-1, 0), dense outputs and gradients stuck at 0 for every epoch; the two Stack
+    Overflow cases with positive-mean inits under RL201). A unit counts as dead only if it fired on
+    *no* sample of the batch, the "unit never active" test of keras-contrib and SageMaker Debugger;
+    a layer is flagged above 50% dead units, the layer threshold of SageMaker Debugger
+    (`relu_output`) and TheDeepChecker (see References). Convolution units are channels; dense units
+    are features.
 
     ## Example
     ```python
@@ -42,6 +43,12 @@ class DeadRelu(Rule):
     ## Confirms
     RL201 (positive-mean init), RL302 (negative inputs) and, with `--steps N`, a layer that dies
     during the first updates.
+
+    ## References
+    - [J. Jayan, "Is ReLU dead?" (dying ReLUs found with TensorBoard histograms)](https://medium.com/@jithinjayan1993/is-relu-dead-27943b50102)
+    - [Stack Overflow, "Convolutional network filter always negative"](https://stackoverflow.com/questions/35452790)
+    - [Amazon SageMaker Debugger, built-in rules](https://docs.aws.amazon.com/sagemaker/latest/dg/debugger-built-in-rules.html)
+    - [H. Ben Braiek, F. Khomh, "Testing Feedforward Neural Networks Training Programs" (TheDeepChecker)](https://arxiv.org/abs/2204.00694)
     """
 
     CODE = "RL401"

@@ -14,16 +14,16 @@ class VanishingGradient(Rule):
     `||dL/dW_first|| / ||dL/dW_last||` below 0.1, with at least three weighted layers.
 
     ## Why is this bad?
-    The first layers then barely move while the last ones fit whatever features they are given:
-    the network trains like a shallow one, or not at all. Seed 003 is the case: with
-    `N(0, 1e-3)` weights and biases a 1-16-16-1 ReLU net froze (its first-layer gradient variance
-    was ~1000x smaller than in the 1-16-1 net, which learned). Measured here on seed 003's setup
-    (loss on the doubled output, inputs in (-1, 1)): the 3-layer net's ratio is 0.019, the 2-layer
-    net's 1.3 and the Xavier + bias 0.1 twin's 0.50.
+    The first layers then barely move while the last ones fit whatever features they are given: the
+    network trains like a shallow one, or not at all. "Intermediate layer makes tensorflow optimizer
+    to stop working" is the case: with `N(0, 1e-3)` weights and biases a 1-16-16-1 ReLU net froze
+    (its first-layer gradient variance was ~1000x smaller than in the 1-16-1 net, which learned).
+    Measured here on that question's setup (loss on the doubled output, inputs in (-1, 1)): the
+    3-layer net's ratio is 0.019, the 2-layer net's 1.3 and the Xavier + bias 0.1 twin's 0.50.
 
-    The measure is AUTOTRAINER's `||g_first|| / ||g_last||` (ANCHORS.md, section 4). AUTOTRAINER
+    The measure is AUTOTRAINER's `||g_first|| / ||g_last||` (see References). AUTOTRAINER
     fires below 1e-3 because it watches a whole training run and lets the ratio decay; a one-batch
-    probe sees the initial state, where seed 003's frozen net sits at ~1e-2, so the default here is
+    probe sees the initial state, where that frozen net sits at ~1e-2, so the default here is
     0.1: a tenfold loss between the last and the first layer, which the healthy twins stay well
     clear of. A ratio of exactly 0 (no gradient reaches the first layer) is always flagged.
 
@@ -50,6 +50,10 @@ class VanishingGradient(Rule):
 
     ## Confirms
     RL202 (init scale far below He).
+
+    ## References
+    - [Stack Overflow, "Intermediate layer makes tensorflow optimizer to stop working"](https://stackoverflow.com/search?q=%22Intermediate+layer+makes+tensorflow+optimizer+to+stop+working%22)
+    - [X. Zhang et al., AUTOTRAINER, "An Automated Monitoring and Repairing System for DNN Training"](https://doi.org/10.1109/TDSC.2024.3450951)
     """
 
     CODE = "RL402"

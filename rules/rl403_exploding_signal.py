@@ -16,15 +16,15 @@ class ExplodingSignal(Rule):
     or a first-layer weight gradient more than 70x the last layer's.
 
     ## Why is this bad?
-    He init keeps a ReLU layer's output RMS about `sqrt(2)` times its input's, so a gain above 10
-    is an init about 7x too wide (seed 002: `stddev=0.1` at fan-in 38400 is ~14x He and its
-    output layer settled at 0 with the loss stuck above 40000; seeds 000/001: positive-mean inits
-    whose activations grow with the fan-in). Large activations make the loss and the gradient
-    steps huge, saturate whatever follows, and end in NaN. Thresholds (ANCHORS.md, section 4):
-    non-finite values always (SageMaker Debugger's ExplodingTensor, DeepDiagnosis); RMS >= 10 is
-    AUTOTRAINER's "mean |a| >= 10" abnormal-activation bound, required together with the gain so a
-    tiny input followed by a bias is not mistaken for an explosion; the 70x first/last gradient
-    ratio is AUTOTRAINER's exploding-gradient rule.
+    He init keeps a ReLU layer's output RMS about `sqrt(2)` times its input's, so a gain above 10 is
+    an init about 7x too wide ("CNN training converges at a vector of zeros": `stddev=0.1` at fan-in
+    38400 is ~14x He and its output layer settled at 0 with the loss stuck above 40000; the RL201
+    cases: positive-mean inits whose activations grow with the fan-in). Large activations make the
+    loss and the gradient steps huge, saturate whatever follows, and end in NaN. Thresholds (see
+    References): non-finite values always (SageMaker Debugger's ExplodingTensor, DeepDiagnosis); RMS
+    >= 10 is AUTOTRAINER's "mean |a| >= 10" abnormal-activation bound, required together with the
+    gain so a tiny input followed by a bias is not mistaken for an explosion; the 70x first/last
+    gradient ratio is AUTOTRAINER's exploding-gradient rule.
 
     ## Example
     ```python
@@ -44,6 +44,11 @@ class ExplodingSignal(Rule):
 
     ## Confirms
     RL203 (init scale far above He) and RL201 (positive-mean init) where the activations grow.
+
+    ## References
+    - [Stack Overflow, "Tensorflow: CNN training converges at a vector of zeros"](https://stackoverflow.com/questions/49528692)
+    - [Amazon SageMaker Debugger, built-in rules](https://docs.aws.amazon.com/sagemaker/latest/dg/debugger-built-in-rules.html)
+    - [X. Zhang et al., AUTOTRAINER, "An Automated Monitoring and Repairing System for DNN Training"](https://doi.org/10.1109/TDSC.2024.3450951)
     """
 
     CODE = "RL403"

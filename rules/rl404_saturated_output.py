@@ -13,14 +13,15 @@ class SaturatedOutput(Rule):
     exceeds 0.99, sigmoid outputs within 1e-3 of 0 or 1.
 
     ## Why is this bad?
-    A saturated softmax/sigmoid has a derivative near 0: the error signal is multiplied by it
-    before it reaches the logits, so a confidently wrong network cannot correct itself. It is the
-    symptom of logits that are far too large (unnormalised inputs, wide inits; seed 000, where raw
-    pixels and a positive-mean init fed a softmax trained with squared error and the loss never
-    moved), and with squared-error losses (RL102) there is no log to undo it. Thresholds: a node
-    counts as saturated at the bounds named above (SageMaker Debugger and DeepDiagnosis use input
-    bounds of the same order for sigmoid/tanh) and the layer is flagged above 50% of its outputs,
-    the layer threshold of SageMaker Debugger and TheDeepChecker (ANCHORS.md, section 4).
+    A saturated softmax/sigmoid has a derivative near 0: the error signal is multiplied by it before
+    it reaches the logits, so a confidently wrong network cannot correct itself. It is the symptom
+    of logits that are far too large (unnormalised inputs, wide inits; "Tensorflow ReLu doesn't
+    work?", where raw pixels and a positive-mean init fed a softmax trained with squared error and
+    the loss never moved), and with squared-error losses (RL102) there is no log to undo it.
+    Thresholds: a node counts as saturated at the bounds named above (SageMaker Debugger and
+    DeepDiagnosis use input bounds of the same order for sigmoid/tanh) and the layer is flagged
+    above 50% of its outputs, the layer threshold of SageMaker Debugger and TheDeepChecker (see
+    References).
 
     ## Example
     ```python
@@ -39,6 +40,11 @@ class SaturatedOutput(Rule):
 
     ## Confirms
     RL102 (softmax/sigmoid with squared error) and RL301 (raw inputs) when they saturate the output.
+
+    ## References
+    - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
+    - [Amazon SageMaker Debugger, built-in rules](https://docs.aws.amazon.com/sagemaker/latest/dg/debugger-built-in-rules.html)
+    - [H. Ben Braiek, F. Khomh, "Testing Feedforward Neural Networks Training Programs" (TheDeepChecker)](https://arxiv.org/abs/2204.00694)
     """
 
     CODE = "RL404"

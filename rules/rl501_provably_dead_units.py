@@ -15,12 +15,13 @@ class ProvablyDeadUnits(Rule):
     ## Why is this bad?
     A ReLU unit whose pre-activation is never positive outputs 0 for every input and passes exactly
     0 gradient back, so nothing can ever move its weights: it is dead before training starts and
-    stays dead. When a whole layer is dead, no gradient reaches the layers before it at all. Seed
-    004 is this bug: inputs in (-1, 0) into a ReLU layer whose weights ended up positive with zero
-    bias, every epoch's gradients and outputs stuck at 0; seed 001's all-positive init pushed into
-    large negative weights is the same trap after one step. Unlike the dynamic RL401 ("never fired
-    on this batch"), this is a proof over *every* input in the range: sound interval arithmetic
-    through Gemm/MatMul/Conv, BatchNorm, pooling, reshapes and ReLU, widened for float32 rounding.
+    stays dead. When a whole layer is dead, no gradient reaches the layers before it at all. "Is
+    ReLU dead?" is this bug: inputs in (-1, 0) into a ReLU layer whose weights ended up positive
+    with zero bias, every epoch's gradients and outputs stuck at 0; "Convolutional network filter
+    always negative"'s all-positive init pushed into large negative weights is the same trap after
+    one step. Unlike the dynamic RL401 ("never fired on this batch"), this is a proof over *every*
+    input in the range: sound interval arithmetic through Gemm/MatMul/Conv, BatchNorm, pooling,
+    reshapes and ReLU, widened for float32 rounding.
 
     ## Example
     ```python
@@ -43,6 +44,10 @@ class ProvablyDeadUnits(Rule):
 
     ## Confirmed by
     RL401 (dynamic): the same layer's units never fire on a real batch.
+
+    ## References
+    - [J. Jayan, "Is ReLU dead?" (dying ReLUs found with TensorBoard histograms)](https://medium.com/@jithinjayan1993/is-relu-dead-27943b50102)
+    - [Stack Overflow, "Convolutional network filter always negative"](https://stackoverflow.com/questions/35452790)
     """
 
     CODE = "RL501"

@@ -45,9 +45,34 @@ def test_junit_lists_each_file(tmp_path):
     from relulint.report import junit
 
     f = _finding(Origin("a.py", 1, 0, 1, 2), "bad <thing> & more")
-    root = ET.fromstring(junit.render([FileResult("a.py", [f]), FileResult("b.py", [])], None)
+    g = _finding(Origin("a.py", 3, 4, 3, 6), "second")
+    root = ET.fromstring(junit.render([FileResult("a.py", [f, g]), FileResult("b.py", [])], None)
                          .split("\n", 1)[1])
-    cases = root.findall(".//testcase")
-    assert [c.get("name") for c in cases] == ["a.py", "b.py"]
-    assert cases[0].find("failure").get("type") == "RL101"
-    assert cases[1].find("failure") is None
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["a.py", "b.py"]
+    a_cases, b_cases = (s.findall("testcase") for s in suites)
+    assert [c.get("name") for c in a_cases] == ["RL101 [relu-regression-output] a.py:1:1",
+                                               "RL101 [relu-regression-output] a.py:3:5"]
+    assert a_cases[0].find("failure").get("type") == "RL101"
+    assert a_cases[0].find("failure").get("message") == "RL101 bad <thing> & more"
+    assert [c.find("failure") for c in b_cases] == [None]
+
+
+def test_junit_totals_agree(tmp_path):
+    """Each count is the number of elements it describes; the top totals are the suites' sums."""
+    import xml.etree.ElementTree as ET
+
+    from relulint.report import junit
+
+    results = [FileResult("a.py", [_finding(Origin("a.py", n, 0, n, 1), "m") for n in (1, 2, 3)]),
+               FileResult("b.py", []),
+               FileResult("c.py", [_finding(Origin("c.py", 1, 0, 1, 1), "m")]),
+               FileResult("d.py", [])]
+    root = ET.fromstring(junit.render(results, None).split("\n", 1)[1])
+    for suite in root.findall("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(cases)
+        assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
+    for key in ("tests", "failures", "errors", "skipped"):
+        assert int(root.get(key)) == sum(int(s.get(key)) for s in root.findall("testsuite")), key
+    assert (root.get("tests"), root.get("failures")) == ("6", "4")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from relulint import positions
 from relulint.engine import lint_source
@@ -46,7 +47,8 @@ def test_diagnostic_shape_and_positions(tmp_path):
     assert d["range"] == {"start": {"line": 1, "character": cp + 1},
                           "end": {"line": 1, "character": cp + 1 + len("nn.ReLU()")}}
     assert d["severity"] == 1 and d["code"] == "RL101" and d["source"] == "relulint"
-    assert d["codeDescription"] == {"href": "https://relulint.readthedocs.io/en/latest/rules/RL101.html"}
+    page = Path(__file__).resolve().parents[1] / "docs" / "rules" / "RL101.md"
+    assert d["codeDescription"] == {"href": page.as_uri()}  # the rule's page in this checkout
     (rel,) = d["relatedInformation"]
     assert rel["location"]["range"]["start"] == {"line": 2, "character": 10}
     assert rel["message"].startswith("regression loss")

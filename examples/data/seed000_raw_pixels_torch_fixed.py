@@ -1,7 +1,7 @@
-"""Seed 000 in PyTorch, fixed: MNIST pixels scaled to [0, 1] before the ReLU conv net.
+"""The case "Tensorflow ReLu doesn't work?" in PyTorch, fixed: MNIST pixels scaled to [0, 1] before the ReLU conv net.
 
 The loss stays flat: pre-activations are ~100x the scale the initialiser assumes, the output
-saturates and the ReLU units die. The fix (seed_000 answer): multiply the input by 1/255.
+saturates and the ReLU units die. The fix (the answer to "Tensorflow ReLu doesn't work?"): multiply the input by 1/255.
 """
 
 import torch

@@ -1,4 +1,4 @@
-"""Seed 004: inputs uniform in (-1, 0) into a Dense layer with ReLU.
+"""The case "Is ReLU dead?": inputs uniform in (-1, 0) into a Dense layer with ReLU.
 
 Every feature is negative, so each ReLU unit whose weights sum > 0 is negative for every input:
 outputs and gradients are 0 in every epoch, whatever the initialiser (he_normal included).

@@ -1,4 +1,4 @@
-"""Seed 004, fixed: the (-1, 0) inputs are standardised before the ReLU layer.
+"""The case "Is ReLU dead?", fixed: the (-1, 0) inputs are standardised before the ReLU layer.
 
 Every feature is negative, so each ReLU unit whose weights sum > 0 is negative for every input:
 outputs and gradients are 0 in every epoch, whatever the initialiser (he_normal included).

@@ -1,4 +1,4 @@
-"""Seed 004 in PyTorch: inputs made negative by `torch.rand(...) - 1` feed Linear -> ReLU."""
+"""The case "Is ReLU dead?" in PyTorch: inputs made negative by `torch.rand(...) - 1` feed Linear -> ReLU."""
 
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-"""Seed 004 in PyTorch, fixed: the negative inputs are standardised before Linear -> ReLU."""
+"""The case "Is ReLU dead?" in PyTorch, fixed: the negative inputs are standardised before Linear -> ReLU."""
 
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-"""Seed 004 in Keras, as the article wrote it: Dense + ReLU on inputs from (-1, 0).
+"""The case "Is ReLU dead?" in Keras, as the article wrote it: Dense + ReLU on inputs from (-1, 0).
 
 With every kernel weight positive the probe sees the whole layer dead on the first batch.
 """

@@ -1,4 +1,4 @@
-"""Seed 002: a regression net with ReLU on its output, trained with MSE on targets below 0.
+"""The case "CNN training converges at a vector of zeros": a regression net with ReLU on its output, trained with MSE on targets below 0.
 
 The probe confirms RL101: a share of the outputs sits at exactly 0 with zero gradient, and the
 negative targets are out of reach.

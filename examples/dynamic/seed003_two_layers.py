@@ -1,4 +1,4 @@
-"""Seed 003's first script: the same N(0, 1e-3) init with one hidden layer learns (ratio ~1)."""
+"""The case "Intermediate layer makes tensorflow optimizer to stop working"'s first script: the same N(0, 1e-3) init with one hidden layer learns (ratio ~1)."""
 
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-"""Seed 003: a 1-16-16-1 ReLU net with N(0, 1e-3) weights and biases, loss on the doubled output.
+"""The case "Intermediate layer makes tensorflow optimizer to stop working": a 1-16-16-1 ReLU net with N(0, 1e-3) weights and biases, loss on the doubled output.
 
 The 2-layer version learns; with the middle layer the first layer's gradient is ~1e-2 of the last
 layer's (measured here: 0.019) and the weights stop moving.

@@ -1,4 +1,4 @@
-"""Seed 003, the answer's fix: Xavier init and bias 0.1 (first/last gradient ratio ~0.5)."""
+"""The case "Intermediate layer makes tensorflow optimizer to stop working", the answer's fix: Xavier init and bias 0.1 (first/last gradient ratio ~0.5)."""
 
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-"""Seed 004, as the article saw it: the network starts mostly alive and dies while training.
+"""The case "Is ReLU dead?", as the article saw it: the network starts mostly alive and dies while training.
 
 On the first batch only 12% of the ReLU units are dead; a few large SGD steps on (-1, 0) inputs
 push the biases negative and by step 3 almost every unit is dead (the lr-0.5 steps also blow the

@@ -1,4 +1,4 @@
-"""Seed 004, first experiment: inputs drawn from (-1, 0) into a ReLU layer.
+"""The case "Is ReLU dead?", first experiment: inputs drawn from (-1, 0) into a ReLU layer.
 
 Here every weight is positive as well, so every pre-activation is negative on every sample: the
 probe sees 100% of the layer's units never fire on the first batch, and its gradient is exactly 0.

@@ -1,4 +1,4 @@
-"""Seed 004, fixed: zero-mean He init and inputs centred on 0 keep the ReLU layer alive."""
+"""The case "Is ReLU dead?", fixed: zero-mean He init and inputs centred on 0 keep the ReLU layer alive."""
 
 import torch
 import torch.nn as nn

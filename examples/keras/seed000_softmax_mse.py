@@ -1,4 +1,4 @@
-"""Seed 000 in Keras: a ReLU conv net (activation passed in as `tf.nn.relu`) ending in a softmax,
+"""The case "Tensorflow ReLu doesn't work?" in Keras: a ReLU conv net (activation passed in as `tf.nn.relu`) ending in a softmax,
 trained with mean squared error, plus the asker's attempted fix `RandomNormal(0.1, 0.1)` as a
 positive-mean init. Loss stays constant: the saturated softmax passes almost no gradient to MSE."""
 

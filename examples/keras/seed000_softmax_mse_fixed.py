@@ -1,4 +1,4 @@
-"""Seed 000 fixed: zero-mean He init, and the softmax trained with categorical cross-entropy."""
+"""The case "Tensorflow ReLu doesn't work?" fixed: zero-mean He init, and the softmax trained with categorical cross-entropy."""
 
 import tensorflow as tf
 from tensorflow.keras import layers

@@ -1,4 +1,4 @@
-"""Seed 001 in Keras: a 3x3 conv layer whose weights are "random numbers between 0.0 and 1.0",
+"""The case "Convolutional network filter always negative" in Keras: a 3x3 conv layer whose weights are "random numbers between 0.0 and 1.0",
 feeding a ReLU, then a logistic-regression classifier. Every weight is positive: after the first
 update the filters go hugely negative and the ReLU output is all black (dead units)."""
 

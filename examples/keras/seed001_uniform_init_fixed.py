@@ -1,4 +1,4 @@
-"""Seed 001 fixed: a zero-centred init scaled to the fan-in (He normal) for the ReLU conv layer."""
+"""The case "Convolutional network filter always negative" fixed: a zero-centred init scaled to the fan-in (He normal) for the ReLU conv layer."""
 
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-"""Seed 002 in Keras (functional API): hand-joint regression from 240x320 depth images. The output
+"""The case "CNN training converges at a vector of zeros" in Keras (functional API): hand-joint regression from 240x320 depth images. The output
 layer ends in a ReLU and the loss is MSE, so the 48 outputs collapse to the zero vector; the
 hidden layer's TruncatedNormal(stddev=0.1) is ~28x the He std for its fan-in of 153600."""
 

@@ -1,4 +1,4 @@
-"""Seed 002 fixed: a linear output layer for the regression and He init for the wide hidden layer."""
+"""The case "CNN training converges at a vector of zeros" fixed: a linear output layer for the regression and He init for the wide hidden layer."""
 
 from tensorflow import keras
 from tensorflow.keras import layers

@@ -1,4 +1,4 @@
-"""Seed 004's advice in Keras: switch the dying-ReLU network to SELU. SELU only self-normalises
+"""The case "Is ReLU dead?"'s advice in Keras: switch the dying-ReLU network to SELU. SELU only self-normalises
 with lecun_normal weights and AlphaDropout; here the first layer keeps Keras' default
 glorot_uniform and the dropout is plain Dropout."""
 

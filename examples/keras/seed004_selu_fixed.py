@@ -1,4 +1,4 @@
-"""Seed 004's advice done right: SELU with lecun_normal everywhere and AlphaDropout."""
+"""The case "Is ReLU dead?"'s advice done right: SELU with lecun_normal everywhere and AlphaDropout."""
 
 import keras
 from keras.layers import AlphaDropout, Dense

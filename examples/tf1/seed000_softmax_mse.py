@@ -1,4 +1,4 @@
-"""Seed 000 in TF1: a ReLU conv net (`self.activation = tf.nn.relu`) ending in `tf.nn.softmax`,
+"""The case "Tensorflow ReLu doesn't work?" in TF1: a ReLU conv net (`self.activation = tf.nn.relu`) ending in `tf.nn.softmax`,
 trained with `tf.reduce_sum(tf.squared_difference(...))`, plus the asker's attempted fix
 `tf.random_normal_initializer(0.1, 0.1)`. The loss stays constant on train and eval data."""
 

@@ -1,4 +1,4 @@
-"""Seed 000 fixed: the last layer gives logits, trained with softmax cross-entropy; weights are
+"""The case "Tensorflow ReLu doesn't work?" fixed: the last layer gives logits, trained with softmax cross-entropy; weights are
 zero-mean He-scaled; pixels are rescaled to [0, 1] before the first convolution."""
 
 import tensorflow as tf

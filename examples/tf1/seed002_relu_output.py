@@ -1,4 +1,4 @@
-"""Seed 002 in TF1: hand-joint regression from 240x320 depth images. The output layer ends in
+"""The case "CNN training converges at a vector of zeros" in TF1: hand-joint regression from 240x320 depth images. The output layer ends in
 `tf.nn.relu` under a mean-squared-error loss, and `truncated_normal(stddev=0.1)` at fan-in
 120*160*8 explodes the signal: the output converged to the zero vector, MSE stuck above 40000."""
 

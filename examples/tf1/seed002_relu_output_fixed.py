@@ -1,4 +1,4 @@
-"""Seed 002 fixed: a linear output layer (the accepted answer: "let detection be just the result of
+"""The case "CNN training converges at a vector of zeros" fixed: a linear output layer (the accepted answer: "let detection be just the result of
 the matrix multiplication") and He-scaled weights for the 153600-wide fully connected layer."""
 
 import tensorflow as tf

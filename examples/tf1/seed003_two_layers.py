@@ -1,4 +1,4 @@
-"""Seed 003, the asker's first script: the same N(0, 1e-3) init with only one ReLU layer (1-16-1).
+"""The case "Intermediate layer makes tensorflow optimizer to stop working", the asker's first script: the same N(0, 1e-3) init with only one ReLU layer (1-16-1).
 It trains; one under-scaled ReLU layer does not compound, so RL202 stays silent here."""
 
 import numpy as np

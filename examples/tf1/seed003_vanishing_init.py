@@ -1,4 +1,4 @@
-"""Seed 003 in TF1: a 1-16-16-1 network with `tf.random_normal_initializer(0, 1e-3)` for every
+"""The case "Intermediate layer makes tensorflow optimizer to stop working" in TF1: a 1-16-16-1 network with `tf.random_normal_initializer(0, 1e-3)` for every
 `tf.get_variable`. The 1-16-1 version learns; with the middle ReLU layer added the two ReLU layers
 shrink the signal ~1000x each and the first layer's weights stop moving (vanishing gradient)."""
 

@@ -1,4 +1,4 @@
-"""Seed 003 fixed as the answer did: Xavier weights and a slightly positive bias, 1-16-16-1."""
+"""The case "Intermediate layer makes tensorflow optimizer to stop working" fixed as the answer did: Xavier weights and a slightly positive bias, 1-16-16-1."""
 
 import numpy as np
 import tensorflow as tf

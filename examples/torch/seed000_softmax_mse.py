@@ -1,4 +1,4 @@
-"""Seed 000 in PyTorch: a ReLU conv net ending in softmax, trained with squared error, with the
+"""The case "Tensorflow ReLu doesn't work?" in PyTorch: a ReLU conv net ending in softmax, trained with squared error, with the
 asker's attempted fix `random_normal_initializer(0.1, 0.1)` as a positive-mean init."""
 
 import torch

@@ -1,4 +1,4 @@
-"""Seed 000 fixed: zero-mean He init, logits out, cross-entropy."""
+"""The case "Tensorflow ReLu doesn't work?" fixed: zero-mean He init, logits out, cross-entropy."""
 
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-"""Seed 001 in PyTorch: a 3x3x3 conv filter bank initialised with uniform(0, 1) before a ReLU,
+"""The case "Convolutional network filter always negative" in PyTorch: a 3x3x3 conv filter bank initialised with uniform(0, 1) before a ReLU,
 then a logistic classifier."""
 
 import torch.nn as nn

@@ -1,4 +1,4 @@
-"""Seed 001 fixed: a zero-centred, fan-in-scaled init (the answer: "centred on 0, a much smaller range")."""
+"""The case "Convolutional network filter always negative" fixed: a zero-centred, fan-in-scaled init (the answer: "centred on 0, a much smaller range")."""
 
 import torch.nn as nn
 

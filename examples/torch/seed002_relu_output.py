@@ -1,4 +1,4 @@
-"""Seed 002 in PyTorch: hand-joint regression on 240x320 depth images. fc1 has fan-in 38400 (60 x 80 x 8 after pooling) and a
+"""The case "CNN training converges at a vector of zeros" in PyTorch: hand-joint regression on 240x320 depth images. fc1 has fan-in 38400 (60 x 80 x 8 after pooling) and a
 truncated-normal std of 0.1; the output layer ends in a ReLU and is trained with MSE."""
 
 import torch.nn as nn

@@ -1,4 +1,4 @@
-"""Seed 002 fixed: He init and a linear output layer for the 48 joint coordinates."""
+"""The case "CNN training converges at a vector of zeros" fixed: He init and a linear output layer for the 48 joint coordinates."""
 
 import torch.nn as nn
 

@@ -1,4 +1,4 @@
-"""Seed 003 in PyTorch: the identity encoder 1 -> 16 -> 16 -> 1 with every weight drawn from
+"""The case "Intermediate layer makes tensorflow optimizer to stop working" in PyTorch: the identity encoder 1 -> 16 -> 16 -> 1 with every weight drawn from
 N(0, 1e-3). Two ReLU layers at ~1/1000 of the He scale: the first layer stops learning."""
 
 import torch.nn as nn

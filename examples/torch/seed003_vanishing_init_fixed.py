@@ -1,4 +1,4 @@
-"""Seed 003 fixed: Xavier init and bias 0.1 (the answer's fix); the 2-layer net the asker
+"""The case "Intermediate layer makes tensorflow optimizer to stop working" fixed: Xavier init and bias 0.1 (the answer's fix); the 2-layer net the asker
 started from is also silent (one under-scaled ReLU layer does not compound)."""
 
 import torch.nn as nn

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from relulint.finding import Severity
 from relulint.positions import split_lines
-from relulint.rule import DOCS_URL
+from relulint.rule import DOCS_PATH
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 LSP_SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
@@ -19,10 +19,16 @@ GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity
 
 
 def rule_url(code: str) -> str:
-    from relulint.rules import BY_CODE
+    """Where a rule's page is: a file:// URI when this installation sits in a checkout that has the
+    page (editors open it), else its path in the repository (`docs/rules/RL101.md`)."""
+    return rule_uri(code) or DOCS_PATH.format(code=code)
 
-    rule = BY_CODE.get(code)
-    return rule.url() if rule is not None else DOCS_URL.format(code=code)
+
+def rule_uri(code: str) -> str | None:
+    """The rule page as an absolute URI, for fields that require one (SARIF helpUri, LSP
+    codeDescription); None when the page is not on this machine (relulint has no docs site)."""
+    page = Path(__file__).resolve().parents[2] / DOCS_PATH.format(code=code)
+    return page.as_uri() if page.is_file() else None
 
 
 def severity(value: object) -> Severity:
@@ -39,16 +45,27 @@ def path_to_uri(path: str) -> str:
 
 
 def display_path(path: str) -> str:
-    """Repository-relative POSIX path when the file is under the working directory (CI runs there)."""
-    if path.startswith("<"):
+    """A POSIX path relative to the working directory, as users typed it: `model.py`, and `../net.py`
+    for a file beside it (a traced graph points at the source it was exported from). Absolute only
+    when the file shares nothing with the cwd but the filesystem root (site-packages)."""
+    if path.startswith("<") or path == "-":
         return path
+    here, full = os.getcwd(), os.path.abspath(path)
     try:
-        rel = os.path.relpath(os.path.abspath(path))
+        rel = os.path.relpath(full, here)
+        common = os.path.commonpath([full, here])
     except ValueError:  # another drive on Windows
-        return Path(path).as_posix()
-    if rel.startswith(".."):
-        return Path(os.path.abspath(path)).as_posix()
+        return Path(full).as_posix()
+    if rel.startswith("..") and os.path.dirname(common) == common:  # only the root in common
+        return Path(full).as_posix()
     return Path(rel).as_posix()
+
+
+def source_root(start: str | None = None) -> Path:
+    """The root SARIF paths are relative to: the git work tree holding the cwd (what GitHub code
+    scanning calls the repository root), else the cwd itself."""
+    here = Path(os.path.abspath(start or os.getcwd()))
+    return next((d for d in (here, *here.parents) if (d / ".git").exists()), here)
 
 
 _NOT_TEXT = (".onnx", ".pt", ".pth", ".ptl", ".torchscript", ".pt2")

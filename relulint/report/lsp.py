@@ -10,7 +10,7 @@ import json
 
 from relulint.finding import Finding
 from relulint.positions import lsp_range
-from relulint.report._common import LSP_SEVERITY, FileLines, path_to_uri, rule_url, severity
+from relulint.report._common import LSP_SEVERITY, FileLines, path_to_uri, rule_uri, severity
 
 
 def fix_data(finding: Finding, lines: list[str] | None) -> dict | None:
@@ -32,10 +32,12 @@ def diagnostic(finding: Finding, lines: list[str] | None, file_lines: FileLines 
         "range": lsp_range(finding.origin, lines),
         "severity": LSP_SEVERITY[severity(finding.severity)],
         "code": finding.code,
-        "codeDescription": {"href": rule_url(finding.code)},
         "source": "relulint",
         "message": finding.message,
     }
+    page = rule_uri(finding.code)  # the protocol wants an absolute URI: none where the page is absent
+    if page:
+        out["codeDescription"] = {"href": page}
     related = []
     for origin, message in finding.related:
         other = lines if origin.path == finding.path else (file_lines.get(origin.path) if file_lines else None)

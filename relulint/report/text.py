@@ -52,8 +52,8 @@ def _suffix(f: Finding) -> str:
 
 
 def show_path(path: str) -> str:
-    """Relative to the cwd when under it (neighbour files are read by absolute path), else as is."""
-    from relulint.discovery import display_path
+    """Relative to the cwd (neighbour files are read, and graphs point at sources, by absolute path)."""
+    from relulint.report._common import display_path
 
     return display_path(path)
 
