@@ -127,6 +127,9 @@ def _add_check(p: argparse.ArgumentParser) -> None:
     files.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
                        help="apply excludes to files named on the command line too (for pre-commit)")
     files.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
+    files.add_argument("--skip-checkpoints", action="store_true",
+                       help="skip named .pt/.pth files that hold no graph (torch.save checkpoints), "
+                            "as directory walks do (for pre-commit)")
     files.add_argument("--stdin-filename", metavar="PATH",
                        help="the path of the source read from '-', for configuration and reports")
     files.add_argument("--show-files", action="store_true", help="print the files that would be linted and exit")
@@ -325,10 +328,10 @@ def _check(args: argparse.Namespace) -> int:
         print(show_settings(settings, fmt))
         return EXIT_CLEAN
 
-    found = discovery.discover(paths, settings)
+    found = discovery.discover(paths, settings, skip_checkpoints=args.skip_checkpoints)
     if args.verbose:
         for path, why in found.skipped:
-            print(f"relulint: skipped {path} ({why})", file=sys.stderr)
+            print(f"relulint: skipped {discovery.display_path(path)} ({why})", file=sys.stderr)
     if args.show_files:
         for f in found.files:
             print(f)

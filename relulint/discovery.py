@@ -1,9 +1,12 @@
 """Which files to lint: walk the given paths, honouring exclude / extend-exclude and .gitignore.
 
 Semantics (ruff): directories are walked for `.py` sources and exported graphs; excluded and
-git-ignored directories are pruned. A file named explicitly is always linted (whatever its suffix:
+git-ignored directories are pruned. A walk takes a `.pt` / `.pth` / `.ptl` / `.pt2` file only when
+its zip layout says it holds a graph (TorchScript): the checkpoints every ML repository holds are
+skipped quietly (`-v` says so). A file named explicitly is always linted (whatever its suffix:
 pre-commit passes extension-less scripts too) unless `force-exclude` is on and an exclude pattern
-matches it. A path that does not exist is reported, not fatal.
+matches it, or `skip_checkpoints` is on and it is a checkpoint. A path that does not exist is
+reported, not fatal.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from pathlib import Path
 
 from relulint.config import Settings
 from relulint.config_paths import excluded
+from relulint.torch_archives import LINTED, TORCH_SUFFIXES, archive_kind, skip_reason
 
 SOURCE_SUFFIXES = (".py",)
-GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl", ".pt2")
+GRAPH_SUFFIXES = (".onnx", *TORCH_SUFFIXES)
 STDIN = "-"
 
 
@@ -46,7 +50,15 @@ def lintable(name: str) -> bool:
     return name.endswith(SOURCE_SUFFIXES + GRAPH_SUFFIXES)
 
 
-def discover(paths: list[str], settings: Settings) -> Discovery:
+def graph_skip(path: str) -> str | None:
+    """Why a torch file holds no graph the graph pass reads (a checkpoint), or None to lint it."""
+    if not path.endswith(TORCH_SUFFIXES):
+        return None
+    kind = archive_kind(path)
+    return None if kind in LINTED else skip_reason(kind)
+
+
+def discover(paths: list[str], settings: Settings, skip_checkpoints: bool = False) -> Discovery:
     out = Discovery()
     seen: set[str] = set()
     patterns = settings.excludes
@@ -66,8 +78,11 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             continue
         if not os.path.isdir(raw):
             hit = excluded(raw, patterns, settings.root) if settings.force_exclude else None
+            why = graph_skip(raw) if skip_checkpoints and hit is None else None
             if hit is not None:
                 out.skipped.append((raw, f"force-exclude: matches {hit!r}"))
+            elif why is not None:
+                out.skipped.append((raw, why))
             else:
                 add(raw)
             continue
@@ -106,6 +121,8 @@ def _walk(top: str, settings: Settings, patterns: list[str], out: Discovery):
                 out.skipped.append((path, "exclude"))
             elif ignores is not None and ignores.ignored(path):
                 out.skipped.append((path, ".gitignore"))
+            elif (why := graph_skip(path)) is not None:
+                out.skipped.append((path, why))
             else:
                 yield path
 
