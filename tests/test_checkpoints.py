@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from relulint.torch_archives import CHECKPOINT, EXPORT, NOT_TORCH, PICKLE, TORCHSCRIPT, archive_kind, kind_of_names
+from relulint.torch_archives import (
+    CHECKPOINT,
+    EXPORT,
+    NOT_TORCH,
+    PICKLE,
+    TORCHSCRIPT,
+    archive_kind,
+    kind_of_names,
+)
 
 CLEAN = """\
 import torch.nn as nn
