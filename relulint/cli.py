@@ -374,31 +374,51 @@ def lint(found, settings, args: argparse.Namespace) -> list:
 def _lint_files(files: list[str], settings, args: argparse.Namespace) -> list:
     from relulint.engine import lint_paths
 
-    cache = None if args.no_cache else _open_cache(settings)
-    if cache is None:
-        return lint_paths(files, settings, args.jobs)
-    results: dict[str, object] = {}
-    contents: dict[str, bytes] = {}
-    misses = []
-    for p in files:
-        try:
-            contents[p] = Path(p).read_bytes()
-            hit = cache.get(p, contents[p])
-        except Exception:  # an unreadable file or a broken cache entry: lint it for real
-            hit = None
-        if hit is not None:
-            results[p] = hit
-        else:
-            misses.append(p)
-    for r in lint_paths(misses, settings, args.jobs):
-        results[r.path] = r
-        if r.path in contents:
+    progress = _progress(args, settings, len(files))
+    try:
+        cache = None if args.no_cache else _open_cache(settings)
+        if cache is None:
+            return lint_paths(files, settings, args.jobs, progress=progress)
+        results: dict[str, object] = {}
+        contents: dict[str, bytes] = {}
+        misses = []
+        for p in files:
             try:
-                cache.put(r.path, contents[r.path], r)
-            except Exception as exc:  # the cache is an optimisation: never fail the run on it
-                if args.verbose:
-                    _warn(f"cache write failed for {r.path}: {exc}")
-    return [results[p] for p in files]
+                contents[p] = Path(p).read_bytes()
+                hit = cache.get(p, contents[p])
+            except Exception:  # an unreadable file or a broken cache entry: lint it for real
+                hit = None
+            if hit is not None:
+                results[p] = hit
+                if progress is not None:
+                    progress.advance()
+            else:
+                misses.append(p)
+        for r in lint_paths(misses, settings, args.jobs, progress=progress):
+            results[r.path] = r
+            if r.path in contents:
+                try:
+                    cache.put(r.path, contents[r.path], r)
+                except Exception as exc:  # the cache is an optimisation: never fail the run on it
+                    if args.verbose:
+                        _warn(f"cache write failed for {r.path}: {exc}")
+        return [results[p] for p in files]
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _progress(args: argparse.Namespace, settings, total: int):
+    """A file counter on stderr: only on a terminal, for the human formats, without -q."""
+    from relulint import report
+
+    if args.quiet or total < 2 or not getattr(sys.stderr, "isatty", lambda: False)():
+        return None
+    if not report.is_human(_output_format(args, settings)) or args.statistics:
+        return None
+    from relulint.report.progress import Progress
+
+    return Progress(total, sys.stderr)
 
 
 def _open_cache(settings):

@@ -11,7 +11,7 @@ import ast
 import os
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -332,28 +332,54 @@ def lint_graph_file(path: str, settings: Settings) -> FileResult:
     return FileResult(path=path, findings=_dedupe(suppress.apply(findings, {}, settings)), facts=facts)
 
 
-def lint_paths(paths: list[str], settings: Settings | None = None, jobs: int | None = None) -> list[FileResult]:
-    """Lint files (already discovered), in parallel processes when there are many."""
+def lint_paths(paths: list[str], settings: Settings | None = None, jobs: int | None = None,
+               progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+    """Lint files (already discovered), in parallel processes when there are many; results come back
+    in the order of `paths`. `progress` is called once per file as it finishes.
+
+    Work is handed out dynamically: short runs of neighbouring paths (same folder, so a worker's
+    neighbour cache keeps paying) go to whichever worker is free, so one large file holds up only
+    its own chunk, not a fixed share of the run."""
     settings = settings or Settings()
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 8) if len(paths) >= 16 else 1
-    if jobs <= 1:
+    if jobs <= 1 or len(paths) < 2:
         cache = FactsCache()
-        return [lint_file(p, settings, cache) for p in paths]
-    from concurrent.futures import ProcessPoolExecutor
+        out = []
+        for p in paths:
+            out.append(lint_file(p, settings, cache))
+            if progress is not None:
+                progress(out[-1])
+        return out
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    chunks = [paths[i::jobs] for i in range(jobs)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        parts = list(pool.map(_lint_chunk, chunks, [settings] * jobs))
-    by_path = {r.path: r for part in parts for r in part}
+    size = chunk_size(len(paths), jobs)
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    by_path: dict[str, FileResult] = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+        for future in as_completed([pool.submit(_lint_chunk, c, settings) for c in chunks]):
+            for r in future.result():
+                by_path[r.path] = r
+                if progress is not None:
+                    progress(r)
     return [by_path[p] for p in paths]
 
 
+def chunk_size(n: int, jobs: int) -> int:
+    """About eight chunks per worker (balance), at most 16 files each (a slow file delays few others)."""
+    return max(1, min(16, n // (jobs * 8)))
+
+
+_WORKER_CACHE: FactsCache | None = None
+
+
 def _lint_chunk(paths: list[str], settings: Settings) -> list[FileResult]:
-    cache = FactsCache()
+    global _WORKER_CACHE
+    if _WORKER_CACHE is None:  # one neighbour cache per worker process, for the whole run
+        _WORKER_CACHE = FactsCache()
     out = []
     for p in paths:
-        r = lint_file(p, settings, cache)
+        r = lint_file(p, settings, _WORKER_CACHE)
         r.facts = None  # facts are not needed across the process boundary
         out.append(r)
     return out

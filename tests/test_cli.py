@@ -130,10 +130,17 @@ def test_recursion_default_excludes_and_suffixes(run, tmp_path):
 
 def test_graph_files_are_discovered(run, tmp_path):
     write(tmp_path, {"m.py": CLEAN})
+    import zipfile
+
     for name in ("a.onnx", "b.pt", "c.pth", "d.ptl"):
         (tmp_path / name).write_bytes(b"not a graph")
+    for name in ("ts.pt", "ts.pth", "ts.ptl"):  # TorchScript layout (names only are read)
+        with zipfile.ZipFile(tmp_path / name, "w") as zf:
+            zf.writestr("ts/code/__torch__/m.py", "")
+            zf.writestr("ts/constants.pkl", b"")
     code, out, _ = run("--show-files", ".")
-    assert sorted(out.split()) == ["a.onnx", "b.pt", "c.pth", "d.ptl", "m.py"]
+    # .pt files that are not TorchScript archives are not walked (see tests/test_checkpoints.py)
+    assert sorted(out.split()) == ["a.onnx", "m.py", "ts.pt", "ts.pth", "ts.ptl"]
 
 
 def test_gitignore_respected_and_overridable(run, tmp_path):
