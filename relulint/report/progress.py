@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-
 DELAY = 0.5  # seconds before the first line
 INTERVAL = 0.1  # seconds between redraws
 
