@@ -90,3 +90,54 @@ def test_hook_fails_on_finding_then_passes(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # the cache stays in its own self-ignored folder: git sees only our edit
     assert [line.split() for line in _git("status", "--porcelain", cwd=repo).splitlines()] == [["M", "model.py"]]
+
+
+def _docs_snippet() -> str:
+    """The `.pre-commit-config.yaml` users copy from docs/editors.md, verbatim."""
+    text = (ROOT / "docs" / "editors.md").read_text()
+    section = text.split("## pre-commit", 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_documented_local_hooks_work(tmp_path):
+    """The docs' `repo: local` snippet under the real pre-commit: a finding fails the commit, the
+    fix passes, and torch.save checkpoints beside an exported graph do not trip relulint-graphs."""
+    snippet = _docs_snippet()
+    assert "repo: local" in snippet and "rev:" not in snippet  # no tag that does not exist
+    repo = tmp_path / "proj"
+    repo.mkdir()
+    _git("init", "-q", cwd=repo)
+    _git("config", "user.email", "t@example.com", cwd=repo)
+    _git("config", "user.name", "t", cwd=repo)
+    (repo / ".pre-commit-config.yaml").write_text(snippet)
+    (repo / "model.py").write_text(MODEL)
+    (repo / "train.py").write_text(TRAIN)
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+        torch.save(net.state_dict(), repo / "weights.pt")
+        torch.save(net, repo / "whole.pth")
+        torch.jit.script(net).save(str(repo / "exported.pt"))
+    _git("add", ".", cwd=repo)
+
+    bindir = os.path.dirname(sys.executable)  # `language: system` runs the relulint on PATH
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pc-home"), "PRE_COMMIT_COLOR": "never",
+           "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+
+    def pre_commit(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    proc = pre_commit("--all-files")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "RL101" in proc.stdout and "model.py:3:" in proc.stdout, proc.stdout + proc.stderr
+    assert "RL002" not in proc.stdout, proc.stdout  # checkpoints are skipped, not reported
+
+    (repo / "model.py").write_text(MODEL.replace(", nn.ReLU())\n", ")\n"))
+    proc = pre_commit("--all-files")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if torch is not None:
+        assert "relulint (exported graphs)" in proc.stdout and "Passed" in proc.stdout
