@@ -69,6 +69,8 @@ def test_user_docs_cite_no_internal_notes(path):
     text = path.read_text(encoding="utf-8")
     hit = INTERNAL.search(text)
     assert hit is None, f"{path.relative_to(ROOT)} mentions {hit[0]!r}: cite the public case instead"
+    load = re.search(r"load average|another engineer|machine'?s load|same moment", text, re.I)
+    assert load is None, f"{path.relative_to(ROOT)}: benchmark notes describe the machine's load ({load[0]!r})"
 
 
 def test_finding_url_points_at_an_existing_page(tmp_path, monkeypatch, capsys):
