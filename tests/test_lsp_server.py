@@ -123,7 +123,7 @@ def test_diagnostics_code_actions_hover_shutdown(client, tmp_path):
     d = diags[0]
     assert d["source"] == "relulint" and d["severity"] == 1
     assert d["range"] == {"start": {"line": 1, "character": 69}, "end": {"line": 1, "character": 78}}
-    assert d["codeDescription"]["href"].endswith("RL101.html")
+    assert d["codeDescription"]["href"].endswith("docs/rules/RL101.md")  # the page in this checkout
     assert d["relatedInformation"][0]["location"]["range"]["start"] == {"line": 2, "character": 10}
     assert d["data"]["applicability"] == "safe"
 
