@@ -68,14 +68,10 @@ def test_hook_fails_on_finding_then_passes(tmp_path):
 
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pc-home"), "PRE_COMMIT_COLOR": "never"}
     env.pop("PYTHONPATH", None)  # the hook must run the clone's relulint, not this checkout
-
-    def pre_commit(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=repo, env=env,
-                              capture_output=True, text=True, timeout=300)
+    pre_commit = _runner(repo, env)
 
     proc = pre_commit("--all-files")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "RL101" in proc.stdout and "model.py:3:" in proc.stdout, proc.stdout + proc.stderr
+    _fails_on_the_relu(proc)
 
     # only model.py is passed: the MSELoss in the sibling train.py must still be found
     proc = pre_commit("--files", "model.py")
@@ -90,6 +86,19 @@ def test_hook_fails_on_finding_then_passes(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # the cache stays in its own self-ignored folder: git sees only our edit
     assert [line.split() for line in _git("status", "--porcelain", cwd=repo).splitlines()] == [["M", "model.py"]]
+
+
+def _runner(repo: Path, env: dict):
+    def pre_commit(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    return pre_commit
+
+
+def _fails_on_the_relu(proc: subprocess.CompletedProcess) -> None:
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "RL101" in proc.stdout and "model.py:3:" in proc.stdout, proc.stdout + proc.stderr
 
 
 def _docs_snippet() -> str:
@@ -126,14 +135,10 @@ def test_documented_local_hooks_work(tmp_path):
     bindir = os.path.dirname(sys.executable)  # `language: system` runs the relulint on PATH
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pc-home"), "PRE_COMMIT_COLOR": "never",
            "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
-
-    def pre_commit(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=repo, env=env,
-                              capture_output=True, text=True, timeout=300)
+    pre_commit = _runner(repo, env)
 
     proc = pre_commit("--all-files")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "RL101" in proc.stdout and "model.py:3:" in proc.stdout, proc.stdout + proc.stderr
+    _fails_on_the_relu(proc)
     assert "RL002" not in proc.stdout, proc.stdout  # checkpoints are skipped, not reported
 
     (repo / "model.py").write_text(MODEL.replace(", nn.ReLU())\n", ")\n"))
