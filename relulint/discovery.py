@@ -2,7 +2,7 @@
 
 Semantics (ruff): directories are walked for `.py` sources and exported graphs; excluded and
 git-ignored directories are pruned. A walk takes a `.pt` / `.pth` / `.ptl` / `.pt2` file only when
-its zip layout says it holds a graph (TorchScript): the checkpoints every ML repository holds are
+its zip layout says it holds a graph (TorchScript, or a torch.export `.pt2`): the checkpoints every ML repository holds are
 skipped quietly (`-v` says so). A file named explicitly is always linted (whatever its suffix:
 pre-commit passes extension-less scripts too) unless `force-exclude` is on and an exclude pattern
 matches it, or `skip_checkpoints` is on and it is a checkpoint. A path that does not exist is
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from relulint.config import Settings
 from relulint.config_paths import excluded
-from relulint.torch_archives import LINTED, TORCH_SUFFIXES, archive_kind, skip_reason
+from relulint.torch_archives import TORCH_SUFFIXES, archive_kind, read_by_graph_pass, skip_reason
 
 SOURCE_SUFFIXES = (".py",)
 GRAPH_SUFFIXES = (".onnx", *TORCH_SUFFIXES)
@@ -55,7 +55,7 @@ def graph_skip(path: str) -> str | None:
     if not path.endswith(TORCH_SUFFIXES):
         return None
     kind = archive_kind(path)
-    return None if kind in LINTED else skip_reason(kind)
+    return None if read_by_graph_pass(kind, path) else skip_reason(kind)
 
 
 def discover(paths: list[str], settings: Settings, skip_checkpoints: bool = False) -> Discovery:

@@ -12,7 +12,7 @@ entries sit under one top folder (`<name>/...`):
 - a legacy `torch.save` pickle (`_use_new_zipfile_serialization=False`): not a zip at all.
 
 Only the central directory is read (names, never contents), so nothing is unpickled and a
-multi-GB checkpoint costs one small read. Directory walks lint only graphs the graph pass reads (LINTED); a checkpoint holds
+multi-GB checkpoint costs one small read. Directory walks lint only graphs the graph pass reads; a checkpoint holds
 weights without the network, and unpickling it could run code.
 """
 
@@ -24,8 +24,11 @@ TORCH_SUFFIXES = (".pt", ".pth", ".ptl", ".pt2")
 
 TORCHSCRIPT, EXPORT, CHECKPOINT, PICKLE, NOT_TORCH = "torchscript", "export", "checkpoint", "pickle", "other"
 GRAPHS = frozenset({TORCHSCRIPT, EXPORT})
-# What a directory walk hands to the graph pass: the kinds its frontends read.
-LINTED = frozenset({TORCHSCRIPT})
+
+def read_by_graph_pass(kind: str, path: str) -> bool:
+    """Whether the graph pass reads this kind under this name: it picks its frontend by suffix
+    (`.pt2` -> export reader, the others -> TorchScript reader)."""
+    return kind == (EXPORT if path.lower().endswith(".pt2") else TORCHSCRIPT)
 
 
 def archive_kind(path: str) -> str:
@@ -70,5 +73,6 @@ def skip_reason(kind: str) -> str:
         CHECKPOINT: "a torch.save checkpoint (weights, no graph)",
         PICKLE: "a legacy torch.save pickle (weights, no graph)",
         NOT_TORCH: "not a TorchScript or export archive",
-        EXPORT: "a torch.export archive, which the graph pass does not read yet",
+        EXPORT: "a torch.export archive named like TorchScript: rename it .pt2 to lint it",
+        TORCHSCRIPT: "a TorchScript archive named .pt2: rename it .pt to lint it",
     }.get(kind, kind)

@@ -103,6 +103,9 @@ def ml_repo(tmp_path_factory):
     torch.jit.trace(model, torch.randn(2, 4)).save(str(export / "model_traced.pt"))
     program = torch.export.export(model, (torch.randn(2, 4),))
     torch.export.save(program, str(export / "model.pt2"))
+    misnamed = repo / "misnamed"
+    misnamed.mkdir()
+    torch.export.save(program, str(misnamed / "exported_as.pt"))  # an export archive under .pt
     return repo
 
 
@@ -115,12 +118,13 @@ def test_relulint_dot_passes_in_an_ml_repository(ml_repo):
 def test_walk_lints_the_graphs_and_says_why_it_skips_checkpoints(ml_repo):
     p = cli(".", "--no-cache", "--show-files", "-v", cwd=ml_repo)
     files = set(p.stdout.split())
-    assert {"train.py", "export/model_scripted.pt", "export/model_traced.pt"} <= files
+    assert {"train.py", "export/model_scripted.pt", "export/model_traced.pt", "export/model.pt2"} <= files
     assert not any(f.startswith("checkpoints/") for f in files)
     for name in ("epoch_3.pt", "full_model.pth", "resume.pth"):
         assert f"skipped checkpoints/{name} (a torch.save checkpoint (weights, no graph))" in p.stderr, p.stderr
     assert "skipped checkpoints/old_format.pt (a legacy torch.save pickle" in p.stderr
-    assert "export/model.pt2" in p.stderr or "export/model.pt2" in files
+    assert "skipped export/" not in p.stderr
+    assert "skipped misnamed/exported_as.pt (a torch.export archive named like TorchScript" in p.stderr
     quiet = cli(".", "--no-cache", cwd=ml_repo)
     assert "skipped" not in quiet.stderr  # quiet without -v
 
