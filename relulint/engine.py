@@ -238,20 +238,18 @@ def run_rules(irs: list[ModelIR], settings: Settings, path: str) -> list[Finding
     return findings
 
 
-def _in_file(findings: list[Finding], path: str) -> list[Finding]:
-    """The findings located in `path`, spelled as the caller spelled it (a neighbour's reading of this file
-    may have named it by another path)."""
+def _in_file_first(findings: list[Finding], path: str) -> list[Finding]:
+    """This file's findings first, spelled as the caller spelled the path (a neighbour's reading of this
+    file may have named it by another path), then those located in the files it reaches."""
     import dataclasses
 
     here = os.path.abspath(path)
-    out = []
+    mine, others = [], []
     for f in findings:
-        if f.origin.path != path:
-            if os.path.abspath(f.origin.path) != here:
-                continue
+        if f.origin.path != path and os.path.abspath(f.origin.path) == here:
             f.origin = dataclasses.replace(f.origin, path=path)
-        out.append(f)
-    return out
+        (mine if f.origin.path == path else others).append(f)
+    return mine + others
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -293,8 +291,7 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
                 near.append(nf)
     irs = build_irs(facts, near)
     findings = run_rules(irs, settings, path)
-    # a finding located in another file is that file's to report (no duplicates across a folder run)
-    findings = _in_file(findings, path)
+    findings = _in_file_first(findings, path)
     result.findings = _dedupe(suppress.apply(findings, {path: code}, settings))
     fixes.attach(result.findings, {path: code})  # machine-applicable edits for --fix / LSP / SARIF
     return result

@@ -513,3 +513,11 @@ model = nn.Sequential(nn.Linear(4, 1), {tail})
 loss = F.mse_loss(model(torch.rand(8, 4)), torch.rand(8, 1))
 """
     assert codes(tmp_path, {"model.py": code}, select=["RL101"]) == want
+
+
+# ---------------------------------------------------------------- a factory returning the model with its loss
+
+@pytest.mark.parametrize(("loss", "want"), [("nn.MSELoss()", ["RL101"]), ("nn.BCEWithLogitsLoss()", [])])
+def test_model_and_loss_returned_together_are_bound(tmp_path, loss, want):
+    train = HEAD + f"from model import Encoder\n\ndef relulint_batch():\n    return Encoder(), torch.rand(8, 16), {loss}\n"
+    assert codes(tmp_path, {"model.py": ENCODER, "train.py": train}) == want

@@ -127,6 +127,13 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
         net.followed = True
         facts.networks.append(net)
         keyed[id(seq)] = net
+    for model, loss in it.pairs:
+        if isinstance(model, Instance):
+            chain = _forward_ops(it, model)
+        else:
+            chain = _chain(it, lambda m=model: it.apply_seq(m, Tensor(), None))
+        if chain:
+            it.bindings.append(Binding(key=model, name=net_name(model), ops=tuple(chain), loss=loss, trained=True))
     facts.bound.extend(_bound_irs(it, keyed))
     facts.unlinked_losses.extend(loss for loss in it.unlinked if loss.origin and loss.origin.path == state.path)
 

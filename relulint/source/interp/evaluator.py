@@ -93,6 +93,7 @@ class Interp:
         self.unlinked: list[Loss] = []
         self.loss_vals: list[LossVal] = []
         self.seqs: list[SeqVal] = []
+        self.pairs: list[tuple[object, Loss]] = []  # (model, loss) returned together by a factory
         self.site_ops: dict[int, Op] = {}
         self.site_losses: dict[int, Loss] = {}
         self.depth = 0
@@ -454,7 +455,19 @@ class Interp:
         out = frame.returns[0]
         for r in frame.returns[1:]:
             out = join(out, r)
+        if isinstance(out, tuple):
+            self._pairing(out)
         return out
+
+    def _pairing(self, items: tuple) -> None:
+        """`return model, x, y, nn.MSELoss()` (the dynamic probe's entry protocol, and training factories):
+        the model is trained with that loss even though the call is not written here."""
+        models = [v for v in items if isinstance(v, SeqVal) and v.kind == "sequential" or
+                  isinstance(v, Instance) and v.is_module]
+        losses = [v for v in items if isinstance(v, LossVal)]
+        if len(models) == 1 and len(losses) == 1:
+            losses[0].called = True
+            self.pairs.append((models[0], losses[0].loss))
 
     def _bind_params(self, fn: FuncVal, args: list, kwargs: dict, frame: Frame) -> None:
         params = fn.node.params
