@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import warnings
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from relulint.engine import lint_file
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 from test_graph_onnx import GRAPH_CODES, SEEDS, _module, _ResNet, export  # noqa: E402
-from test_graph_torchscript import save  # noqa: E402
+from test_graph_torchscript import REG_SRC, _rewrite, _rl002, _settings, save  # noqa: E402
 
 nn = torch.nn
 
@@ -30,12 +29,6 @@ def save_pt2(model, example, path, decompose: bool = False) -> str:
             ep = ep.run_decompositions()
         torch.export.save(ep, str(path))
     return str(path)
-
-
-def _settings(loss=None, **kw) -> Settings:
-    s = Settings(**kw)
-    s.graph_loss = loss
-    return s
 
 
 def _codes(path, loss=None, **kw) -> set[str]:
@@ -63,21 +56,7 @@ def test_onnx_torchscript_and_pt2_agree(seed, tmp_path):
 
 
 def test_pt2_findings_point_at_the_users_line(tmp_path):
-    src = """
-import torch
-import torch.nn as nn
-
-class Reg(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(4, 8)
-        self.fc2 = nn.Linear(8, 1)
-
-    def forward(self, x):
-        h = torch.relu(self.fc1(x))
-        return nn.functional.relu(self.fc2(h))
-"""
-    py, mod = _module(src, tmp_path, "pt2_lines")
+    py, mod = _module(REG_SRC, tmp_path, "pt2_lines")
     path = save_pt2(mod.Reg(), torch.zeros(2, 4), tmp_path / "reg.pt2")
     (f,) = [f for f in lint_file(path, _settings("mse")).findings if f.code == "RL101"]
     assert (f.origin.path, f.origin.line) == (str(py), 13)
@@ -129,21 +108,6 @@ def test_pt2_is_never_loaded_with_torch(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ broken archives: RL002
-
-
-def _rl002(path) -> str:
-    (f,) = lint_file(str(path), Settings()).findings
-    assert f.code == "RL002" and f.origin.path == str(path)
-    return f.message
-
-
-def _rewrite(src: str, dst: Path, change) -> str:
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
-        for info in zin.infolist():
-            data = change(info.filename, zin.read(info))
-            if data is not None:
-                zout.writestr(info, data)
-    return str(dst)
 
 
 def test_broken_pt2_archives_give_rl002(tmp_path):

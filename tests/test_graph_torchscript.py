@@ -47,8 +47,7 @@ def test_seed_saved_gives_source_codes(seed, how, tmp_path):
     assert got == expected
 
 
-def test_traced_findings_point_at_the_users_line(tmp_path):
-    src = """
+REG_SRC = """
 import torch
 import torch.nn as nn
 
@@ -60,9 +59,12 @@ class Reg(nn.Module):
 
     def forward(self, x):
         h = torch.relu(self.fc1(x))
-        return torch.relu(self.fc2(h))
+        return torch.relu(self.fc2(h))  # line 13
 """
-    py, mod = _module(src, tmp_path, "ts_lines")
+
+
+def test_traced_findings_point_at_the_users_line(tmp_path):
+    py, mod = _module(REG_SRC, tmp_path, "ts_lines")
     path = save(mod.Reg(), torch.zeros(2, 4), tmp_path / "reg.pt", "trace")
     (f,) = [f for f in lint_file(path, _settings("mse")).findings if f.code == "RL101"]
     assert (f.origin.path, f.origin.line) == (str(py), 13)
@@ -364,3 +366,57 @@ def test_recursive_or_huge_code_is_refused(tmp_path):
 
     msg = _rl002(_rewrite(good, tmp_path / "rec.pt", loop))
     assert "recursive" in msg
+
+
+def test_mutated_archives_give_facts_or_rl002_never_a_traceback(tmp_path, capsys):
+    """A bounded mutator over real TorchScript and .pt2 archives: byte flips, truncations,
+    insertions and token swaps in one member each time."""
+    import io
+    import random
+    import zipfile
+
+    from relulint.graph import lower_graph
+
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(32, 4), nn.ReLU())
+    example = torch.zeros(1, 1, 4, 4)
+    sources = [save(model, example, tmp_path / "s.pt", "script"), save(model, example, tmp_path / "t.pt", "trace")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.export.save(torch.export.export(model.eval(), (example,)), str(tmp_path / "m.pt2"))
+    sources.append(str(tmp_path / "m.pt2"))
+    rng = random.Random(1234)
+    tokens = [b"0", b"-1", b"None", b"(", b")", b"self", b"torch.relu", b"[", b"999999999", b"\x80", b"c"]
+    outcomes = {"facts": 0, "RL002": 0}
+    for i in range(90):
+        src = sources[i % len(sources)]
+        with zipfile.ZipFile(src) as zin:
+            infos = zin.infolist()
+            target = rng.choice([x for x in infos if x.file_size])
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w") as zout:
+                for info in infos:
+                    d = bytearray(zin.read(info))
+                    if info is target:
+                        mode = i % 4
+                        if mode == 0:
+                            for _ in range(rng.randint(1, 8)):
+                                d[rng.randrange(len(d))] = rng.randrange(256)
+                        elif mode == 1:
+                            d = d[: rng.randrange(len(d))]
+                        elif mode == 2:
+                            at = rng.randrange(len(d))
+                            d[at:at] = rng.randbytes(rng.randint(1, 20))
+                        else:
+                            at = rng.randrange(len(d))
+                            d[at:at + rng.randint(0, 5)] = rng.choice(tokens)
+                    zout.writestr(info, bytes(d))
+        path = tmp_path / f"fz{i}{Path(src).suffix}"
+        path.write_bytes(buf.getvalue())
+        facts, err = lower_graph(str(path), Settings(input_range=(0.0, 1.0)))
+        assert (facts is None) != (err is None)
+        if err is not None:
+            assert err.code == "RL002" and err.origin.path == str(path)
+        outcomes["facts" if err is None else "RL002"] += 1
+    assert outcomes["facts"] and outcomes["RL002"]  # both kinds of outcome were exercised
+    assert capsys.readouterr().out == ""

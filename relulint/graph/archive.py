@@ -20,7 +20,7 @@ import io
 import pickle
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -80,7 +80,6 @@ class TensorRef:
     offset: int
     shape: tuple[int, ...]
     stride: tuple[int, ...]
-    _cache: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def dtype(self) -> str:
@@ -94,10 +93,9 @@ class TensorRef:
         raise ArchiveError("a pickle that rewrites a tensor record")
 
     def array(self) -> np.ndarray:
-        """The values (float16/bfloat16 widened to float32), read from the zip now."""
-        if self._cache is None:
-            self._cache = self.storage.archive.tensor(self)
-        return self._cache
+        """The values (float16/bfloat16 widened to float32), read from the zip now and not kept, so
+        the pass holds one layer's weights at a time."""
+        return self.storage.archive.tensor(self)
 
 
 def _record_class(qualname: str) -> type:
@@ -192,6 +190,18 @@ def safe_loads(data: bytes, member: str, archive: Archive | None = None):
         raise ArchiveError(f"{member}: corrupt pickle ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 
+def read_archive(path: str, kind: str, error: type[Exception], body, settings):
+    """`body(path, archive, settings)` on the opened archive; every way the file can be malformed
+    becomes `error` (shown as RL002), never a traceback."""
+    try:
+        with Archive(path, kind) as archive:
+            return body(path, archive, settings)
+    except ArchiveError as exc:
+        raise error(str(exc)) from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+        raise error(f"malformed {kind} archive ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
 class Archive:
     """A torch zip archive opened for bounded reads. Use as a context manager."""
 
@@ -209,6 +219,7 @@ class Archive:
         self.size = sum(i.compress_size for i in infos)
         self.budget = 2 * max(self.size, 0) + SLACK_BYTES
         self.read_total = 0
+        self._byteorder: str | None = None
         roots = {n.split("/", 1)[0] for n in self.infos if "/" in n}
         self.root = min(roots, key=lambda r: (f"{r}/data.pkl" not in self.infos, r)) if roots else ""
 
@@ -271,9 +282,10 @@ class Archive:
         return safe_loads(self.read(name), name, self)
 
     def byteorder(self) -> str:
-        if self.has("byteorder"):
-            return "<" if self.read(self.member("byteorder"), limit=64).strip() != b"big" else ">"
-        return "<"
+        if self._byteorder is None:
+            big = self.has("byteorder") and self.read(self.member("byteorder"), limit=64).strip() == b"big"
+            self._byteorder = ">" if big else "<"
+        return self._byteorder
 
     def tensor(self, t: TensorRef) -> np.ndarray:
         st = t.storage
@@ -286,8 +298,12 @@ class Archive:
                                f"elements ({st.member})")
         data = self.read(st.member, exact=st.numel * item)
         flat = np.frombuffer(data, dtype=np.dtype(raw_dtype).newbyteorder(self.byteorder()), count=st.numel)
+        size = int(np.prod(t.shape, dtype=np.int64))
+        contiguous = tuple(int(np.prod(t.shape[i + 1:], dtype=np.int64)) for i in range(len(t.shape)))
         if not all(t.shape):
             arr = np.zeros(t.shape, dtype=flat.dtype)
+        elif t.stride == contiguous:  # the usual case: a slice, no stride tricks
+            arr = flat[t.offset:t.offset + size].reshape(t.shape)
         else:
             arr = np.lib.stride_tricks.as_strided(flat[t.offset:], shape=t.shape,
                                                   strides=tuple(s * item for s in t.stride))

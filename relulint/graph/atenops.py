@@ -1,4 +1,4 @@
-"""One aten op call -> one GNode, shared by the TorchScript and `.pt2` frontends.
+"""One aten op call -> one GNode (and the file's facts), shared by the TorchScript and `.pt2` frontends.
 
 Both frontends read their archive as data and hand each op on the data path over as
 `(kind, args)`: `kind` is `aten::linear`, args are `Data` (a tensor on the data path), `TensorRef`
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from relulint.graph.archive import TensorRef
-from relulint.graph.lowering import GNode
+from relulint.graph.lowering import GNode, GraphInput, build_network, graph_loss
 from relulint.knowledge.graph_ops import ATEN_ARGS, aten_op, clip_kind
-from relulint.model import Origin
+from relulint.model import ModuleFacts, Origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +205,17 @@ def _arith(base: str, g: GNode, args: list) -> None:
 
 def _float(a: np.ndarray) -> np.ndarray:
     return a if a.dtype in (np.float32, np.float64) else a.astype(np.float32)
+
+
+def archive_facts(path: str, framework: str, name: str, label: str, nodes: list[GNode],
+                  inputs: list[GraphInput], settings) -> ModuleFacts:
+    """The file's facts: one network from the nodes the outputs need, with the loss setting."""
+    net = build_network(name=name, framework=framework, origin=Origin(path, 1, node=f"{label} {name}"),
+                        nodes=nodes, inputs=inputs, input_range=getattr(settings, "input_range", None))
+    net.loss = graph_loss(getattr(settings, "graph_loss", None), "graph-loss setting", None)
+    facts = ModuleFacts(path=path, frameworks={framework})
+    facts.networks.append(net)
+    return facts
 
 
 def needed(nodes: list[GNode], outputs: set[str]) -> list[GNode]:

@@ -20,9 +20,9 @@ import zipfile
 
 import numpy as np
 
-from relulint.graph.archive import Archive, ArchiveError, StorageRef, TensorRef
-from relulint.graph.atenops import Data, aten_node, data_keys, needed, normalise
-from relulint.graph.lowering import GNode, GraphInput, build_network, graph_loss
+from relulint.graph.archive import Archive, ArchiveError, StorageRef, TensorRef, read_archive
+from relulint.graph.atenops import Data, archive_facts, aten_node, data_keys, needed, normalise
+from relulint.graph.lowering import GNode, GraphInput
 from relulint.graph.onnx_frontend import source_frame
 from relulint.model import ModuleFacts, Origin
 
@@ -41,11 +41,7 @@ class GraphError(Exception):
 def lower(path: str, settings) -> ModuleFacts:
     if not zipfile.is_zipfile(path):
         raise GraphError("not a .pt2 archive (not a zip file); truncated or not a model?")
-    try:
-        with Archive(path, ".pt2") as archive:
-            return _lower(path, archive, settings)
-    except ArchiveError as exc:
-        raise GraphError(str(exc)) from None
+    return read_archive(path, ".pt2", GraphError, _lower, settings)
 
 
 def _lower(path: str, archive: Archive, settings) -> ModuleFacts:
@@ -76,12 +72,7 @@ def _lower(path: str, archive: Archive, settings) -> ModuleFacts:
         outs += data_keys([walker.value(arg)]) if isinstance(arg, dict) else []
     nodes = needed(walker.nodes, set(outs))
     name = model or os.path.basename(path)
-    net = build_network(name=name, framework="torch.export", origin=Origin(path, 1, node=f"program {name}"),
-                        nodes=nodes, inputs=inputs, input_range=getattr(settings, "input_range", None))
-    net.loss = graph_loss(getattr(settings, "graph_loss", None), "graph-loss setting", None)
-    facts = ModuleFacts(path=path, frameworks={"torch.export"})
-    facts.networks.append(net)
-    return facts
+    return archive_facts(path, "torch.export", name, "program", nodes, inputs, settings)
 
 
 def _payloads(archive: Archive, config: str, folder: str) -> dict[str, TensorRef | None]:

@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 import zipfile
 
-from relulint.graph.archive import Archive, ArchiveError, Record, TensorRef
-from relulint.graph.lowering import build_network, graph_loss
-from relulint.model import ModuleFacts, Origin
+from relulint.graph.archive import Archive, ArchiveError, Record, TensorRef, read_archive
+from relulint.graph.atenops import archive_facts
+from relulint.model import ModuleFacts
 
 
 class GraphError(Exception):
@@ -53,11 +53,7 @@ def check_archive(path: str) -> None:
 
 def lower(path: str, settings) -> ModuleFacts:
     check_archive(path)
-    try:
-        with Archive(path, "TorchScript") as archive:
-            return _lower(path, archive, settings)
-    except ArchiveError as exc:
-        raise GraphError(str(exc)) from None
+    return read_archive(path, "TorchScript", GraphError, _lower, settings)
 
 
 def _lower(path: str, archive: Archive, settings) -> ModuleFacts:
@@ -73,12 +69,7 @@ def _lower(path: str, archive: Archive, settings) -> ModuleFacts:
     dtypes = _traced_dtypes(archive)
     nodes, inputs = interp.run_forward(dtypes)
     name = root.qualname.rsplit(".", 1)[-1] or os.path.basename(path)
-    net = build_network(name=name, framework="torchscript", origin=Origin(path, 1, node=f"module {name}"),
-                        nodes=nodes, inputs=inputs, input_range=getattr(settings, "input_range", None))
-    net.loss = graph_loss(getattr(settings, "graph_loss", None), "graph-loss setting", None)
-    facts = ModuleFacts(path=path, frameworks={"torchscript"})
-    facts.networks.append(net)
-    return facts
+    return archive_facts(path, "torchscript", name, "module", nodes, inputs, settings)
 
 
 def _traced_dtypes(archive: Archive) -> list[str | None]:

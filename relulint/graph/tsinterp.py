@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import warnings
 from dataclasses import replace
 
 from relulint.graph.archive import Archive, ArchiveError, Record, TensorRef, safe_loads
@@ -39,18 +40,27 @@ class _Name(str):
     """A dotted global name in TorchScript code: `torch.relu`, `__torch__.torch.nn.functional.relu`."""
 
 
+_MANGLE = re.compile(r"___torch_mangle_\d+")
+
+
 class CodeFile:
-    def __init__(self, name: str, text: str) -> None:
+    def __init__(self, name: str, text: str, trees: dict[str, ast.Module]) -> None:
         self.name = name
         self.raw = text.encode("utf-8")
-        try:
-            self.tree = ast.parse(text, filename=name)
-        except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
-            raise ArchiveError(f"{name}: cannot parse the TorchScript code ({type(exc).__name__})") from None
-        self.line_starts = [0]
-        for i, ch in enumerate(self.raw):
-            if ch == 10:
-                self.line_starts.append(i + 1)
+        # A traced model saves one class file per module instance, identical but for the mangle
+        # number in type annotations (same lines, same statement columns): parse each shape once.
+        shape = _MANGLE.sub("", text)
+        tree = trees.get(shape)
+        if tree is None:
+            try:
+                with warnings.catch_warnings():  # SyntaxWarnings from crafted code would reach stderr
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(text, filename=name)
+            except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+                raise ArchiveError(f"{name}: cannot parse the TorchScript code ({type(exc).__name__})") from None
+            trees[shape] = tree
+        self.tree = tree
+        self.line_starts = [0] + [m.end() for m in re.finditer(b"\n", self.raw)]
         self.classes = {n.name: n for n in self.tree.body if isinstance(n, ast.ClassDef)}
         self.functions = {n.name: n for n in self.tree.body if isinstance(n, ast.FunctionDef)}
         self.debug: list[tuple[int, object]] | None = None
@@ -66,6 +76,7 @@ class CodeIndex:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self.files: dict[str, CodeFile | None] = {}
+        self.trees: dict[str, ast.Module] = {}
         prefix = archive.member("code/")
         self.members = {n[len(prefix):-3].replace("/", "."): n for n in archive.names()
                         if n.startswith(prefix) and n.endswith(".py")}
@@ -74,7 +85,7 @@ class CodeIndex:
     def file(self, modpath: str) -> CodeFile | None:
         if modpath not in self.files:
             member = self.members.get(modpath)
-            self.files[modpath] = CodeFile(member, self.archive.text(member)) if member else None
+            self.files[modpath] = CodeFile(member, self.archive.text(member), self.trees) if member else None
         return self.files[modpath]
 
     def lookup(self, qualname: str, classes: bool) -> tuple[CodeFile, ast.AST] | None:
