@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-COMMANDS = ("check", "rule", "lsp", "version")
+COMMANDS = ("check", "rule", "lsp", "clean", "version")
 
 
 class UsageError(Exception):
@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
                          description="relulint language server")
     add_lsp_arguments(lsp)
 
+    clean = sub.add_parser("clean", help="remove the result cache of the project in the current folder")
+    clean.add_argument("--cache-dir", metavar="DIR", help="the cache folder to remove (default: the project's)")
+    clean.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+
     sub.add_parser("version", help="print the version")
     return top
 
@@ -165,6 +169,9 @@ def _add_check(p: argparse.ArgumentParser) -> None:
     run = p.add_argument_group("run")
     run.add_argument("--jobs", "-j", type=_count("processes"), metavar="N", help="processes for the source pass (default: auto)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    run.add_argument("--cache-dir", metavar="DIR",
+                     help="where the result cache lives (default: .relulint_cache in the project root; "
+                          "env RELULINT_CACHE_DIR)")
     dyn = p.add_argument_group("dynamic pass (opt-in)")
     dyn.add_argument("--dynamic", action="store_true",
                      help="ALSO IMPORT AND RUN the user's code: build the model via --entry and push one "
@@ -202,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_CLEAN
         if args.command == "rule":
             return _rule(args)
+        if args.command == "clean":
+            return _clean(args)
         return _check(args)
     except UsageError as exc:
         _error(str(exc))
@@ -375,37 +384,47 @@ def _lint_files(files: list[str], settings, args: argparse.Namespace) -> list:
     from relulint.engine import lint_paths
 
     progress = _progress(args, settings, len(files))
+    cache = None if args.no_cache else _open_cache(settings, args)
     try:
-        cache = None if args.no_cache else _open_cache(settings)
         if cache is None:
             return lint_paths(files, settings, args.jobs, progress=progress)
-        results: dict[str, object] = {}
-        contents: dict[str, bytes] = {}
-        misses = []
-        for p in files:
-            try:
-                contents[p] = Path(p).read_bytes()
-                hit = cache.get(p, contents[p])
-            except Exception:  # an unreadable file or a broken cache entry: lint it for real
-                hit = None
-            if hit is not None:
-                results[p] = hit
-                if progress is not None:
-                    progress.advance()
-            else:
-                misses.append(p)
-        for r in lint_paths(misses, settings, args.jobs, progress=progress):
-            results[r.path] = r
-            if r.path in contents:
-                try:
-                    cache.put(r.path, contents[r.path], r)
-                except Exception as exc:  # the cache is an optimisation: never fail the run on it
-                    if args.verbose:
-                        _warn(f"cache write failed for {r.path}: {exc}")
-        return [results[p] for p in files]
+        return _lint_cached(files, settings, args, cache, progress)
     finally:
         if progress is not None:
             progress.close()
+        if cache is not None:
+            cache.close()  # prunes stale entries when this run wrote any
+            if cache.refused and args.verbose:
+                _warn(f"result cache off: {cache.refused}")
+
+
+def _lint_cached(files: list[str], settings, args: argparse.Namespace, cache, progress) -> list:
+    from relulint.engine import lint_paths
+
+    results: dict[str, object] = {}
+    contents: dict[str, bytes] = {}
+    misses = []
+    for p in files:
+        try:
+            contents[p] = Path(p).read_bytes()
+            hit = cache.get(p, contents[p])
+        except Exception:  # an unreadable file or a broken cache entry: lint it for real
+            hit = None
+        if hit is not None:
+            results[p] = hit
+            if progress is not None:
+                progress.advance()
+        else:
+            misses.append(p)
+    for r in lint_paths(misses, settings, args.jobs, progress=progress):
+        results[r.path] = r
+        if r.path in contents:
+            try:
+                cache.put(r.path, contents[r.path], r)
+            except Exception as exc:  # the cache is an optimisation: never fail the run on it
+                if args.verbose:
+                    _warn(f"cache write failed for {r.path}: {exc}")
+    return [results[p] for p in files]
 
 
 def _progress(args: argparse.Namespace, settings, total: int):
@@ -421,14 +440,18 @@ def _progress(args: argparse.Namespace, settings, total: int):
     return Progress(total, sys.stderr)
 
 
-def _open_cache(settings):
+def _cache_dir(args: argparse.Namespace) -> str | None:
+    return getattr(args, "cache_dir", None) or os.environ.get("RELULINT_CACHE_DIR") or None
+
+
+def _open_cache(settings, args: argparse.Namespace):
     import importlib.util
 
     if importlib.util.find_spec("relulint.cache") is None:
         return None
     from relulint.cache import Cache
 
-    return Cache(settings.root or Path.cwd(), settings)
+    return Cache(settings.root or Path.cwd(), settings, _cache_dir(args))
 
 
 def _lint_stdin(settings, args: argparse.Namespace):
@@ -545,6 +568,31 @@ def show_settings(settings, fmt: str) -> str:
     for code in sorted(set(CATALOG) | set(ALL_CODES)):
         lines.append(f"  {code} {code_name(code)}: {settings.selection_reason(code)}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ clean
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from relulint import config
+    from relulint.cache import CACHE_DIR, clean
+
+    folder = _cache_dir(args)
+    if folder is None:
+        try:
+            root = config.load_settings(Path.cwd()).root
+        except config.ConfigError:
+            root = None  # a broken config must not stop the cache from going
+        folder = str(Path(root or Path.cwd()) / CACHE_DIR)
+    if not args.quiet and os.path.lexists(folder):
+        print(f"Removing cache at: {folder}", file=sys.stderr)
+    try:
+        why = clean(folder)
+    except OSError as exc:
+        raise UsageError(f"cannot remove {folder}: {exc.strerror or exc}") from None
+    if why:
+        raise UsageError(why)
+    return EXIT_CLEAN
 
 
 # ------------------------------------------------------------------------------------ rule

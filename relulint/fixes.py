@@ -23,6 +23,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from relulint.atomic import replace_file
 from relulint.finding import Edit, Finding, Fix
 from relulint.model import Origin
 from relulint.positions import from_offset, line_starts, to_offset
@@ -587,13 +588,14 @@ def apply_fixes(results: list, write: bool, unsafe: bool = False) -> str:
     return "".join(chunks)
 
 
-def _write(path: str, linted: str, new: str) -> None:
+def _write(path: str, linted: str, new: str) -> bool:
+    """Write the fixed text when the file still holds the linted text; True when it was written."""
     p = Path(path)
     try:
         raw = p.read_bytes()
     except OSError as exc:
         print(f"relulint: {path}: not fixed, cannot read it again ({exc.strerror or exc})", file=sys.stderr)
-        return
+        return False
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:
         current = raw.decode("utf-8-sig")
@@ -601,7 +603,12 @@ def _write(path: str, linted: str, new: str) -> None:
         current = None
     if current != linted:
         print(f"relulint: {path}: not fixed, it changed since it was linted", file=sys.stderr)
-        return
+        return False
     data = new.encode("utf-8")
-    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    try:
+        replace_file(p, (b"\xef\xbb\xbf" if bom else b"") + data)
+    except OSError as exc:  # the original is untouched: the finding stays and is reported as remaining
+        print(f"relulint: {path}: not fixed, cannot write it ({exc.strerror or exc})", file=sys.stderr)
+        return False
+    return True
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from relulint.cache import CACHE_DIR, Cache, finding_from_dict, finding_to_dict
+from relulint.cache import CACHE_DIR, FORMAT, Cache, finding_from_dict, finding_to_dict
 from relulint.config import Settings
 from relulint.engine import lint_file, lint_paths
 
@@ -37,7 +37,7 @@ def test_round_trip_and_gitignore(tmp_path):
     assert (tmp_path / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
     # JSON on disk, nothing else written outside the cache folder
     entries = [p for p in (tmp_path / CACHE_DIR).rglob("*.json")]
-    assert entries and all(json.loads(p.read_text())["format"] == 1 for p in entries)
+    assert entries and all(json.loads(p.read_text())["format"] == FORMAT for p in entries)
     assert sorted(p.name for p in tmp_path.iterdir()) == [CACHE_DIR, "model.py", "train.py"]
 
 
