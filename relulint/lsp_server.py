@@ -8,8 +8,10 @@
 
 Diagnostics are built by `relulint.report.lsp.diagnostic`, the same code as `--format lsp`.
 Bad input keeps the server up: a non-Python document is ignored, a malformed `[tool.relulint]` is
-shown once as a warning and the defaults are used, garbage JSON is logged by pygls and skipped, and
-any exception while linting becomes a log message, not a crash.
+shown once as a warning and the defaults are used, a request with invalid parameters (a position
+below 0 or at 2**31) gets a JSON-RPC error reply, and any exception while linting becomes a log
+message, not a crash. A broken byte stream does not: on a framing error the server logs it and exits
+non-zero so that the editor restarts it (`relulint.lsp_framing`), instead of staying up but deaf.
 """
 
 from __future__ import annotations
@@ -258,12 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="relulint-lsp %(levelname)s %(message)s")
+    from relulint import lsp_framing
+
     server = create_server()
     if args.tcp is not None:
-        server.start_tcp(args.host, args.tcp)
-    else:
-        server.start_io()
-    return 0
+        return lsp_framing.start_tcp(server, args.host, args.tcp)
+    return lsp_framing.start_io(server)
 
 
 if __name__ == "__main__":  # pragma: no cover

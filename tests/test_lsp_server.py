@@ -180,8 +180,9 @@ def test_utf16_columns_after_emoji(client, tmp_path):
 
 
 def test_bad_input_keeps_server_up(client, tmp_path):
-    client.send_raw(b"{this is not json")
+    # (a body that is not JSON ends the server: tests/test_lsp_framing.py)
     client.send_raw(b'{"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover", "params": 5}')
+    assert client.wait(lambda m: m.get("id") == 99)["error"]["code"] == -32602  # Invalid Params, with its id
     _open(client, (tmp_path / "notes.txt").as_uri(), BUGGY, lang="plaintext")
     _open(client, (tmp_path / "broken.py").as_uri(), "def f(:\n")
     (d,) = client.diagnostics_for((tmp_path / "broken.py").as_uri())
