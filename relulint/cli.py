@@ -166,6 +166,8 @@ def _add_check(p: argparse.ArgumentParser) -> None:
     fix.add_argument("--diff", action="store_true", help="print the fixes as a diff; change nothing")
     fix.add_argument("--unsafe-fixes", action="store_true",
                      help="include unsafe fixes (almost every relulint fix changes training, so is unsafe)")
+    fix.add_argument("--add-noqa", action="store_true",
+                     help="add `# noqa: RLxxx` to every line with a finding (keeps other tools' codes)")
     run = p.add_argument_group("run")
     run.add_argument("--jobs", "-j", type=_count("processes"), metavar="N", help="processes for the source pass (default: auto)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
@@ -325,8 +327,10 @@ def _check(args: argparse.Namespace) -> int:
     if args.stdin_filename and "-" not in args.paths:
         args.paths.append("-")  # ruff: --stdin-filename implies reading stdin
     paths = args.paths or ["."]
-    if (args.fix or args.diff) and "-" in paths:
-        raise UsageError("--fix and --diff work on files, not on stdin")
+    if (args.fix or args.diff) and "-" in paths and len(paths) > 1:
+        raise UsageError("--fix and --diff read either files or stdin ('-'), not both")
+    if args.add_noqa and (args.fix or args.diff or "-" in paths):
+        raise UsageError("--add-noqa works on files, and not together with --fix or --diff")
     settings = resolve_settings(args)
     fmt = _output_format(args, settings)
     try:
@@ -352,12 +356,17 @@ def _check(args: argparse.Namespace) -> int:
     results = lint(found, settings, args)
     if args.dynamic:
         results = _dynamic(args, results, settings)
+    if args.add_noqa:
+        return _add_noqa(args, results)
+    fixed = 0
+    if (args.fix or args.diff) and found.stdin:
+        return _fix_stdin(args, results[-1], settings, fmt)
     if args.fix or args.diff:
-        diff_text, results = _fixes(args, results, settings, found)
+        diff_text, results, fixed = _fixes(args, results, settings, found)
         if args.diff:
             sys.stdout.write(diff_text)
             return EXIT_FINDINGS if diff_text.strip() and not args.exit_zero else EXIT_CLEAN
-    return _report(args, results, settings, fmt)
+    return _report(args, results, settings, fmt, fixed=fixed)
 
 
 def lint(found, settings, args: argparse.Namespace) -> list:
@@ -460,6 +469,7 @@ def _lint_stdin(settings, args: argparse.Namespace):
 
     path = args.stdin_filename or "-"
     data = sys.stdin.buffer.read()
+    args.stdin_bytes = data  # `--fix -` prints the input back when it cannot be fixed
     if args.stdin_filename and settings.force_exclude and excluded(path, settings.excludes, settings.root):
         return FileResult(path=path)
     try:
@@ -487,16 +497,83 @@ def _dynamic(args: argparse.Namespace, results: list, settings) -> list:
     return run_dynamic(args, results, settings)
 
 
-def _fixes(args: argparse.Namespace, results: list, settings, found) -> tuple[str, list]:
+def _fix_results():
     try:
-        from relulint.fixes import apply_fixes
+        from relulint.fixes import fix_results
     except ImportError:
-        raise UsageError("fixes are not available in this installation (relulint.fixes.apply_fixes could not be imported)") from None
-    text = apply_fixes(results, write=bool(args.fix and not args.diff), unsafe=bool(args.unsafe_fixes))
-    if args.fix and not args.diff and text.strip():  # report what is left after the edits
+        raise UsageError("fixes are not available in this installation (relulint.fixes.fix_results could not be imported)") from None
+    return fix_results
+
+
+def _fixes(args: argparse.Namespace, results: list, settings, found) -> tuple[str, list, int]:
+    """(diff, results after the fixes, findings fixed)."""
+    outcome = _fix_results()(results, write=bool(args.fix and not args.diff), unsafe=bool(args.unsafe_fixes))
+    if args.fix and not args.diff and outcome.fixed:  # report what is left after the edits
         again = argparse.Namespace(**{**vars(args), "no_cache": True})
         results = lint(dataclasses.replace(found, stdin=False), settings, again)
-    return text or "", results
+    return outcome.diff or "", results, outcome.fixed
+
+
+def _fix_stdin(args: argparse.Namespace, result, settings, fmt: str) -> int:
+    """ruff's editor contract: `--fix -` prints the fixed source on stdout (the input unchanged when
+    nothing applies) and what remains on stderr; `--diff -` prints the diff."""
+    from relulint import report
+    from relulint.engine import FileResult, lint_source
+    from relulint.report import text
+
+    outcome = _fix_results()([result], write=False, unsafe=bool(args.unsafe_fixes))
+    if args.diff:
+        sys.stdout.write(outcome.diff)
+        return EXIT_FINDINGS if outcome.diff.strip() and not args.exit_zero else EXIT_CLEAN
+    new = outcome.sources.get(result.path)
+    if new is None:
+        sys.stdout.buffer.write(getattr(args, "stdin_bytes", b""))
+        remaining = result.findings
+    else:
+        sys.stdout.write(new)
+        remaining = lint_source(new, result.path, settings).findings
+    sys.stdout.flush()
+    if remaining:
+        sys.stderr.write(report.render(fmt, [FileResult(path=result.path, findings=remaining, source=new)], settings,
+                                       color=False, unsafe_fixes=args.unsafe_fixes))
+    if not args.quiet and report.is_human(fmt):
+        print(fix_summary(remaining, outcome.fixed, args.unsafe_fixes) if outcome.fixed
+              else text.summary(remaining, args.unsafe_fixes), file=sys.stderr)
+    return EXIT_FINDINGS if remaining and not args.exit_zero else EXIT_CLEAN
+
+
+def fix_summary(remaining: list, fixed: int, unsafe_fixes: bool = False) -> str:
+    """ruff's wording after --fix: 'Found 3 findings (2 fixed, 1 remaining).' plus the fix hints."""
+    from relulint.report import text
+
+    total = fixed + len(remaining)
+    line = f"Found {total} finding{'s' if total != 1 else ''} ({fixed} fixed, {len(remaining)} remaining)."
+    hints = text.summary(remaining, unsafe_fixes).split("\n")[1:] if remaining else []
+    return "\n".join([line, *hints])
+
+
+def _add_noqa(args: argparse.Namespace, results: list) -> int:
+    """ruff's --add-noqa: a `# noqa: CODES` on every line where a finding starts; exit 0."""
+    from relulint.fixes import write_checked
+    from relulint.suppress import add_noqa
+
+    added = 0
+    for r in results:
+        if r.source is None:
+            continue
+        new, n = add_noqa(r.source, [f for f in r.findings if f.origin.path == r.path])
+        if not n:
+            continue
+        try:
+            compile(new, r.path, "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+        except (SyntaxError, ValueError):
+            _warn(f"{r.path}: noqa not added, the result would not parse")
+            continue
+        if write_checked(r.path, r.source, new, "noqa not added"):
+            added += n
+    if not args.quiet:
+        print(f"Added {added} noqa directive{'s' if added != 1 else ''}.", file=sys.stderr)
+    return EXIT_CLEAN
 
 
 def _use_color(args: argparse.Namespace, stream) -> bool:
@@ -507,7 +584,7 @@ def _use_color(args: argparse.Namespace, stream) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def _report(args: argparse.Namespace, results: list, settings, fmt: str) -> int:
+def _report(args: argparse.Namespace, results: list, settings, fmt: str, fixed: int = 0) -> int:
     import json
 
     from relulint import report
@@ -536,7 +613,8 @@ def _report(args: argparse.Namespace, results: list, settings, fmt: str) -> int:
         sys.stdout.write(body)
         sys.stdout.flush()
     if human and not args.quiet:
-        print(text.summary(findings, args.unsafe_fixes), file=sys.stderr)
+        print(fix_summary(findings, fixed, args.unsafe_fixes) if fixed else text.summary(findings, args.unsafe_fixes),
+              file=sys.stderr)
     if any(f.code == "RL003" for f in findings):
         return EXIT_ERROR  # the dynamic probe could not run: a usage error, not a lint result
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN

@@ -23,7 +23,7 @@ DEFAULT_EXCLUDE = [".git", ".venv", "venv", "build", "dist", "__pycache__", "nod
 # the graph RL501) must still be selectable, ignorable and suppressible before their module exists.
 CATALOG = {
     "RL000": "syntax-error", "RL001": "unreadable-file", "RL002": "unreadable-graph",
-    "RL003": "dynamic-probe-failed", "RL004": "invalid-suppression",
+    "RL003": "dynamic-probe-failed", "RL004": "invalid-suppression", "RL005": "unused-suppression",
     "RL101": "relu-regression-output", "RL102": "softmax-mse", "RL103": "activation-loss-mismatch",
     "RL201": "positive-mean-init", "RL202": "init-scale-vanishing", "RL203": "init-scale-exploding",
     "RL204": "selu-misconfigured", "RL301": "missing-input-normalization",

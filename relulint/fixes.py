@@ -19,6 +19,7 @@ import difflib
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
@@ -479,7 +480,20 @@ def fix_rl204(f: Finding, p: Parsed) -> Fix | None:
     return None
 
 
+def fix_rl005(f: Finding, p: Parsed) -> Fix | None:
+    """Remove the unused codes of a suppression comment (the comment too when none is left)."""
+    from relulint.suppress import unused_edit
+
+    edit = unused_edit(p.code, f)
+    if edit is None:
+        return None
+    line, col, end_line, end_col, content = edit
+    return Fix(message="Remove unused suppression", applicability="safe",
+               edits=(Edit(content=content, line=line, col=col, end_line=end_line, end_col=end_col),))
+
+
 PROVIDERS: dict[str, Callable[[Finding, Parsed], Fix | None]] = {
+    "RL005": fix_rl005,
     "RL101": fix_rl101,
     "RL103": fix_rl103,
     "RL201": fix_rl201,
@@ -567,14 +581,27 @@ def _diff(path: str, old: str, new: str) -> str:
                                         fromfile=f"a/{path}", tofile=f"b/{path}"))
 
 
+@dataclass
+class FixOutcome:
+    diff: str = ""
+    fixed: int = 0  # findings whose fix went in (with --diff: would go in)
+    sources: dict[str, str] = field(default_factory=dict)  # path -> fixed text
+
+
 def apply_fixes(results: list, write: bool, unsafe: bool = False) -> str:
-    """Fix every result's file; return the unified diff. With write=True the files are rewritten —
-    only when the file on disk still holds the text that was linted and the fixed text still parses."""
+    """Fix every result's file; return the unified diff (see fix_results)."""
+    return fix_results(results, write, unsafe).diff
+
+
+def fix_results(results: list, write: bool, unsafe: bool = False) -> FixOutcome:
+    """Fix every result's file. With write=True the files are rewritten (atomically) — only when the
+    file on disk still holds the text that was linted and the fixed text still parses."""
+    out = FixOutcome()
     chunks = []
     for r in results:
         if r.source is None or not any(fixable(f, unsafe) for f in r.findings):
             continue
-        new, _ = fix_source(r.source, [f for f in r.findings if f.path == r.path], unsafe)
+        new, done = fix_source(r.source, [f for f in r.findings if f.path == r.path], unsafe)
         if new == r.source:
             continue
         try:
@@ -582,19 +609,22 @@ def apply_fixes(results: list, write: bool, unsafe: bool = False) -> str:
         except (SyntaxError, ValueError) as exc:
             print(f"relulint: {r.path}: fix skipped, the result would not parse ({exc})", file=sys.stderr)
             continue
+        if write and not write_checked(r.path, r.source, new):
+            continue
         chunks.append(_diff(r.path, r.source, new))
-        if write:
-            _write(r.path, r.source, new)
-    return "".join(chunks)
+        out.fixed += len(done)
+        out.sources[r.path] = new
+    out.diff = "".join(chunks)
+    return out
 
 
-def _write(path: str, linted: str, new: str) -> bool:
-    """Write the fixed text when the file still holds the linted text; True when it was written."""
+def write_checked(path: str, linted: str, new: str, failed: str = "not fixed") -> bool:
+    """Write `new` (atomically) when the file still holds the linted text; True when it was written."""
     p = Path(path)
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        print(f"relulint: {path}: not fixed, cannot read it again ({exc.strerror or exc})", file=sys.stderr)
+        print(f"relulint: {path}: {failed}, cannot read it again ({exc.strerror or exc})", file=sys.stderr)
         return False
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:
@@ -602,13 +632,13 @@ def _write(path: str, linted: str, new: str) -> bool:
     except UnicodeDecodeError:
         current = None
     if current != linted:
-        print(f"relulint: {path}: not fixed, it changed since it was linted", file=sys.stderr)
+        print(f"relulint: {path}: {failed}, it changed since it was linted", file=sys.stderr)
         return False
     data = new.encode("utf-8")
     try:
         replace_file(p, (b"\xef\xbb\xbf" if bom else b"") + data)
     except OSError as exc:  # the original is untouched: the finding stays and is reported as remaining
-        print(f"relulint: {path}: not fixed, cannot write it ({exc.strerror or exc})", file=sys.stderr)
+        print(f"relulint: {path}: {failed}, cannot write it ({exc.strerror or exc})", file=sys.stderr)
         return False
     return True
 

@@ -33,6 +33,7 @@ ENGINE_CODES = {
     "RL002": "unreadable-graph",
     "RL003": "dynamic-probe-failed",
     "RL004": "invalid-suppression",
+    "RL005": "unused-suppression",
 }
 # What each engine diagnostic means, for `relulint rule RL000`.
 ENGINE_DOCS = {
@@ -47,6 +48,10 @@ ENGINE_DOCS = {
              "forward pass failed on the batch, or the batch held NaN. relulint exits 2.",
     "RL004": "A suppression comment names a code relulint does not have (# noqa: RL999, "
              "# relulint: ignore[...]) or names none: it suppresses nothing.",
+    "RL005": "A suppression (# noqa: RL101, # relulint: ignore[RL101], # relulint: file-ignore[RL101]) names a "
+             "source-pass rule that found nothing where the comment applies: the finding it silenced is gone, "
+             "or never fired there. The fix removes the unused codes (other tools' codes stay). Dynamic (RL4xx) "
+             "and graph-only codes, and rules that are switched off, are not judged. Like ruff's RUF100.",
 }
 ALL_CODES = {r.CODE for r in ALL_RULES} | set(ENGINE_CODES)
 BY_CODE = {r.CODE: r for r in ALL_RULES}

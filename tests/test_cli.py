@@ -331,12 +331,12 @@ def test_dynamic_flags_need_dynamic(run, tmp_path):
 def test_fix_and_diff_hooks(run, tmp_path, monkeypatch):
     calls = []
 
-    def apply_fixes(results, write, unsafe):
+    def fix_results(results, write, unsafe):
         calls.append((write, unsafe, sorted(r.path for r in results)))
-        return "--- a/m.py\n+++ b/m.py\n"
+        return types.SimpleNamespace(diff="--- a/m.py\n+++ b/m.py\n", fixed=0, sources={})
 
     fake = types.ModuleType("relulint.fixes")
-    fake.apply_fixes = apply_fixes
+    fake.fix_results = fix_results
     monkeypatch.setitem(sys.modules, "relulint.fixes", fake)
     write(tmp_path, {"m.py": BUGGY})
     code, out, _ = run("m.py", "--diff", "--unsafe-fixes")

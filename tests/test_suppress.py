@@ -100,7 +100,7 @@ def test_e2e_unsuppressed():
 def test_e2e_noqa_and_ignore_on_the_line():
     assert lint(MODEL.format(comment="  # noqa: RL101")) == []
     assert lint(MODEL.format(comment="  # relulint: ignore[RL101]")) == []
-    assert lint(MODEL.format(comment="  # noqa: RL201")) == [(2, "RL101")]  # another code
+    assert lint(MODEL.format(comment="  # noqa: RL201")) == [(2, "RL005"), (2, "RL101")]  # another code: unused
 
 
 def test_e2e_bare_noqa_keeps_the_finding():
@@ -116,7 +116,7 @@ def test_e2e_noqa_applies_where_the_finding_starts():
         )
         loss_fn = nn.MSELoss()
     """
-    assert lint(code) == [(4, "RL101")]
+    assert lint(code) == [(2, "RL005"), (4, "RL101")]  # the noqa on line 2 silences nothing
     assert lint(code.replace("  # noqa: RL101", "").replace("nn.ReLU(),", "nn.ReLU(),  # noqa: RL101")) == []
 
 
