@@ -158,7 +158,7 @@ def test_diagnostics_code_actions_hover_shutdown(client, tmp_path):
 
 def test_noqa_action_extends_existing_list(client, tmp_path):
     uri = (tmp_path / "m.py").as_uri()
-    text = BUGGY.replace("nn.ReLU())\n", "nn.ReLU())  # noqa: RL203\n")
+    text = BUGGY.replace("nn.ReLU())\n", "nn.ReLU())  # noqa: E501\n")  # (an unused RL code would be RL005)
     _open(client, uri, text)
     (d,) = client.diagnostics_for(uri)
     actions = client.request("textDocument/codeAction", {
@@ -166,7 +166,7 @@ def test_noqa_action_extends_existing_list(client, tmp_path):
     noqa = next(a for a in actions if a["title"].startswith("Disable"))
     (edit,) = noqa["edit"]["changes"][uri]
     assert edit["newText"] == ", RL101"
-    assert text.splitlines()[1][: edit["range"]["start"]["character"]].endswith("# noqa: RL203")
+    assert text.splitlines()[1][: edit["range"]["start"]["character"]].endswith("# noqa: E501")
 
 
 def test_utf16_columns_after_emoji(client, tmp_path):
