@@ -171,8 +171,9 @@ def apply(findings: list[Finding], sources: dict[str, str], settings=None) -> li
         out.append(f)
     if settings is not None:
         for path in sources:
-            if settings.is_enabled("RL005", path):
-                out.extend(unused(parsed[path], path, settings))
+            if settings.is_enabled("RL005", path):  # `# noqa: RL005` keeps a suppression on purpose
+                sup = parsed[path]
+                out.extend(f for f in unused(sup, path, settings) if not sup.covers("RL005", f.origin.line))
     return out
 
 

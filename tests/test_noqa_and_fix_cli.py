@@ -21,14 +21,14 @@ NO_FIX = "import torch.nn as nn\nclf = nn.Sequential(nn.Linear(8, 4), nn.Softmax
 
 @pytest.fixture
 def run(tmp_path, monkeypatch, capsys):
+    """main() in tmp_path, without the cache: (exit code, stdout, stderr)."""
     monkeypatch.chdir(tmp_path)
+    return lambda *args: (main([*args, "--no-cache"]), *_taken(capsys))
 
-    def go(*args: str):
-        code = main([*args, "--no-cache"])
-        out = capsys.readouterr()
-        return code, out.out, out.err
 
-    return go
+def _taken(capsys) -> tuple[str, str]:
+    out = capsys.readouterr()
+    return out.out, out.err
 
 
 def stdin_cli(*args: str, cwd, stdin: bytes) -> subprocess.CompletedProcess:
@@ -190,6 +190,8 @@ def test_rl005_does_not_judge_codes_that_cannot_fire_here():
     assert codes(MODEL.format(comment="  # noqa: RL101, RL201"), Settings(ignore=["RL201"])) == []
     # unknown codes are RL004's business, not RL005's
     assert codes(MODEL.format(comment="  # noqa: RL101, RL998")) == [(2, "RL004")]
+    # a suppression kept on purpose: RL005 is itself suppressible
+    assert codes(MODEL.format(comment="  # noqa: RL101, RL201, RL005")) == []
     # RL005 is an engine code: ignorable like any other
     assert codes(MODEL.format(comment="  # noqa: RL201"), Settings(ignore=["RL005"])) == [(2, "RL101")]
 
