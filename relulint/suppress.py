@@ -171,7 +171,7 @@ def apply(findings: list[Finding], sources: dict[str, str], settings=None) -> li
         out.append(f)
     if settings is not None:
         for path in sources:
-            if settings.is_enabled("RL005", path):  # `# noqa: RL005` keeps a suppression on purpose
+            if settings.is_enabled("RL005", path):  # a noqa naming RL005 keeps a suppression on purpose
                 sup = parsed[path]
                 out.extend(f for f in unused(sup, path, settings) if not sup.covers("RL005", f.origin.line))
     return out
