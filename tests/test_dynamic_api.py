@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from unittest import mock
 
@@ -14,7 +13,7 @@ import torch  # noqa: E402  (plain imports, so the source pass can map layers ba
 import torch.nn as nn  # noqa: E402
 
 from relulint.dynamic import probe, probe_report  # noqa: E402
-from relulint.dynamic.callbacks import LightningProbe, distributed_rank  # noqa: E402
+from relulint.dynamic.callbacks import distributed_rank  # noqa: E402
 from relulint.dynamic.torch_probe import ProbeError, choose_device, probe_torch  # noqa: E402
 
 
@@ -121,31 +120,11 @@ def test_cuda_out_of_memory_is_a_clear_error_and_the_cpu_is_not_tried():
     assert len(calls) == 1
 
 
-class FakeTrainer:
-    def __init__(self, rank):
-        self.global_rank = rank
-
-
-def test_lightning_callback_probes_first_batch_on_rank_0_only(caplog):
-    cb0, cb1 = LightningProbe(loss_fn=nn.MSELoss(), device="cpu"), LightningProbe(loss_fn=nn.MSELoss())
-    batch = (-torch.rand(16, 4), torch.rand(16, 1))
-    with caplog.at_level(logging.INFO, logger="relulint"):
-        cb0.on_train_batch_start(FakeTrainer(0), DeadNet(), batch, 0)
-        cb1.on_train_batch_start(FakeTrainer(1), DeadNet(), batch, 0)
-    assert [f.code for f in cb0.findings] == ["RL401"]
-    assert cb1.findings is None and cb1.done
-    assert "RL401" in caplog.text
-    first = cb0.findings
-    cb0.on_train_batch_start(FakeTrainer(0), DeadNet(), batch, 1)  # the first batch only
-    assert cb0.findings is first
-
-
 def test_distributed_rank_uses_torch_distributed_when_initialised():
     with mock.patch("torch.distributed.is_available", return_value=True), \
             mock.patch("torch.distributed.is_initialized", return_value=True), \
             mock.patch("torch.distributed.get_rank", return_value=3):
         assert distributed_rank() == 3
-    assert distributed_rank(FakeTrainer(2)) == 2
 
 
 def test_thresholds_come_from_settings_rule_options():

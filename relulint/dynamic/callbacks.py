@@ -80,7 +80,7 @@ def _lightning_base():
         try:
             from pytorch_lightning import Callback
         except ImportError:
-            return object  # the hook logic still works with any object that calls it (and is tested so)
+            return object  # without Lightning the hook logic still works for anything that calls it
     return Callback
 
 

@@ -113,7 +113,7 @@ def probe_file(path: str | None, entry: str | None = None, settings=None, device
         from relulint.dynamic.torch_probe import probe_torch, train_steps
 
         if steps:
-            reports = train_steps(e.model, e.inputs, e.targets, e.loss_fn, e.optimizer, steps, device)
+            reports = train_steps(e.model, e.inputs, e.targets, e.loss_fn, e.optimizer, steps, device, samples)
         else:
             reports = [probe_torch(e.model, e.inputs, e.targets, e.loss_fn, device, samples)]
         names = {n for n, _ in e.model.named_modules()}

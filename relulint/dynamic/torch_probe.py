@@ -664,8 +664,8 @@ def _probe_on(model, inputs, targets, loss_fn, dev, samples=0, step=0, keep_grad
     return report
 
 
-def train_steps(model, inputs, targets, loss_fn, optimizer=None, steps: int = 1, device: str | None = None
-                ) -> list[ProbeReport]:
+def train_steps(model, inputs, targets, loss_fn, optimizer=None, steps: int = 1, device: str | None = None,
+                samples: int = 0) -> list[ProbeReport]:
     """Probe, take an optimiser step on the same batch, repeat: reports for steps 0..N.
 
     The default optimiser is Adam(lr=1e-3). This changes the model's weights: it is what `--steps`
@@ -680,7 +680,7 @@ def train_steps(model, inputs, targets, loss_fn, optimizer=None, steps: int = 1,
     reports = []
     for step in range(steps + 1):
         optimizer.zero_grad(set_to_none=True)
-        report = _probe_on(model, inputs, targets, loss_fn, dev, step=step, keep_grads=True)
+        report = _probe_on(model, inputs, targets, loss_fn, dev, samples=samples, step=step, keep_grads=True)
         reports.append(report)
         if step < steps:
             optimizer.step()
