@@ -97,3 +97,31 @@ def test_onnx_torchscript_pt2_same_codes_per_node(fmt, tmp_path):
     else:
         path = _script(model, tmp_path / "m.pt")
     assert _per_node(path) == expected
+
+
+def test_external_data_read_through_one_map_gives_the_inline_figures(tmp_path):
+    """Weights left on disk (one data file, many tensors) are read by offset: same IR as inline."""
+    from relulint.graph import lower_graph
+
+    torch.manual_seed(0)
+    inline = _onnx(TwoBad(), tmp_path / "inline.onnx")
+    ext = str(tmp_path / "ext.onnx")
+    onnx.save_model(onnx.load(inline), ext, save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="ext.data", size_threshold=0)
+    a, _ = lower_graph(inline, Settings())
+    b, err = lower_graph(ext, Settings())
+    assert err is None
+    stats = [[(op.name, op.weight_stats) for op in f.networks[0].ops if op.weight_stats] for f in (a, b)]
+    assert stats[0] == stats[1] and len(stats[0]) == 3
+    assert _per_node(ext) == _per_node(inline)
+
+
+def test_external_data_shorter_than_its_offsets_is_one_rl002(tmp_path):
+    torch.manual_seed(0)
+    ext = str(tmp_path / "ext.onnx")
+    onnx.save_model(onnx.load(_onnx(TwoBad(), tmp_path / "m.onnx")), ext, save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="ext.data", size_threshold=0)
+    data = tmp_path / "ext.data"
+    data.write_bytes(data.read_bytes()[:100])
+    (f,) = lint_file(ext, Settings()).findings
+    assert f.code == "RL002" and "external data" in f.message
