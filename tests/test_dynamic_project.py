@@ -183,6 +183,28 @@ def test_model_built_from_classes_and_helpers_in_another_file(project, capsys):
     assert head["confirmation"] == "confirmed" and head["measured"]["clamped_share"] > 0
 
 
+def test_rl101_on_a_hidden_activation_is_dismissed_with_the_real_outputs_figure(project):
+    """A static RL101 on Block's ReLU (hidden inside Big) is judged against the output layer, not
+    confirmed with the output's clamped share."""
+    from relulint.dynamic.attribute import attribute
+    from relulint.dynamic.cli import probe_file
+    from relulint.finding import Finding, Severity
+    from relulint.model import Origin
+
+    mod, write = project
+    blocks = mod.replace("model_", "blocks_")
+    write(f"{blocks}.py", BLOCKS)
+    path = write(f"{mod}.py", BIG.format(blocks=blocks))
+    _, _, reports, locator, _ = probe_file(str(path), device="cpu")
+    at = lambda line: Finding("RL101", "relu-regression-output", Severity.ERROR, "m",  # noqa: E731
+                              Origin(f"{blocks}.py", line, 15))
+    hidden, head = at(11), at(15)
+    attribute([hidden, head], reports[0], locator)
+    assert hidden.confirmation == "not-confirmed" and hidden.severity == Severity.INFO
+    assert "head.1" in hidden.measured["text"]
+    assert head.confirmation == "confirmed" and head.measured["clamped_share"] > 0
+
+
 def test_two_models_in_one_file_the_entry_returns_one(project, capsys):
     mod, write = project
     write(f"{mod}.py", textwrap.dedent(MODEL) + textwrap.dedent("""
