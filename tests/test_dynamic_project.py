@@ -253,3 +253,15 @@ def test_lightning_module_project(project, capsys):
     rc, found, _ = _run(["--dynamic", f"{mod}.py"], capsys)
     rl101 = _at(found, "RL101", f"{mod}.py", 9)
     assert rc == 1 and rl101["confirmation"] == "confirmed"
+
+
+def test_model_files_outside_the_project_are_mapped_but_not_linted_into_the_report(project, tmp_path, capsys):
+    mod, write = project
+    lib = tmp_path.parent / f"{tmp_path.name}_lib"
+    lib.mkdir(exist_ok=True)
+    (lib / f"{mod}.py").write_text(textwrap.dedent(MODEL).lstrip("\n"))
+    write("train.py", f"import sys\nsys.path.insert(0, {str(lib)!r})\n" + textwrap.dedent(
+        TRAIN.format(module=mod, func="relulint_batch")))
+    rc, found, err = _run(["--dynamic", "train.py"], capsys)
+    assert rc in (0, 1) and "relulint probe (torch" in err
+    assert not [f for f in found if f["filename"].endswith(f"{mod}.py")]

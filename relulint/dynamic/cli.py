@@ -162,12 +162,19 @@ def _static_result(path: str, settings, by_abs: dict, results: list):
     ab = os.path.abspath(path)
     if ab in by_abs:
         return by_abs[ab]
-    if not path.endswith(".py") or not os.path.isfile(path):
+    if not path.endswith(".py") or not os.path.isfile(path) or not _in_project(ab, by_abs):
         return None
     result = lint_file(path, settings)
     results.append(result)
     by_abs[ab] = result
     return result
+
+
+def _in_project(ab: str, by_abs: dict) -> bool:
+    """Under the working directory or a folder of a file on the command line: a model class imported
+    from some other checkout on sys.path is mapped to, but its file is not linted into this report."""
+    roots = {os.getcwd(), *(os.path.dirname(p) for p in by_abs)}
+    return any(ab == r or ab.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
 def _display(path: str | None, by_abs: dict) -> str | None:
