@@ -20,27 +20,18 @@ import pytest
 from relulint.cli import main
 
 pytest.importorskip("torch")
-import torch  # noqa: E402  (plain imports: the source pass maps layers back to this file)
+import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
+from test_dynamic_api import DeadNet  # noqa: E402  (seed 004's dead network; same folder: on sys.path)
 
 
-class DeadRegressor(nn.Module):
-    """Seed 004's setup: all-positive first-layer weights on inputs from (-1, 0): fc1 is dead."""
+def _dead_line() -> tuple[str, int]:
+    """Where DeadNet applies its (dead) ReLU: the line every RL401 on it must point at."""
+    import test_dynamic_api
 
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(4, 16)
-        self.fc2 = nn.Linear(16, 1)
-        nn.init.uniform_(self.fc1.weight, 0.0, 1.0)
-        nn.init.zeros_(self.fc1.bias)
-
-    def forward(self, x):
-        return self.fc2(torch.relu(self.fc1(x)))  # the dead ReLU
-
-
-def _dead_line() -> int:
-    return next(i for i, text in enumerate(open(__file__).read().splitlines(), 1) if "# the dead ReLU" in text
-                and "def " not in text)
+    path = test_dynamic_api.__file__
+    lines = open(path).read().splitlines()
+    return path, next(i for i, text in enumerate(lines, 1) if "torch.relu(self.fc1(x))" in text)
 
 
 # ------------------------------------------------------------------------------------ Lightning
@@ -52,7 +43,7 @@ def _lightning_module():
     class Module(L.LightningModule):
         def __init__(self):
             super().__init__()
-            self.net = DeadRegressor()
+            self.net = DeadNet()
 
         def forward(self, x):
             return self.net(x)
@@ -91,7 +82,7 @@ def test_lightning_trainer_with_the_callback(tmp_path, caplog):
     assert cb.done and cb.findings is not None
     (dead,) = [f for f in cb.findings if f.code == "RL401"]
     assert dead.evidence["layer"] == "net.fc1+relu" and dead.evidence["dead_share"] == 1.0
-    assert (dead.origin.path, dead.origin.line) == (__file__, _dead_line())
+    assert (dead.origin.path, dead.origin.line) == _dead_line()
     assert cb.findings.report.inputs.shape == (16, 4)  # the first real training batch
     assert not torch.equal(before, module.net.fc2.bias)  # training went on after the probe
     assert "RL401" in caplog.text
