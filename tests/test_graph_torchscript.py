@@ -304,6 +304,15 @@ def test_zip_bomb_storage_is_refused_before_it_is_inflated(tmp_path):
     msg = _rl002(path)
     assert "zip bomb" in msg and "data/0" in msg
     assert time.perf_counter() - start < 10  # refused from the declared size, not after inflating
+    # the zip directory's own size claims do not widen the budget: an unread member that claims
+    # 2 GiB compressed changes nothing
+    raw = bytearray(path.read_bytes())
+    entries = [m.start() for m in re.finditer(rb"PK\x01\x02", raw)]  # central directory records
+    (entry,) = [e for e in entries
+                if raw[e + 46:e + 46 + struct.unpack("<H", raw[e + 28:e + 30])[0]].endswith(b".data/serialization_id")]
+    raw[entry + 20:entry + 24] = struct.pack("<I", 0x7FFFFFFF)
+    (tmp_path / "bomb_claims.pt").write_bytes(bytes(raw))
+    assert "zip bomb" in _rl002(tmp_path / "bomb_claims.pt")
 
 
 # ------------------------------------------------------------------ the code walk
