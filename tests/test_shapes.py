@@ -461,28 +461,16 @@ shape("matmul_raw_parameter", fire=[
 
 # Cases the source pass does not meet yet (strict: a fix forces the entry out).
 KNOWN_GAPS: dict[str, str] = {
-    "add_module_sequential-fire1":
-        "nn.Sequential() filled by add_module (also in a loop) is not lowered",
-    "add_module_sequential-fire2":
-        "nn.Sequential() filled by add_module (also in a loop) is not lowered",
-    "add_module_sequential-fire3":
-        "nn.Sequential() filled by add_module (also in a loop) is not lowered",
-    "layers_to_base_class-fire1":
-        "layers handed to a base-class constructor / wrapper module are not followed",
     "layers_to_base_class-fire3":
-        "layers handed to a base-class constructor / wrapper module are not followed",
-    "inline_sequential_to_custom_module-silent2":
-        "LogSoftmax inside an inline Sequential passed to a custom module is lost; NLLLoss then sees relu values (wrong RL103)",
+        "layers run in a loop over an nn.ModuleList built in the base class: the finding lands on the call inside the loop (x = layer(x)), not on the nn.Sigmoid() that built the layer",
     "matmul_raw_parameter-fire1":
-        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR",
+        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR, so the network has no output layer",
     "matmul_raw_parameter-fire2":
-        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR",
+        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR, so the network has no output layer",
     "matmul_raw_parameter-fire3":
-        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR",
+        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR, so the network has no output layer",
     "matmul_raw_parameter-silent3":
-        "the matmul logits are lost, so the sigmoid is not seen and BCELoss is said to get relu values (wrong RL103)",
-    "layers_built_in_loop-silent1":
-        "a conditional append inside a loop is not evaluated per iteration: the last ReLU is taken as the output (wrong RL101)",
+        "the sigmoid after torch.mm(h, raw Parameter) is not seen: BCELoss is said to get relu values (wrong RL103)",
     "tflearn_layer_api-fire1":
         "the tflearn layer API (fully_connected, conv_2d, regression(loss=...)) is not modelled",
     "tflearn_layer_api-fire2":
@@ -491,40 +479,20 @@ KNOWN_GAPS: dict[str, str] = {
         "the tflearn layer API (fully_connected, conv_2d, regression(loss=...)) is not modelled",
     "keras_model_as_layer-fire3":
         "Keras sub-models returned by helper functions and composed as layers are not followed",
-    "batchnorm_before_final_relu-fire1":
-        "a BatchNorm between the last affine layer and the final ReLU hides the output activation",
-    "batchnorm_before_final_relu-fire2":
-        "a BatchNorm between the last affine layer and the final ReLU hides the output activation",
-    "batchnorm_before_final_relu-fire3":
-        "a BatchNorm between the last affine layer and the final ReLU hides the output activation",
-    "loss_as_class_or_attribute-fire1":
-        "a loss passed as a class (criterion=nn.X, then criterion()) or taken from a class attribute (DEFAULT_LOSS_CLS()) is not bound",
-    "loss_as_class_or_attribute-fire2":
-        "a loss passed as a class (criterion=nn.X, then criterion()) or taken from a class attribute (DEFAULT_LOSS_CLS()) is not bound",
     "handwritten_cross_entropy-fire1":
-        "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss",
+        "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss that needs probabilities",
     "handwritten_cross_entropy-fire2":
-        "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss",
+        "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss that needs probabilities",
     "handwritten_cross_entropy-fire3":
-        "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss",
+        "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss that needs probabilities",
     "huber_helper_is_regression-fire2":
-        "a hand-written Huber helper is not recognised as a regression loss",
-    "activation_outside_model-fire1":
-        "an activation applied at the loss call, inside a loss module's forward or in a helper method is not bound to the network's output",
-    "activation_outside_model-fire2":
-        "an activation applied at the loss call, inside a loss module's forward or in a helper method is not bound to the network's output",
-    "activation_outside_model-fire3":
-        "an activation applied at the loss call, inside a loss module's forward or in a helper method is not bound to the network's output",
-    "activation_outside_model-silent2":
-        "log_softmax inside a loss module's forward is not seen: nll_loss is said to get raw logits (wrong RL103)",
-    "activation_outside_model-silent3":
-        "sigmoid in a helper method before BCELoss is not seen (wrong RL103)",
-    "log_softmax_then_cross_entropy-fire3":
-        "softmax applied at the call site (ce(net(x).softmax(1), y)) is not bound",
+        "a hand-written Huber helper (abs / clamp / square) is not recognised as a regression loss",
     "log_softmax_then_cross_entropy-silent1":
-        "log_softmax followed by CrossEntropyLoss is reported as RL103 with a fix (harmless: should be silent or info without fix)",
+        "log_softmax followed by CrossEntropyLoss is reported as RL103 (harmless: should be silent, or info without a fix)",
     "log_softmax_then_cross_entropy-silent2":
-        "log_softmax followed by F.cross_entropy is reported as RL103 with a fix (harmless: should be silent or info without fix)",
+        "log_softmax followed by CrossEntropyLoss is reported as RL103 (harmless: should be silent, or info without a fix)",
+    "log_softmax_then_cross_entropy-silent3":
+        "log_softmax followed by CrossEntropyLoss is reported as RL103 (harmless: should be silent, or info without a fix)",
     "bounded_output_targets_outside-fire1":
         "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
     "bounded_output_targets_outside-fire2":
@@ -581,10 +549,10 @@ KNOWN_GAPS: dict[str, str] = {
         "RL303 (unscaled regression targets) is not implemented yet",
     "unscaled_regression_targets-fire3":
         "RL303 (unscaled regression targets) is not implemented yet",
-    "init_helper_fan_in_at_call_site-fire3":
-        "an init inside a PyTorch layer-factory helper is not bound to the layers it returns",
-    "torch_selu_network-silent2":
-        "self.apply(fn) is not followed, so the LeCun init of the Linear layers is not seen (wrong RL204)",
+    "init_helper_fan_in_at_call_site-fire1":
+        "TF1 init helpers: the finding is reported at each call site, not at the init line in the helper",
+    "init_helper_fan_in_at_call_site-fire2":
+        "TF1 init helpers: the finding is reported at each call site, not at the init line in the helper",
     "torch_selu_network-silent3":
         "normal_(w, 0, 1 / sqrt(fan_in)) is not recognised as LeCun normal (wrong RL204)",
 }
@@ -2366,38 +2334,38 @@ shape("init_helper_fan_in_at_call_site", fire=[
     import tensorflow as tf
 
     def weight_variable(shape):
-        return tf.Variable(tf.truncated_normal(shape, stddev=1.0))
+        return tf.Variable(tf.truncated_normal(shape, stddev=1.0))  # expect: RL203
 
     def conv(x, w):
         return tf.nn.conv2d(x, w, strides=[1, 1, 1, 1], padding="SAME")
 
     x = tf.placeholder(tf.float32, [None, 28, 28, 32])
-    h = tf.nn.relu(conv(x, weight_variable([5, 5, 32, 64])))  # expect: RL203
+    h = tf.nn.relu(conv(x, weight_variable([5, 5, 32, 64])))
     """,
     """
     import tensorflow as tf
 
     def fc(x, n_in, n_out):
-        w = tf.Variable(tf.random_normal([n_in, n_out]))
+        w = tf.Variable(tf.random_normal([n_in, n_out]))  # expect: RL203
         b = tf.Variable(tf.zeros([n_out]))
         return tf.matmul(x, w) + b
 
     x = tf.placeholder(tf.float32, [None, 784])
-    h = tf.nn.relu(fc(x, 784, 256))  # expect: RL203
-    logits = fc(h, 256, 10)  # expect: RL203
+    h = tf.nn.relu(fc(x, 784, 256))
+    logits = fc(h, 256, 10)
     """,
     """
     import torch.nn as nn
 
     def make_layer(n_in, n_out):
         layer = nn.Linear(n_in, n_out)
-        nn.init.normal_(layer.weight, mean=0.0, std=1e-4)
+        nn.init.normal_(layer.weight, mean=0.0, std=1e-4)  # expect: RL202
         return layer
 
     model = nn.Sequential(
-        make_layer(256, 256), nn.ReLU(),  # expect: RL202
-        make_layer(256, 256), nn.ReLU(),  # expect: RL202
-        make_layer(256, 256), nn.ReLU(),  # expect: RL202
+        make_layer(256, 256), nn.ReLU(),
+        make_layer(256, 256), nn.ReLU(),
+        make_layer(256, 256), nn.ReLU(),
         nn.Linear(256, 10),
     )
     """,

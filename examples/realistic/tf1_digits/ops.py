@@ -4,7 +4,7 @@ import tensorflow as tf
 
 
 def weight_variable(shape, name=None):
-    initial = tf.truncated_normal(shape, stddev=1.0)
+    initial = tf.truncated_normal(shape, stddev=1.0)  # expect: RL203
     return tf.Variable(initial, name=name)
 
 
@@ -22,6 +22,6 @@ def max_pool_2x2(x):
 
 def dense(x, n_in, n_out, name):
     with tf.variable_scope(name):
-        w = tf.get_variable("w", [n_in, n_out], initializer=tf.random_normal_initializer(0.05))
+        w = tf.get_variable("w", [n_in, n_out], initializer=tf.random_normal_initializer(0.05))  # expect: RL203
         b = tf.get_variable("b", [n_out], initializer=tf.zeros_initializer())
     return tf.matmul(x, w) + b
