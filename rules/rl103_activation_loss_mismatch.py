@@ -13,6 +13,10 @@ class ActivationLossMismatch(Rule):
     Keras `from_logits=True`), a sigmoid before `BCEWithLogitsLoss`, or raw logits fed to a loss
     that wants probabilities (`nn.BCELoss`, Keras crossentropy with the default `from_logits=False`).
 
+    A `log_softmax` before a softmax cross-entropy is not flagged: softmax(log_softmax(z)) equals
+    softmax(z), so the loss and its gradient are unchanged; the model only computes the
+    normalisation twice.
+
     ## Why is this bad?
     A double softmax squashes the logits into [0, 1] before the loss's own softmax: the loss can never
     fall below ~log(C) - 1 and its gradient shrinks by the softmax Jacobian, so training crawls or
@@ -56,6 +60,13 @@ class ActivationLossMismatch(Rule):
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(784, 10), nn.LogSoftmax(dim=1))
             loss_fn = nn.NLLLoss()
+        """),
+        Valid("""
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+            net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 10))
+            loss = F.cross_entropy(F.log_softmax(net(torch.randn(3, 20)), dim=1), torch.tensor([0, 4, 9]))
         """),
         Valid("""
             import torch.nn as nn
@@ -123,7 +134,10 @@ class ActivationLossMismatch(Rule):
         expects = loss.expects
         problem = remedy = None
         at = out.origin if out is not None else None
-        if expects == "logits" and kind in ("softmax", "sigmoid", "log_softmax"):
+        # log_softmax is harmless before a softmax cross-entropy (softmax is shift-invariant), not
+        # before a sigmoid loss
+        harmless = kind == "log_softmax" and loss.kind in _SOFTMAX_LOSSES
+        if expects == "logits" and kind in ("softmax", "sigmoid", "log_softmax") and not harmless:
             problem = f"{kind} output fed to {loss.display}, which expects logits and applies its own normalisation"
             remedy = f"Remove the final {kind} (the loss applies it)"
         elif expects == "probabilities" and kind in ("linear", "relu", "leaky_relu", "log_softmax"):
@@ -141,6 +155,9 @@ class ActivationLossMismatch(Rule):
             evidence={"output_activation": kind, "loss": loss.display, "loss_expects": expects},
             related=[(loss.origin, f"loss {loss.display}"), (out.origin if out else ir.network.origin, "model output")],
         )
+
+
+_SOFTMAX_LOSSES = frozenset({"cross_entropy", "categorical_crossentropy"})
 
 
 def _describe(kind: str) -> str:

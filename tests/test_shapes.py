@@ -275,7 +275,7 @@ shape("inline_sequential_to_custom_module", fire=[
 
     net = Classifier(
         nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1)),
-        classifier=nn.Sequential(nn.Linear(8, 10), nn.LogSoftmax(dim=1)),  # expect: RL103
+        classifier=nn.Sequential(nn.Linear(8, 10), nn.Softmax(dim=1)),  # expect: RL103
     )
     criterion = nn.CrossEntropyLoss()
     """,
@@ -487,12 +487,6 @@ KNOWN_GAPS: dict[str, str] = {
         "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss that needs probabilities",
     "huber_helper_is_regression-fire2":
         "a hand-written Huber helper (abs / clamp / square) is not recognised as a regression loss",
-    "log_softmax_then_cross_entropy-silent1":
-        "log_softmax followed by CrossEntropyLoss is reported as RL103 (harmless: should be silent, or info without a fix)",
-    "log_softmax_then_cross_entropy-silent2":
-        "log_softmax followed by CrossEntropyLoss is reported as RL103 (harmless: should be silent, or info without a fix)",
-    "log_softmax_then_cross_entropy-silent3":
-        "log_softmax followed by CrossEntropyLoss is reported as RL103 (harmless: should be silent, or info without a fix)",
     "bounded_output_targets_outside-fire1":
         "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
     "bounded_output_targets_outside-fire2":
