@@ -27,7 +27,7 @@ CATALOG = {
     "RL101": "relu-regression-output", "RL102": "softmax-mse", "RL103": "activation-loss-mismatch",
     "RL201": "positive-mean-init", "RL202": "init-scale-vanishing", "RL203": "init-scale-exploding",
     "RL204": "selu-misconfigured", "RL301": "missing-input-normalization",
-    "RL302": "negative-input-before-relu", "RL401": "dead-relu", "RL402": "vanishing-gradient",
+    "RL302": "negative-input-before-relu", "RL303": "unscaled-regression-targets", "RL401": "dead-relu", "RL402": "vanishing-gradient",
     "RL403": "exploding-signal", "RL404": "saturated-output", "RL501": "provably-dead-units",
 }
 

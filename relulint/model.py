@@ -201,6 +201,8 @@ class Loss:
     display: str
     origin: Origin | None = None
     from_logits: bool | None = None
+    # what the prediction is compared with, when the data-flow pass knows it (range, scaling, where)
+    targets: DataSource | None = None
 
     @property
     def is_regression(self) -> bool:

@@ -537,12 +537,6 @@ KNOWN_GAPS: dict[str, str] = {
         "a Keras Normalization layer never adapt()-ed (and no mean/variance) is taken as normalising",
     "normalisation_that_does_not_normalise-fire2":
         "a Keras Normalization layer never adapt()-ed (and no mean/variance) is taken as normalising",
-    "unscaled_regression_targets-fire1":
-        "RL303 (unscaled regression targets) is not implemented yet",
-    "unscaled_regression_targets-fire2":
-        "RL303 (unscaled regression targets) is not implemented yet",
-    "unscaled_regression_targets-fire3":
-        "RL303 (unscaled regression targets) is not implemented yet",
     "init_helper_fan_in_at_call_site-fire1":
         "TF1 init helpers: the finding is reported at each call site, not at the init line in the helper",
     "init_helper_fan_in_at_call_site-fire2":

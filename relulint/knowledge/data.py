@@ -218,6 +218,17 @@ FEED_METHODS: dict[str, Arg] = {
     "test_on_batch": Arg(0, "x"), "predict": Arg(0, "x"), "predict_on_batch": Arg(0, "x"),
     "evaluate": Arg(0, "x"), "forward": Arg(0, None), "__call__": Arg(0, None),
 }
+# Where the targets are, for RL303 (regression targets' scale): the training calls that take (x, y),
+# and the target argument of a loss call by framework (torch: (input, target); TF / Keras losses:
+# (labels / y_true, predictions / y_pred)).
+TARGET_METHODS: dict[str, Arg] = {"fit": Arg(1, "y"), "train_on_batch": Arg(1, "y")}
+LOSS_TARGET_ARGS: tuple[tuple[str, Arg], ...] = (
+    ("torch.", Arg(1, "target")),
+    ("tensorflow.losses.", Arg(0, "labels")),
+    ("tensorflow.compat.v1.losses.", Arg(0, "labels")),
+    ("tensorflow.keras.losses.", Arg(0, "y_true")),
+    ("keras.losses.", Arg(0, "y_true")),
+)
 # Receivers from these libraries are not neural networks (sklearn estimators also have fit/predict).
 NON_MODEL_ROOTS = frozenset({
     "sklearn", "xgboost", "lightgbm", "catboost", "numpy", "pandas", "scipy", "PIL", "cv2",

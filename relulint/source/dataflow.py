@@ -76,6 +76,68 @@ class DataFlow:
         graph_inputs = self._network_inputs()
         for call in calls:
             self._feed(call, graph_inputs)
+        self._targets(calls)
+
+    # ================================================================ targets (RL303)
+
+    def _targets(self, calls: list[cst.Call]) -> None:
+        """Attach to each loss the targets it is trained against, where the data is known: the y of
+        `model.fit(x, y)`, the target argument of a loss call, the non-model side of a hand-written
+        `((pred - y) ** 2).mean()`. Keyed by the loss's own origin (its constructor, or the call)."""
+        by_key: dict[_Key, DataSource] = {}
+        fits: list[tuple[cst.Call, DataSource]] = []
+        for call in calls:
+            found = self._loss_target(call)
+            if found is None:
+                continue
+            keys, expr = found
+            ds = self.data_of(expr)
+            if ds is None or (ds.low is None and ds.high is None):
+                continue
+            ds = replace(ds, fed_at=self.ctx.origin(call))
+            if not keys:
+                fits.append((call, ds))
+            for key in keys:
+                by_key.setdefault(key, ds)
+        losses = [*self.facts.losses, *self.facts.unlinked_losses,
+                  *(loss for ir in self.facts.bound for loss in ir.losses),
+                  *(net.loss for net in self.facts.networks if net.loss is not None)]
+        for loss in losses:
+            if loss.targets is None and loss.origin is not None and loss.origin.path == self.ctx.path:
+                loss.targets = by_key.get(_key(loss.origin))
+        for call, ds in fits:  # model.fit(x, y): the loss model.compile gave that model
+            net = self._match(call.func.value) if isinstance(call.func, cst.Attribute) else None
+            owners = [net.loss] if net is not None and net.loss is not None else \
+                (self.facts.losses if len(self.facts.losses) == 1 else [])
+            for loss in owners:
+                if loss.targets is None:
+                    loss.targets = ds
+
+    def _loss_target(self, call: cst.Call) -> tuple[list[_Key], cst.BaseExpression] | None:
+        """([keys of the loss this call applies], target expression) or None; no keys for fit(x, y)."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in D.TARGET_METHODS:
+            y = self.ctx.arg(call, D.TARGET_METHODS[func.attr.value])
+            return ([], y) if y is not None else None
+        losses = tables().losses
+        q = self.ctx.call_qname(call)
+        if q is not None and q in losses:  # F.mse_loss(pred, y), tf.losses.mean_squared_error(y, pred)
+            ref = next((a for prefix, a in D.LOSS_TARGET_ARGS if q.startswith(prefix)), None)
+            y = self.ctx.arg(call, ref)
+            return ([_key(self.ctx.origin(call))], y) if y is not None else None
+        ctor = self._peel(self.ctx.resolve(func))
+        if isinstance(ctor, cst.Call) and (cq := self.ctx.call_qname(ctor)) in losses:  # criterion(pred, y)
+            ref = next((a for prefix, a in D.LOSS_TARGET_ARGS if cq.startswith(prefix)), None)
+            y = self.ctx.arg(call, ref)
+            return ([_key(self.ctx.origin(ctor)), _key(self.ctx.origin(call))], y) if y is not None else None
+        diff = _squared_difference(call)
+        if diff is not None:  # ((pred - y) ** 2).mean(), tf.reduce_mean(tf.square(pred - y))
+            sides = [self.data_of(diff.left), self.data_of(diff.right)]
+            known = [side for side, ds in zip((diff.left, diff.right), sides, strict=True)
+                     if ds is not None and ds.high is not None]
+            if len(known) == 1:
+                return [_key(self.ctx.origin(call))], known[0]
+        return None
 
     # ================================================================ network side
 
@@ -530,6 +592,8 @@ class DataFlow:
                 new = (min(lo * c, hi * c), max(lo * c, hi * c))
             elif name in ("Divide", "FloorDivide") and left and c != 0:
                 new = (min(lo / c, hi / c), max(lo / c, hi / c))
+            elif name == "Power" and left and float(c).is_integer() and 1 <= c <= 8 and max(abs(lo), abs(hi)) < 1e30:
+                new = _power_range(lo, hi, int(c))  # y = x ** 4: the targets' scale
         if new is None:
             return replace(base, low=None, high=None, dtype=None, scaled=False)
         shrinks = name in ("Divide", "Multiply") and _small(*new) and not _small(lo, hi)
@@ -796,6 +860,41 @@ def _join(parts: list[DataSource | None]) -> DataSource | None:
     hi = max(highs) if None not in highs else None
     dtype = first.dtype if all(p.dtype == first.dtype for p in parts) else None
     return replace(first, low=lo, high=hi, dtype=dtype, scaled=all(p.scaled for p in parts))
+
+
+def _power_range(lo: float, hi: float, n: int) -> tuple[float, float]:
+    ends = (lo ** n, hi ** n)
+    if n % 2 == 0 and lo <= 0 <= hi:
+        return 0.0, max(ends)
+    return min(ends), max(ends)
+
+
+def _squared_difference(call: cst.Call) -> cst.BinaryOperation | None:
+    """The `a - b` of a reduction over its square: `((a - b) ** 2).mean()`, `(a - b).pow(2).sum()`,
+    `torch.mean((a - b) ** 2)`, `tf.reduce_mean(tf.square(a - b))`."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("mean", "sum") and not call.args:
+        inner: cst.BaseExpression | None = func.value
+    elif isinstance(func, cst.Attribute) and func.attr.value in ("mean", "sum", "reduce_mean", "reduce_sum") \
+            and call.args:
+        inner = call.args[0].value
+    else:
+        return None
+    for _ in range(3):
+        while isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Power) and \
+                isinstance(inner.right, cst.Integer) and inner.right.value == "2":
+            inner = inner.left
+        if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute):
+            name = inner.func.attr.value
+            if name == "pow" and len(inner.args) == 1:
+                inner = inner.func.value
+            elif name in ("square", "squared_difference") and inner.args:
+                inner = inner.args[0].value if name == "square" else None
+        if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Subtract):
+            return inner
+        if not isinstance(inner, (cst.BinaryOperation, cst.Call)):
+            break
+    return None
 
 
 def _leaf_name(expr: cst.BaseExpression) -> str | None:
