@@ -409,13 +409,14 @@ def _lint_files(files: list[str], settings, args: argparse.Namespace) -> list:
 
 def _lint_cached(files: list[str], settings, args: argparse.Namespace, cache, progress) -> list:
     from relulint.engine import lint_paths
+    from relulint.safe_read import read_file
 
     results: dict[str, object] = {}
     contents: dict[str, bytes] = {}
     misses = []
     for p in files:
-        try:
-            contents[p] = Path(p).read_bytes()
+        try:  # a FIFO, an outside symlink or an oversized file is not read here: the engine reports it
+            contents[p] = read_file(p, settings.project_root, _read_limit(p, settings))
             hit = cache.get(p, contents[p])
         except Exception:  # an unreadable file or a broken cache entry: lint it for real
             hit = None
@@ -447,6 +448,12 @@ def _progress(args: argparse.Namespace, settings, total: int):
     from relulint.report.progress import Progress
 
     return Progress(total, sys.stderr)
+
+
+def _read_limit(path: str, settings) -> int | None:
+    from relulint.engine import GRAPH_SUFFIXES
+
+    return None if path.endswith(GRAPH_SUFFIXES) else settings.max_file_size
 
 
 def _cache_dir(args: argparse.Namespace) -> str | None:

@@ -56,6 +56,8 @@ class Settings:
     respect_gitignore: bool = True
     force_exclude: bool = False
     output_format: str | None = None
+    project_root: str | None = None  # set per run (relulint.project): nothing outside it is opened
+    max_file_size: int = 2_000_000  # bytes per source file (relulint.safe_read.MAX_SOURCE_BYTES)
 
     def is_enabled(self, code: str, path: str | None = None) -> bool:
         if code.startswith("RL00"):  # engine diagnostics cannot be deselected, only ignored
@@ -139,17 +141,23 @@ def check_selectors(selectors: list[str], where: str) -> list[str]:
 KEYS = {
     "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
     "respect-gitignore", "force-exclude", "output-format", "input-range", "graph-loss", "severity", "rules", "dynamic",
+    "max-file-size",
 }
 
 
 def find_config(start: Path) -> Path | None:
     """The closest pyproject.toml at or above `start` that has a [tool.relulint] table."""
+    from relulint.project import repository_root
+
     start = start.resolve()
     folder = start if start.is_dir() else start.parent
+    repo = repository_root(str(folder))
     for d in (folder, *folder.parents):
         candidate = d / "pyproject.toml"
         if candidate.is_file() and "relulint" in _read_toml(candidate).get("tool", {}):
             return candidate
+        if repo is not None and str(d) == repo:
+            return None  # nothing above the repository is part of the project, nor read
     return None
 
 
@@ -216,6 +224,8 @@ def settings_from_table(table: dict, path: Path) -> Settings:
         s.input_range = check_input_range(table["input-range"], f"{where}: input-range")
     if "graph-loss" in table:
         s.graph_loss = check_graph_loss(table["graph-loss"], f"{where}: graph-loss")
+    if "max-file-size" in table:
+        s.max_file_size = check_file_size(table["max-file-size"], f"{where}: max-file-size")
     s.severity = check_severity(table.get("severity", {}), f"{where}: [tool.relulint.severity]")
     s.rule_options = check_rule_options(table.get("rules", {}), where)
     dynamic = table.get("dynamic", {})
@@ -223,6 +233,13 @@ def settings_from_table(table: dict, path: Path) -> Settings:
         raise ConfigError(f"{where}: [tool.relulint.dynamic] must be a table")
     s.dynamic = dict(dynamic)
     return s
+
+
+def check_file_size(value: object, where: str) -> int:
+    """Bytes per source file; larger files get one RL001 instead of being linted."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: expected a positive number of bytes, got {value!r}")
+    return value
 
 
 def _str_list(value: object, where: str) -> list[str]:

@@ -18,6 +18,8 @@ from pathlib import Path
 from relulint.config import Settings
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR, ModuleFacts, Origin
+from relulint.project import root_for
+from relulint.safe_read import MAX_SOURCE_BYTES, UnsafeFile, check_path, decode_source, read_file
 
 GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl", ".torchscript", ".pt2")
 MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
@@ -41,18 +43,13 @@ def engine_finding(code: str, name: str, path: str, message: str, line: int = 1,
 # ------------------------------------------------------------------------------------ reading
 
 
-def read_source(path: str) -> tuple[str | None, Finding | None]:
+def read_source(path: str, root: str | None = None,
+                limit: int | None = MAX_SOURCE_BYTES) -> tuple[str | None, Finding | None]:
+    """The text of a regular source file inside `root` (see safe_read), else one RL001 saying why."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return None, engine_finding("RL001", "unreadable-file", path, f"cannot read file: {exc.strerror or exc}")
-    if b"\x00" in data[:8192]:
-        return None, engine_finding("RL001", "unreadable-file", path, "binary file, not Python source")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        return None, engine_finding("RL001", "unreadable-file", path,
-                                    f"not valid UTF-8 (byte {exc.start}): cannot lint as Python source")
+        return decode_source(read_file(path, root, limit)), None
+    except UnsafeFile as exc:
+        return None, engine_finding("RL001", "unreadable-file", path, str(exc))
 
 
 def syntax_error(path: str, code: str) -> Finding | None:
@@ -78,12 +75,12 @@ class FactsCache:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._unhinted: set[str] = set()  # read, but skipped: no loss, feed or import of the asker
 
-    def get(self, path: str, asker: str | None = None) -> ModuleFacts | None:
+    def get(self, path: str, asker: str | None = None, root: str | None = None) -> ModuleFacts | None:
         """Facts of a neighbour of `asker` (the linted file). A neighbour that imports the asker is its
         driver script and is always lowered; others only when their text hints at a loss or a feed."""
         key = os.path.abspath(path)
         if key not in self._facts or (key in self._unhinted and asker is not None):
-            facts = self._lower(path, Path(asker).stem if asker else None)
+            facts = self._lower(path, Path(asker).stem if asker else None, root)
             if facts is _SKIPPED:
                 self._unhinted.add(key)
                 facts = None
@@ -96,13 +93,12 @@ class FactsCache:
         self._facts[os.path.abspath(path)] = facts
 
     @staticmethod
-    def _lower(path: str, asker_module: str | None) -> ModuleFacts | None | object:
+    def _lower(path: str, asker_module: str | None, root: str | None) -> ModuleFacts | None | object:
         from relulint.source import lower_source, mentions_framework
 
         try:
-            if os.path.getsize(path) > MAX_NEIGHBOUR_BYTES:
-                return None
-            code = Path(path).read_text(encoding="utf-8")
+            # only regular files inside the project (`root`), bounded, are read
+            code = decode_source(read_file(path, root or root_for(None, path), MAX_NEIGHBOUR_BYTES))
             if not mentions_framework(code) or syntax_error(path, code):
                 return None
             if not _has_context_hints(code) and not _imports_module(code, asker_module):
@@ -141,18 +137,20 @@ def _has_context_hints(code: str) -> bool:
     return _CONTEXT_HINTS.search(code) is not None
 
 
-def neighbour_paths(path: str, imports: Iterable[str]) -> list[str]:
+def neighbour_paths(path: str, imports: Iterable[str], root: str | None = None) -> list[str]:
     """Files the linted file reaches: the project modules it imports, then the sibling scripts that import
     it (its drivers: a train.py doing `from model import Net`). Never the whole folder: tutorial folders
-    hold independent programs."""
+    hold independent programs. Only regular files inside the project `root` (default: the project of
+    `path`), symlinks followed: a neighbour pointing out of the project is never opened."""
+    root = root or root_for(None, path)
     here = Path(path)  # neighbours are spelled like the linted path (relative stays relative)
     folder = here.parent
     out: list[Path] = []
     for mod in imports:
         for cand in _module_files(folder, mod):
-            if cand.is_file() and not _same(cand, here) and cand not in out:
+            if not _same(cand, here) and cand not in out and _readable(cand, root):
                 out.append(cand)
-    out.extend(p for p in driver_paths(here) if p not in out)
+    out.extend(p for p in driver_paths(here, root) if p not in out)
     return [str(p) for p in out[:MAX_NEIGHBOURS]]
 
 
@@ -160,8 +158,18 @@ def _same(a: Path, b: Path) -> bool:
     return os.path.abspath(a) == os.path.abspath(b)
 
 
-def driver_paths(here: Path) -> list[Path]:
-    """Sibling .py files whose text imports the module `here` (bounded, read as text only)."""
+def _readable(path: Path, root: str) -> bool:
+    try:
+        check_path(str(path), root)
+    except UnsafeFile:
+        return False
+    return True
+
+
+def driver_paths(here: Path, root: str | None = None) -> list[Path]:
+    """Sibling .py files whose text imports the module `here` (bounded, read as text only; regular
+    files inside the project `root` only)."""
+    root = root or root_for(None, str(here))
     try:
         siblings = sorted(p for p in here.parent.glob("*.py") if not _same(p, here))
     except OSError:
@@ -169,12 +177,11 @@ def driver_paths(here: Path) -> list[Path]:
     out = []
     for p in siblings[:4 * MAX_NEIGHBOURS]:
         try:
-            if p.stat().st_size > MAX_NEIGHBOUR_BYTES:
-                continue
-            if _imports_module(p.read_text(encoding="utf-8", errors="replace"), here.stem):
-                out.append(p)
-        except OSError:
+            text = read_file(str(p), root, MAX_NEIGHBOUR_BYTES).decode("utf-8", errors="replace")
+        except UnsafeFile:
             continue
+        if _imports_module(text, here.stem):
+            out.append(p)
     return out
 
 
@@ -285,14 +292,15 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
     cache.put(path, facts)
     near: list[ModuleFacts] = []
     if neighbours and facts.networks and os.path.exists(path):
-        for p in neighbour_paths(path, facts.imports):
-            nf = cache.get(p, path)
+        root = root_for(settings, path)
+        for p in neighbour_paths(path, facts.imports, root):
+            nf = cache.get(p, path, root)
             if nf is not None:
                 near.append(nf)
     irs = build_irs(facts, near)
     findings = run_rules(irs, settings, path)
     findings = _in_file_first(findings, path)
-    result.findings = _dedupe(suppress.apply(findings, {path: code}, settings))
+    result.findings = _dedupe(suppress.apply(findings, {path: code}, settings, root_for(settings, path)))
     fixes.attach(result.findings, {path: code})  # machine-applicable edits for --fix / LSP / SARIF
     return result
 
@@ -301,7 +309,7 @@ def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) ->
     try:
         if path.endswith(GRAPH_SUFFIXES):
             return lint_graph_file(path, settings)
-        code, err = read_source(path)
+        code, err = read_source(path, root_for(settings, path), getattr(settings, "max_file_size", MAX_SOURCE_BYTES))
         if err is not None:
             return FileResult(path=path, findings=[err])
         return lint_source(code, path, settings, cache)
@@ -319,6 +327,11 @@ def lint_graph_file(path: str, settings: Settings) -> FileResult:
     except ImportError:
         return FileResult(path=path, findings=[engine_finding(
             "RL002", "unreadable-graph", path, "graph files need the graph pass: pip install 'relulint[onnx]'")])
+    try:  # the graph readers open the file by name: only a regular file inside the project
+        if os.path.exists(path):
+            check_path(path, root_for(settings, path))
+    except UnsafeFile as exc:
+        return FileResult(path=path, findings=[engine_finding("RL002", "unreadable-graph", path, str(exc))])
     facts, err = lower_graph(path, settings)
     if err is not None:
         return FileResult(path=path, findings=[err])
@@ -326,7 +339,8 @@ def lint_graph_file(path: str, settings: Settings) -> FileResult:
     findings = run_rules(irs, settings, path)
     from relulint import suppress
 
-    return FileResult(path=path, findings=_dedupe(suppress.apply(findings, {}, settings)), facts=facts)
+    return FileResult(path=path, findings=_dedupe(suppress.apply(findings, {}, settings, root_for(settings, path))),
+                      facts=facts)
 
 
 def lint_paths(paths: list[str], settings: Settings | None = None, jobs: int | None = None,

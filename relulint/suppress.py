@@ -146,10 +146,14 @@ def _next_statement(spans: list[tuple[int, int]], line: int) -> tuple[int, int]:
     return line + 1, line + 1
 
 
-def apply(findings: list[Finding], sources: dict[str, str], settings=None) -> list[Finding]:
+def apply(findings: list[Finding], sources: dict[str, str], settings=None, root: str | None = None) -> list[Finding]:
     """Drop suppressed findings; add RL004 for suppressions naming unknown codes and, when the
-    settings are given, RL005 for suppressions of source-pass rules that silenced nothing."""
+    settings are given, RL005 for suppressions of source-pass rules that silenced nothing. A finding
+    placed in another file (a graph node's source line) reads that file's suppressions only when it
+    is a regular file inside the project `root` (default: the project of that file)."""
     from relulint.config import known_codes
+    from relulint.project import root_for
+    from relulint.safe_read import UnsafeFile, decode_source, read_file
 
     codes = known_codes()
     parsed: dict[str, Suppressions] = {}
@@ -162,9 +166,9 @@ def apply(findings: list[Finding], sources: dict[str, str], settings=None) -> li
         sup = parsed.get(f.origin.path)
         if sup is None and f.origin.path not in sources:
             try:
-                with open(f.origin.path, encoding="utf-8") as fh:
-                    sup = parsed[f.origin.path] = parse(fh.read(), f.origin.path, codes)
-            except (OSError, UnicodeDecodeError, ValueError):
+                text = decode_source(read_file(f.origin.path, root or root_for(settings, f.origin.path)))
+                sup = parsed[f.origin.path] = parse(text, f.origin.path, codes)
+            except (UnsafeFile, ValueError):
                 sup = None
         if sup is not None and sup.covers(f.code, f.origin.line):
             continue

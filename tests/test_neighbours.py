@@ -47,6 +47,7 @@ def test_loss_in_sibling_train_py_is_joined(tmp_path):
 
 
 def test_loss_in_directly_imported_module_of_another_folder(tmp_path):
+    (tmp_path / ".git").mkdir()  # the repository is the project: imports from other folders of it are read
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
@@ -103,3 +104,15 @@ def test_neighbours_without_loss_feed_or_import_are_not_lowered(tmp_path, monkey
     lint_file(str(model), Settings(select=["RL101"]), FactsCache())
     names = sorted(p.rsplit("/", 1)[-1] for p in lowered)
     assert names == ["infer.py", "model.py", "train.py"]  # model.py: the linted file itself
+
+
+def test_imported_module_outside_the_project_is_not_read(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    _write(pkg, "losses.py", "import torch.nn as nn\nregression_loss = nn.L1Loss()\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / ".git").mkdir()  # app/ is its own repository: ../pkg is outside it
+    model = _write(app, "model.py", "import pkg.losses\n" + MODEL)
+    assert neighbour_paths(str(model), ["pkg.losses"]) == []

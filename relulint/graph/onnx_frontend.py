@@ -167,7 +167,9 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
             external.location(t)  # fail early and clearly on a bad external reference
     meta = {p.key: p.value for p in model.metadata_props}
     facts = ModuleFacts(path=path, frameworks={"onnx"})
-    g = _Graph(path, base_dir, graph, external)
+    from relulint.project import root_for
+
+    g = _Graph(path, base_dir, graph, external, root_for(settings, path))
     nodes = g.lower_nodes()
     name = graph.name or os.path.basename(path)
     net = build_network(name=name, framework="onnx", origin=Origin(path, 1, node=f"graph {name}"), nodes=nodes,
@@ -182,10 +184,12 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
 
 
 class _Graph:
-    def __init__(self, path: str, base_dir: str, graph, external: ExternalData | None = None) -> None:
+    def __init__(self, path: str, base_dir: str, graph, external: ExternalData | None = None,
+                 root: str | None = None) -> None:
         from onnx import helper
 
         self.path = path
+        self.root = root  # the project: source frames outside it are never opened
         self.base_dir = base_dir
         self.graph = graph
         self.external = external or ExternalData(base_dir)
@@ -455,16 +459,23 @@ class _Graph:
         props = n.metadata_props if self.has_props else ()
         if doc or len(props):  # most exported nodes carry neither: skip the search
             for text in [doc, *(p.value for p in props)]:
-                loc = source_frame(text, self.base_dir)
+                loc = source_frame(text, self.base_dir, self.root)
                 if loc is not None:
                     return Origin(loc[0], loc[1], 0, loc[1], 0, node=label)
         return Origin(self.path, 1, 0, 1, 0, node=label)
 
 
-def source_frame(text: str, base_dir: str) -> tuple[str, int] | None:
-    """The first user frame (not torch's own code) in a stack-trace-like text whose file exists."""
+def source_frame(text: str, base_dir: str, root: str | None = None) -> tuple[str, int] | None:
+    """The first user frame (not torch's own code) in a stack-trace-like text whose file exists as a
+    regular file inside the project `root` (default: the project of `base_dir`). A frame naming a
+    file elsewhere (`/etc/shadow`, `../../x.py` out of the project) is skipped: the finding stays at
+    the node, and the file is never opened."""
     if not text:
         return None
+    from relulint.project import project_root
+    from relulint.safe_read import UnsafeFile, check_path
+
+    root = root or project_root([base_dir])
     for m in _FRAME.finditer(text):
         f = m.group("f1") or m.group("f2")
         line = int(m.group("l1") or m.group("l2"))
@@ -472,8 +483,13 @@ def source_frame(text: str, base_dir: str) -> tuple[str, int] | None:
         if "/site-packages/" in norm or "/dist-packages/" in norm or norm.startswith("<"):
             continue
         cand = f if os.path.isabs(f) else os.path.join(base_dir, f)
-        if os.path.isfile(cand) and line >= 1:
-            return cand, line
+        if line < 1:
+            continue
+        try:
+            check_path(cand, root)
+        except UnsafeFile:
+            continue
+        return cand, line
     return None
 
 

@@ -76,7 +76,10 @@ class FileLines:
     """Source lines per path: the linted text when we have it, else the file read once."""
 
     def __init__(self, results: list) -> None:
+        from relulint.project import project_root
+
         self._lines: dict[str, list[str] | None] = {}
+        self._root = project_root([r.path for r in results])  # files elsewhere are never opened
         for r in results:
             if r.source is not None:
                 self._lines[r.path] = split_lines(r.source)
@@ -86,10 +89,10 @@ class FileLines:
             self._lines[path] = None
             if path.startswith("<") or path.endswith(_NOT_TEXT):
                 return None
+            from relulint.safe_read import UnsafeFile, decode_source, read_file
+
             try:
-                if os.path.getsize(path) > _MAX_BYTES:
-                    return None
-                self._lines[path] = split_lines(Path(path).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, ValueError):
+                self._lines[path] = split_lines(decode_source(read_file(path, self._root, _MAX_BYTES)))
+            except (UnsafeFile, ValueError):
                 self._lines[path] = None
         return self._lines[path]
