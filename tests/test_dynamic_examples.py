@@ -57,7 +57,7 @@ def test_fixed_twins_have_no_dynamic_findings():
 
 
 def test_seed004_negative_inputs_all_positive_weights_dead_100_percent_on_first_batch():
-    _, static, findings, reports = _probe(EXAMPLES / "seed004_negative_inputs.py")
+    _, static, findings, reports = _probe(EXAMPLES / "negative_inputs.py")
     (dead,) = [f for f in findings if f.code == "RL401"]
     assert dead.evidence["dead_share"] == 1.0 and dead.evidence["units"] == 32
     assert reports[0].layer("dense").weight_grad_norm == 0.0  # the article's flat-zero dense gradient
@@ -66,7 +66,7 @@ def test_seed004_negative_inputs_all_positive_weights_dead_100_percent_on_first_
 
 
 def test_seed003_three_layers_first_grad_about_1e_2_of_last_and_rl402_confirms_rl202():
-    _, static, findings, reports = _probe(EXAMPLES / "seed003_vanishing.py")
+    _, static, findings, reports = _probe(EXAMPLES / "vanishing.py")
     (rl402,) = [f for f in findings if f.code == "RL402"]
     assert 1e-3 < rl402.evidence["grad_ratio"] < 5e-2  # the seed's "~1e-2 of the last layer's"
     assert reports[0].layer("fc1").gain < 1e-2  # "the signal shrinks ~1e-3 per layer"
@@ -75,7 +75,7 @@ def test_seed003_three_layers_first_grad_about_1e_2_of_last_and_rl402_confirms_r
 
 
 def test_seed003_two_layers_and_xavier_twin_not_flagged_ratio_near_half_or_more():
-    for name, lo in (("seed003_two_layers.py", 0.5), ("seed003_vanishing_fixed.py", 0.2)):
+    for name, lo in (("two_layers.py", 0.5), ("vanishing_fixed.py", 0.2)):
         _, _, findings, reports = _probe(EXAMPLES / name)
         layers = reports[0].affine_layers
         ratio = layers[0].weight_grad_norm / layers[-1].weight_grad_norm
@@ -84,7 +84,7 @@ def test_seed003_two_layers_and_xavier_twin_not_flagged_ratio_near_half_or_more(
 
 
 def test_seed002_output_relu_with_negative_targets_confirmed_with_clamped_share():
-    _, static, _, _ = _probe(EXAMPLES / "seed002_relu_output.py")
+    _, static, _, _ = _probe(EXAMPLES / "relu_output.py")
     (rl101,) = [f for f in static if f.code == "RL101"]
     assert rl101.confirmation == "confirmed"
     assert 0.2 < rl101.measured["clamped_share"] < 0.8 and rl101.measured["target_min"] < 0
@@ -92,7 +92,7 @@ def test_seed002_output_relu_with_negative_targets_confirmed_with_clamped_share(
 
 
 def test_seed004_dies_while_training_caught_only_with_steps():
-    path = EXAMPLES / "seed004_dies_training.py"
+    path = EXAMPLES / "dies_training.py"
     _, _, first, _ = _probe(path)
     assert not [f for f in first if f.code == "RL401"]  # alive on the first batch (12% dead)
     _, _, findings, reports = _probe(path, steps=5)
@@ -104,7 +104,7 @@ def test_seed004_dies_while_training_caught_only_with_steps():
 
 def test_keras_seed004_entry_point_dead_layer():
     pytest.importorskip("tensorflow")
-    path = EXAMPLES / "keras_seed004_negative_inputs.py"
+    path = EXAMPLES / "keras_negative_inputs.py"
     source, static, findings, reports = _probe(path)
     assert reports[0].framework == "keras"
     assert {(f.origin.line, f.code) for f in findings} == probe_markers(source)

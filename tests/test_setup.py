@@ -97,3 +97,17 @@ def test_constraints_pin_the_local_cpu_torch():
     assert pins["torch"] == "2.13.0"  # matches the local 2.13.0+cpu wheel; no CUDA build
     for name in ("libcst", "pathspec", "onnx", "onnxruntime", "tensorflow-cpu", "pygls", "pytest"):
         assert name in pins, name
+
+
+def test_readme_sample_output_is_what_relulint_prints():
+    import os
+    import sys
+
+    block = (ROOT / "README.md").read_text().split("```console\n", 1)[1].split("```", 1)[0]
+    command, *expected = block.splitlines()
+    assert command.startswith("$ relulint ")
+    args = command.split()[2:]
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    p = subprocess.run([sys.executable, "-m", "relulint", *args, "--no-cache"], cwd=ROOT, capture_output=True,
+                       text=True, env=env, timeout=300)
+    assert (p.stdout + p.stderr).splitlines() == expected

@@ -2,7 +2,7 @@
 
 Here every weight is positive as well, so every pre-activation is negative on every sample: the
 probe sees 100% of the layer's units never fire on the first batch, and its gradient is exactly 0.
-Run: relulint --dynamic examples/dynamic/seed004_negative_inputs.py
+Run: relulint --dynamic examples/dynamic/negative_inputs.py
 """
 
 import torch

@@ -3,7 +3,7 @@
 On the first batch only 12% of the ReLU units are dead; a few large SGD steps on (-1, 0) inputs
 push the biases negative and by step 3 almost every unit is dead (the lr-0.5 steps also blow the
 activations up: RL403 on both layers). One batch cannot see it:
-relulint --dynamic --steps 5 examples/dynamic/seed004_dies_training.py
+relulint --dynamic --steps 5 examples/dynamic/dies_training.py
 """
 
 import torch
