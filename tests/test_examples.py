@@ -38,10 +38,6 @@ KNOWN_GAPS: dict[str, str] = {
         "init helpers in a neighbour whose fan-in is known only at the call site in model.py are not judged",
     "realistic/tf1_digits/train.py":
         "hand-written cross-entropy on logits (-reduce_sum(y * log(logits))) is not recognised as a loss",
-    "realistic/tflearn_scripts/age_regression.py":
-        "the tflearn layer API (fully_connected, regression(loss=...)) is not modelled",
-    "realistic/tflearn_scripts/digits_cnn.py":
-        "the tflearn layer API (fully_connected, regression(loss=...)) is not modelled",
 }
 
 

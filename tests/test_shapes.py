@@ -471,12 +471,6 @@ KNOWN_GAPS: dict[str, str] = {
         "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR, so the network has no output layer",
     "matmul_raw_parameter-silent3":
         "the sigmoid after torch.mm(h, raw Parameter) is not seen: BCELoss is said to get relu values (wrong RL103)",
-    "tflearn_layer_api-fire1":
-        "the tflearn layer API (fully_connected, conv_2d, regression(loss=...)) is not modelled",
-    "tflearn_layer_api-fire2":
-        "the tflearn layer API (fully_connected, conv_2d, regression(loss=...)) is not modelled",
-    "tflearn_layer_api-fire3":
-        "the tflearn layer API (fully_connected, conv_2d, regression(loss=...)) is not modelled",
     "keras_model_as_layer-fire3":
         "Keras sub-models returned by helper functions and composed as layers are not followed",
     "handwritten_cross_entropy-fire1":

@@ -241,10 +241,10 @@ def canonical(qname: str) -> str:
 
 
 def _merged() -> Tables:
-    from relulint.knowledge import data, keras, tf1, torch
+    from relulint.knowledge import data, keras, tf1, tflearn, torch
 
     merged = Tables()
-    for module in (torch, keras, tf1, data):
+    for module in (torch, keras, tf1, tflearn, data):
         t: Tables = module.TABLES
         merged.activations.update(t.activations)
         merged.activation_strings.update(t.activation_strings)

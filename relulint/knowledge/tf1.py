@@ -1,6 +1,6 @@
 """TensorFlow 1 style facts (canonical prefix `tensorflow.`; `tf.compat.v1` maps here)."""
 
-from relulint.knowledge import Arg, InitSpec, LayerSpec, LossSpec, Tables
+from relulint.knowledge import Arg, InitSpec, LayerSpec, LossSpec, Tables, tflearn
 
 _NN = {
     "relu": "relu", "relu6": "relu6", "leaky_relu": "leaky_relu", "elu": "elu", "selu": "selu",
@@ -82,6 +82,7 @@ RESHAPES: dict[str, Arg] = {"tensorflow.reshape": Arg(1, "shape")}
 PLACEHOLDERS: dict[str, Arg] = {
     "tensorflow.placeholder": Arg(1, "shape"),
     "tensorflow.placeholder_with_default": Arg(1, "shape"),
+    **tflearn.PLACEHOLDERS,
 }
 # Ops that add a bias: the result is the tensor argument itself, for the forward path.
 BIAS_ADDS: dict[str, tuple[Arg, ...]] = {

@@ -13,7 +13,7 @@ from relulint.source.common import SourceContext
 FRONTENDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("torch", ("torch",), "relulint.source.interp"),
     ("keras", ("keras", "tensorflow", "tf_keras"), "relulint.source.keras"),
-    ("tf1", ("tensorflow",), "relulint.source.tf1"),
+    ("tf1", ("tensorflow", "tflearn"), "relulint.source.tf1"),
 )
 ALL_PREFIXES = tuple(sorted({p for _, prefixes, _ in FRONTENDS for p in prefixes}))
 

@@ -21,6 +21,7 @@ import libcst as cst
 
 from relulint.knowledge import InitSpec, LayerSpec, tables
 from relulint.knowledge import tf1 as K
+from relulint.knowledge import tflearn as L
 from relulint.model import Activation, Init, Loss, ModuleFacts, Network, Op, Origin
 from relulint.source.common import (
     UNKNOWN,
@@ -317,7 +318,7 @@ class TF1Lowering:
         if q in self.t.activations:
             return self._activation(frame, call, self.t.activations[q])
         spec = self.t.layers.get(q)
-        if spec is not None and spec.input_arg is not None and q.startswith("tensorflow."):
+        if spec is not None and spec.input_arg is not None and q.startswith(_ROOTS):
             return self._layer(frame, call, spec, ctx.arg(call, spec.input_arg), call)
         if q in K.AFFINE_OPS:
             return self._affine(frame, call, q)
@@ -623,11 +624,20 @@ class TF1Lowering:
         """Every loss call with the tensors it reads, evaluated in the frame where it is written."""
         for node in self._all_calls():
             q = self.ctx.call_qname(node)
-            if q is None or not q.startswith("tensorflow."):
+            if q is None or not q.startswith(_ROOTS):
                 continue
             loss: Loss | None = None
             operands: list[cst.BaseExpression] = []
-            if q in K.DIFFERENCE_LOSSES:
+            if q in L.ESTIMATORS:  # tflearn: regression(net, loss="mean_square") is the loss on net
+                incoming, loss_arg = L.ESTIMATORS[q]
+                expr = self.ctx.arg(node, loss_arg)
+                name = self.ctx.const(expr) if expr is not None else loss_arg.default
+                kind = L.LOSS_STRINGS.get(name) if isinstance(name, str) else None
+                if kind is None or (net := self.ctx.arg(node, incoming)) is None:
+                    continue
+                loss = Loss(kind, self.ctx.text(node), self.ctx.origin(node))
+                operands = [net]
+            elif q in K.DIFFERENCE_LOSSES:
                 kind, needs_reduce = K.DIFFERENCE_LOSSES[q]
                 diff = _difference(node.args[0].value) if node.args else None
                 if diff is None or (needs_reduce and not self._inside_reduction(node)):
@@ -717,6 +727,8 @@ class TF1Lowering:
 
 # ------------------------------------------------------------------------------------ helpers
 
+
+_ROOTS = ("tensorflow.", "tflearn.")  # graph-building libraries this frontend follows
 
 def _within(inner: Origin, outer: Origin) -> bool:
     return outer.line <= inner.line <= (outer.end_line or outer.line)
