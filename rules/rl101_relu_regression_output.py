@@ -3,14 +3,17 @@ from collections.abc import Iterator
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR
 from relulint.rule import Invalid, Rule, Valid
-from relulint.rules._support import output_trained_with
+from relulint.rules._support import fmt, output_trained_with
 
 
 class ReluRegressionOutput(Rule):
     """
     ## What it does
     Flags a ReLU (or another activation that clamps with zero gradient: ReLU6, hard sigmoid,
-    hardtanh) on the output layer of a model trained with a regression loss (MSE, L1, Huber).
+    hardtanh) on the output layer of a model trained with a regression loss (MSE, L1, Huber). A
+    bounded output (sigmoid, tanh, softmax) is flagged too when the targets are known to leave its
+    range (a sigmoid predicting prices): that is a regression that cannot reach its targets, not the
+    classification-with-squared-error of RL102.
 
     ## Why is this bad?
     The output can never go below 0, so every negative target is unreachable. Worse, whenever the
@@ -46,12 +49,21 @@ class ReluRegressionOutput(Rule):
     CODE = "RL101"
     NAME = "relu-regression-output"
     SEVERITY = Severity.ERROR
-    MESSAGE = "{activation} on the output of a model trained with {loss} clamps predictions to {range} and passes no gradient below it"
+    MESSAGE = "{activation} on the output of a model trained with {loss} clamps predictions to {range}{why}"
     FIX_TITLE = "Remove the final {activation}; use a linear output (or exp/softplus for positive targets)"
     OPTIONS = {"clamping-activations": ["relu", "relu6", "hard_sigmoid", "hardtanh"]}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
+        Valid("""
+            import numpy as np
+            import torch
+            import torch.nn as nn
+            x = torch.rand(500, 3)
+            y = torch.from_numpy(np.random.uniform(-1, 1, size=(500, 1))).float()
+            model = nn.Sequential(nn.Linear(3, 32), nn.ReLU(), nn.Linear(32, 1), nn.Tanh())
+            loss = nn.MSELoss()(model(x), y)
+        """),
         Valid("""
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
@@ -86,6 +98,16 @@ class ReluRegressionOutput(Rule):
         """),
     ]
     INVALID = [
+        Invalid("""
+            import numpy as np
+            from tensorflow import keras
+            x = np.random.uniform(0, 1, size=(2000, 3))
+            prices = np.random.uniform(5e4, 2e5, size=2000)
+            model = keras.Sequential([keras.layers.Dense(16, activation="relu"),
+                                      keras.layers.Dense(1, activation="sigmoid")])  # expect: RL101
+            model.compile(optimizer="adam", loss="mse")
+            model.fit(x, prices)
+        """),
         Invalid("""
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())  # expect: RL101
@@ -141,15 +163,37 @@ class ReluRegressionOutput(Rule):
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         found = output_trained_with(ir, options["clamping-activations"], lambda loss: loss.is_regression)
+        targets = None
         if found is None:
-            return
+            # a bounded output (sigmoid, tanh, softmax) is this bug too when the targets are known to
+            # leave its range: a sigmoid + MSE regression on prices is not RL102's classification
+            found = output_trained_with(ir, _BOUNDED, lambda loss: loss.is_regression)
+            targets = _outside(found[0], found[1].targets) if found is not None else None
+            if targets is None:
+                return
         out, loss = found
         lo, hi = out.output_range
+        why = " and passes no gradient below it" if targets is None else \
+            f" but the targets reach [{fmt(targets.low)}, {fmt(targets.high)}] ({targets.display})"
         yield self.finding(
             out.origin,
             activation=out.kind,
             loss=loss.display,
             range=f"[{lo:g}, {hi:g}]".replace("inf", "inf)").replace(")]", ")"),
+            why=why,
             evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind},
-            related=[(loss.origin, f"regression loss {loss.display}")],
+            related=[(loss.origin, f"regression loss {loss.display}")] +
+                    ([(targets.origin, f"targets made here: {targets.display}")] if targets is not None else []),
         )
+
+
+_BOUNDED = ("sigmoid", "tanh", "softmax")
+
+
+def _outside(out, targets):
+    """The targets when their known range leaves the output activation's range, else None."""
+    if targets is None or targets.low is None or targets.high is None:
+        return None
+    lo, hi = out.output_range
+    slack = 1e-6 * max(1.0, hi - lo)
+    return targets if targets.low < lo - slack or targets.high > hi + slack else None

@@ -139,8 +139,15 @@ class SoftmaxMse(Rule):
         if found is None:
             return
         out, loss = found
+        if any(_leaves_unit_range(loss.targets) for loss in ir.all_losses):
+            return  # a regression whose targets leave [0, 1]: RL101's bounded-output case, not a classifier
         yield self.finding(
             out.origin, activation=out.kind, loss=loss.display,
             evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind},
             related=[(loss.origin, f"squared-error loss {loss.display}")],
         )
+
+
+def _leaves_unit_range(targets) -> bool:
+    return targets is not None and targets.low is not None and targets.high is not None and \
+        (targets.low < 0.0 or targets.high > 1.0)

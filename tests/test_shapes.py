@@ -481,17 +481,9 @@ KNOWN_GAPS: dict[str, str] = {
         "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss that needs probabilities",
     "huber_helper_is_regression-fire2":
         "a hand-written Huber helper (abs / clamp / square) is not recognised as a regression loss",
-    "bounded_output_targets_outside-fire1":
-        "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
     "bounded_output_targets_outside-fire2":
         "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
-    "bounded_output_targets_outside-fire3":
-        "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
-    "sigmoid_mse_regression_is_rl101-fire1":
-        "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
     "sigmoid_mse_regression_is_rl101-fire2":
-        "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
-    "sigmoid_mse_regression_is_rl101-fire3":
         "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
     "sigmoid_mse_regression_is_rl101-silent1":
         "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
