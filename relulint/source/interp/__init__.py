@@ -35,9 +35,10 @@ def interpret(state: ModuleState, facts: ModuleFacts, follow_imports: bool, code
     _guarded(it, lambda: it.run_module(state))
     referenced = _referenced_names(code)
     classes = [v for v in list(state.env.values()) if isinstance(v, ClassVal) and v.module is state]
-    for cls in classes:  # model classes nothing instantiated: build one with unknown arguments
-        if is_module_class(cls) and not cls.instances:
-            _guarded(it, lambda c=cls: it.instantiate(c, [], {}, None))
+    for cls in classes:  # classes nothing instantiated: build one with unknown arguments
+        if not cls.instances:
+            _guarded(it, lambda c=cls: it.instantiate(c, _unknown_args(c.lookup("__init__"))[1:], {}, None)
+                     if isinstance(c.lookup("__init__"), FuncVal) else it.instantiate(c, [], {}, None))
     for name, fn in list(state.env.items()):
         if isinstance(fn, FuncVal) and fn.module is state and not referenced.get(name):
             _guarded(it, lambda f=fn: it.invoke(f, _unknown_args(f), {}))

@@ -1,0 +1,47 @@
+"""Hostile source files: each must end (with a finding or silence) well under 2 s, never hang.
+
+Prints the wall time of `lint_source` on each, next to the bare libcst parse of the same text.
+
+    python benchmarks/bench_hostile.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import libcst as cst
+
+from relulint.config import Settings
+from relulint.engine import lint_source
+
+CASES = {
+    "N = 9 ** 9 ** 9 as a layer size": "import torch.nn as nn\nN = 9 ** 9 ** 9\nm = nn.Sequential(nn.Linear(N, 4))\n",
+    "self-referential assignments": "import torch.nn as nn\na = b\nb = a\n" + "a = a + a\nb = [b, a] * 2\n" * 200
+                                    + "m = nn.Sequential(*b)\n",
+    "exponent tower in a loop": "import torch.nn as nn\nn = 2\nfor _ in range(100):\n    n = n ** n\nm = nn.Linear(n, 2)\n",
+    "10,000-layer Sequential": "import torch.nn as nn\nmodel = nn.Sequential(\n" + "    nn.Linear(8, 8), nn.ReLU(),\n" * 5000
+                               + ")\n",
+    "10,000 layers appended in a loop": "import torch.nn as nn\nlayers = []\nfor i in range(10000):\n"
+                                        "    layers += [nn.Linear(8, 8), nn.ReLU()]\nmodel = nn.Sequential(*layers)\n",
+    "100,000-line file": "import torch.nn as nn\n" + "".join(f"x{i} = nn.Linear({i % 97 + 1}, 4)\n" for i in range(100_000)),
+    "500 classes": "import torch.nn as nn\n" + "".join(
+        f"class M{i}(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n"
+        f"    def forward(self, x):\n        return self.fc(x).relu()\n" for i in range(500)),
+}
+
+
+def main() -> None:
+    print(f"{'case':40s} {'lines':>7s} {'parse s':>8s} {'relulint s':>10s}")
+    for name, code in CASES.items():
+        start = time.perf_counter()
+        cst.parse_module(code)
+        parse = time.perf_counter() - start
+        start = time.perf_counter()
+        result = lint_source(code, "hostile.py", Settings())
+        total = time.perf_counter() - start
+        codes = sorted({f.code for f in result.findings})
+        print(f"{name:40s} {code.count(chr(10)):7d} {parse:8.2f} {total:10.2f}  {' '.join(codes)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Shapes real PyTorch code takes (issue 10), each with firing and silent variants: the interpreter
+follows model construction and loss plumbing that pattern matching missed."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from relulint.config import Settings
+from relulint.engine import lint_source
+
+HEAD = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+
+
+def codes(code: str, select=("RL101", "RL102", "RL103")) -> list[str]:
+    result = lint_source(textwrap.dedent(code), "model.py", Settings(select=list(select)))
+    return sorted(f.code for f in result.findings)
+
+
+def _variants(template: str, bad: str, good: str) -> list:
+    return [pytest.param(template.replace("{X}", bad), True, id="fires"),
+            pytest.param(template.replace("{X}", good), False, id="silent")]
+
+
+# ---------------------------------------------------------------- model construction
+
+ADD_MODULE = HEAD + """
+model = nn.Sequential()
+model.add_module("fc1", nn.Linear(4, 16))
+model.add_module("act1", nn.ReLU())
+model.add_module("out", nn.Linear(16, 1))
+{X}
+loss = F.mse_loss(model(torch.rand(8, 4)), torch.rand(8, 1))
+"""
+
+BASE_CTOR = HEAD + """
+class Base(nn.Module):
+    def __init__(self, body, head):
+        super().__init__()
+        self.body = body
+        self.head = head
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Reg(Base):
+    def __init__(self):
+        super().__init__(nn.Sequential(nn.Linear(4, 16), nn.ReLU()), {X})
+
+model = Reg()
+criterion = nn.MSELoss()
+loss = criterion(model(torch.rand(8, 4)), torch.rand(8, 1))
+"""
+
+INLINE_SEQ = HEAD + """
+class Wrapper(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+model = Wrapper(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1){X}))
+loss = nn.L1Loss()(model(torch.rand(8, 4)), torch.rand(8, 1))
+"""
+
+LOOP_APPEND = HEAD + """
+def build(sizes):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        layers.append(nn.ReLU())
+    {X}
+    return nn.Sequential(*layers)
+
+model = build([4, 32, 32, 1])
+loss = F.smooth_l1_loss(model(torch.rand(8, 4)), torch.rand(8, 1))
+"""
+
+MODULE_LIST = HEAD + """
+class Net(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(8, 8) for _ in range(n)])
+        self.out = nn.Linear(8, 1)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = F.relu(layer(x))
+        return {X}
+
+model = Net(3)
+loss = F.mse_loss(model(torch.rand(4, 8)), torch.rand(4, 1))
+"""
+
+SETATTR = HEAD + """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        for i in range(3):
+            setattr(self, f"fc{i}", nn.Linear(8, 8))
+        self.out = nn.Linear(8, 1)
+
+    def forward(self, x):
+        return {X}
+
+model = Net()
+loss = F.mse_loss(model(torch.rand(4, 8)), torch.rand(4, 1))
+"""
+
+
+@pytest.mark.parametrize(("code", "fires"), [
+    *_variants(ADD_MODULE, 'model.add_module("act2", nn.ReLU())', "pass"),
+    *_variants(BASE_CTOR, "nn.Sequential(nn.Linear(16, 1), nn.ReLU())", "nn.Linear(16, 1)"),
+    *_variants(INLINE_SEQ, ", nn.ReLU()", ""),
+    *_variants(LOOP_APPEND, "pass", "layers.pop()"),
+    *_variants(MODULE_LIST, "F.relu(self.out(x))", "self.out(x)"),
+    *_variants(SETATTR, "torch.relu(self.out(x))", "self.out(x)"),
+])
+def test_model_construction_shapes(code, fires):
+    assert codes(code) == (["RL101"] if fires else [])
+
+
+# ---------------------------------------------------------------- where the loss comes from
+
+LOSS_AS_CLASS = HEAD + """
+class Trainer:
+    def __init__(self, model, criterion=nn.CrossEntropyLoss):
+        self.model = model
+        self.criterion = criterion()
+
+    def step(self, x, y):
+        loss = self.criterion(self.model(x), y)
+        loss.backward()
+
+model = nn.Sequential(nn.Linear(4, 3){X})
+Trainer(model).step(torch.rand(8, 4), torch.randint(0, 3, (8,)))
+"""
+
+CLASS_ATTR_LOSS = HEAD + """
+class Task:
+    DEFAULT_LOSS_CLS = nn.CrossEntropyLoss
+
+    def __init__(self):
+        self.model = nn.Sequential(nn.Linear(4, 3){X})
+        self.loss_fn = self.DEFAULT_LOSS_CLS()
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return self.loss_fn(self.model(x), y)
+"""
+
+BASE_METHOD_LOSS = HEAD + """
+class BaseModel(nn.Module):
+    def compute_loss(self, x, y):
+        return F.binary_cross_entropy_with_logits(self(x), y)
+
+class Clf(BaseModel):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return {X}
+
+model = Clf()
+loss = model.compute_loss(torch.rand(8, 4), torch.rand(8, 1))
+"""
+
+LIGHTNING = HEAD + """
+import pytorch_lightning as pl
+
+class Lit(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1){X})
+
+    def forward(self, x):
+        return self.net(x)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return F.mse_loss(self(x), y)
+
+    def validation_step(self, batch, batch_idx):
+        x, y = batch
+        self.log("val", F.l1_loss(self(x), y))
+"""
+
+HAND_WRITTEN_MSE = HEAD + """
+model = nn.Sequential(nn.Linear(4, 1){X})
+x, y = torch.rand(8, 4), torch.rand(8, 1)
+pred = model(x)
+loss = ((pred - y) ** 2).mean()
+loss.backward()
+"""
+
+
+@pytest.mark.parametrize(("code", "fires", "rule"), [
+    *[(*p.values, "RL103") for p in _variants(LOSS_AS_CLASS, ", nn.Softmax(dim=1)", "")],
+    *[(*p.values, "RL103") for p in _variants(CLASS_ATTR_LOSS, ", nn.Softmax(dim=1)", "")],
+    *[(*p.values, "RL103") for p in _variants(BASE_METHOD_LOSS, "torch.sigmoid(self.fc(x))", "self.fc(x)")],
+    *[(*p.values, "RL101") for p in _variants(LIGHTNING, ", nn.ReLU()", "")],
+    *[(*p.values, "RL101") for p in _variants(HAND_WRITTEN_MSE, ", nn.ReLU()", "")],
+    *[(*p.values, "RL102") for p in _variants(HAND_WRITTEN_MSE, ", nn.Softmax(dim=1)", ", nn.Identity()")],
+])
+def test_loss_plumbing_shapes(code, fires, rule):
+    assert codes(code) == ([rule] if fires else [])
