@@ -103,7 +103,7 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
     """One Network per model class of this file and per top-level Sequential, then the loss bindings."""
     it.recording = False
     it.steps = 0  # the networks' own forward passes get a fresh, smaller budget
-    it.deadline = time.monotonic() + 0.5
+    it.deadline = time.process_time() + 0.5
     keyed: dict[int, Network] = {}
     classes = [v for v in state.env.values() if isinstance(v, ClassVal) and v.module is state and is_module_class(v)]
     for cls in classes:

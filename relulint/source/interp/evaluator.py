@@ -99,7 +99,7 @@ class Interp:
         self.depth = 0
         self.nesting = 0
         self.steps = 0
-        self.deadline = time.monotonic() + MAX_SECONDS
+        self.deadline = time.process_time() + MAX_SECONDS
         self.recording = True
         self.stack: list[cst.CSTNode] = []
         self.api = api.Api(self)
@@ -108,7 +108,7 @@ class Interp:
 
     def tick(self) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS or (self.steps & 1023 == 0 and time.monotonic() > self.deadline):
+        if self.steps > MAX_STEPS or (self.steps & 1023 == 0 and time.process_time() > self.deadline):
             raise OutOfBudget
 
     # ================================================================ modules and imports
@@ -371,7 +371,7 @@ class Interp:
         elif isinstance(obj, ModuleRef):
             obj.state.env[name] = value
 
-    def mark_part(self, value: object, name: str | None = None) -> None:
+    def mark_part(self, value: object, name: str | None = None, seen: set[int] | None = None) -> None:
         if isinstance(value, Instance):
             value.cls.part = True
         elif isinstance(value, SeqVal):
@@ -379,8 +379,13 @@ class Interp:
         elif isinstance(value, LayerVal) and name and value.op.name is None:
             value.op.name = name
         elif isinstance(value, (ListVal, tuple)):
+            seen = seen if seen is not None else set()
+            if id(value) in seen:  # lists nested in themselves (`b = [b, a] * 2`): each once
+                return
+            seen.add(id(value))
+            self.tick()
             for v in (value.items if isinstance(value, ListVal) else value):
-                self.mark_part(v)
+                self.mark_part(v, None, seen)
 
     def setitem(self, base: object, key: object, value: object, node: cst.CSTNode) -> None:
         if isinstance(base, DictVal) and _hashable(key):
