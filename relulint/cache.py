@@ -11,8 +11,11 @@ What an entry is bound to:
 
 An entry is data, never code (JSON, no pickle), and it is not trusted: besides the digest, every
 finding must name a known code and the file itself or one of its dependencies, and fix edits are
-never stored; they are recomputed from the source on every hit. So a forged entry can at worst
-misreport, never make `--fix` write text it did not compute itself.
+never stored. A hit carries only each fix's title and applicability (what the human formats show:
+the `[*]` mark, the help line), with a no-op placeholder edit; `refresh_fixes` recomputes the real
+edits from the source before anything applies or prints them (`--fix`, `--diff`, JSON, SARIF, LSP).
+Recomputing costs a libcst parse with metadata, so it is done only then. A forged entry can at worst
+misreport, never make `--fix` write text relulint did not compute itself.
 
 Where: `<root>/.relulint_cache/` (or `--cache-dir`), holding a `.gitignore` of `*`. Every write is
 made through directory file descriptors opened with O_NOFOLLOW: a `.relulint_cache` (or one of its
@@ -235,8 +238,6 @@ class Cache:
             return None
         finally:
             os.close(sfd)
-        if source is not None:
-            _recompute_fixes(findings, path, source)
         return FileResult(path=path, findings=findings, source=source)
 
     def _verified_body(self, data: object, path: str, content: bytes) -> dict | None:
@@ -264,7 +265,7 @@ class Cache:
             "imports": imports,
             "has_source": result.source is not None,
             "deps": deps,
-            "findings": [{**finding_to_dict(f), "fix": None} for f in result.findings],  # fixes: recomputed
+            "findings": [_without_edits(finding_to_dict(f)) for f in result.findings],  # edits: recomputed
         }
         key = self._key(path, content_bytes)
         body_text = json.dumps(body, default=_json_default)  # the digest covers these exact bytes
@@ -440,7 +441,10 @@ def _trusted_finding(d: object, allowed: set[str]) -> Finding:
 
     if not isinstance(d, dict):
         raise ValueError("not a finding")
+    fix = d.get("fix")
     f = finding_from_dict({**d, "fix": None})
+    if isinstance(fix, dict) and fix.get("applicability") in ("safe", "unsafe", "display-only"):
+        f.fix = Fix(message=str(fix.get("message", "")), applicability=fix["applicability"], edits=(STUB_EDIT,))
     if f.code not in known_codes() or os.path.realpath(f.origin.path) not in allowed:
         raise ValueError(f"untrusted finding {f.code} at {f.origin.path}")
     if not all(isinstance(x, str) for x in (f.name, f.message)):
@@ -448,12 +452,29 @@ def _trusted_finding(d: object, allowed: set[str]) -> Finding:
     return f
 
 
-def _recompute_fixes(findings: list[Finding], path: str, source: str) -> None:
+# Stands for a cached fix's edits until refresh_fixes recomputes them; applying it changes nothing.
+STUB_EDIT = Edit(content="", line=1, col=0, end_line=1, end_col=0)
+
+
+def _without_edits(d: dict) -> dict:
+    fix = d.get("fix")
+    return {**d, "fix": None if fix is None else {"message": fix["message"], "applicability": fix["applicability"]}}
+
+
+def refresh_fixes(results: list) -> None:
+    """Recompute the fix edits of findings served from the cache (their edits are placeholders)."""
     try:
         from relulint import fixes
     except ImportError:
-        return
-    fixes.attach(findings, {path: source})
+        fixes = None
+    for r in results:
+        stubbed = [f for f in r.findings if f.fix is not None and STUB_EDIT in f.fix.edits]
+        if not stubbed:
+            continue
+        for f in stubbed:
+            f.fix = None
+        if fixes is not None and r.source is not None:
+            fixes.attach(stubbed, {r.path: r.source})
 
 
 def _onnx_external_files(path: str) -> list[str] | None:

@@ -358,6 +358,8 @@ def _check(args: argparse.Namespace) -> int:
         results = _dynamic(args, results, settings)
     if args.add_noqa:
         return _add_noqa(args, results)
+    if args.fix or args.diff or fmt not in _FIX_TITLE_ONLY:
+        _refresh_cached_fixes(results)  # edits about to be applied or printed are never the cache's
     fixed = 0
     if (args.fix or args.diff) and found.stdin:
         return _fix_stdin(args, results[-1], settings, fmt)
@@ -454,6 +456,18 @@ def _read_limit(path: str, settings) -> int | None:
     from relulint.engine import GRAPH_SUFFIXES
 
     return None if path.endswith(GRAPH_SUFFIXES) else settings.max_file_size
+
+
+_FIX_TITLE_ONLY = ("concise", "full", "github", "junit")  # formats that show a fix's title, not its edits
+
+
+def _refresh_cached_fixes(results: list) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("relulint.cache") is not None:
+        from relulint.cache import refresh_fixes
+
+        refresh_fixes(results)
 
 
 def _cache_dir(args: argparse.Namespace) -> str | None:

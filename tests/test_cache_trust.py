@@ -79,6 +79,34 @@ def test_forged_fix_in_a_well_formed_entry_is_never_written(project, caches, cap
     capsys.readouterr()
 
 
+def test_forged_entry_cannot_put_edits_into_json_or_diff(project, caches, capsys):
+    (project / "m.py").write_text(BUGGY)
+    assert cli.main(["m.py"]) == 1
+    (entry,) = _entries(project / CACHE_DIR)
+    _rewrite(entry, _evil_fix, digest_of=caches[-1])
+    capsys.readouterr()
+    assert cli.main(["m.py", "--format", "json", "--no-cache"]) == 1
+    fresh = json.loads(capsys.readouterr().out)[0]["fix"]
+    assert cli.main(["m.py", "--format", "json"]) == 1
+    out = capsys.readouterr().out
+    assert "owned" not in out and json.loads(out)[0]["fix"]["edits"] == fresh["edits"]  # recomputed
+    assert cli.main(["m.py", "--diff"]) == 1
+    out = capsys.readouterr().out
+    assert "owned" not in out and "+model = nn.Sequential(nn.Linear(8, 1))" in out
+
+
+def test_a_cached_fix_applied_without_refresh_changes_nothing(project):
+    from relulint.fixes import fix_source
+
+    path = project / "m.py"
+    path.write_text(BUGGY)
+    c = Cache(project, Settings())
+    c.put(str(path), path.read_bytes(), lint_file(str(path), Settings()))
+    hit = c.get(str(path), path.read_bytes())
+    assert hit.findings[0].fix is not None  # the [*] mark survives
+    assert fix_source(hit.source, hit.findings, unsafe=True)[0] == BUGGY
+
+
 def test_edited_entry_fails_its_digest(project, caches, capsys):
     (project / "m.py").write_text(BUGGY)
     assert cli.main(["m.py", "--format", "json"]) == 1
