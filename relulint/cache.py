@@ -38,6 +38,8 @@ from pathlib import Path
 
 from relulint.finding import Edit, Finding, Fix, Severity
 from relulint.model import Origin
+from relulint.project import inside
+from relulint.safe_read import UnsafeFile, read_file
 
 CACHE_DIR = ".relulint_cache"
 FORMAT = 2  # bump when the entry layout changes
@@ -138,6 +140,7 @@ class Cache:
         else:
             self.dir = Path(root_dir) / CACHE_DIR
         self._salt = f"{code_fingerprint()}:{settings_fingerprint(settings)}"
+        self._settings = settings  # its project root bounds the neighbours, as in the engine
         self._hashes: dict[tuple, str] = {}  # (path, size, mtime, ctime) -> sha, for one run
         self._fd: int | None = None
         self._wrote = False
@@ -316,8 +319,9 @@ class Cache:
         if imports is None or not os.path.exists(path):
             return []
         from relulint.engine import neighbour_paths
+        from relulint.project import root_for
 
-        return self._dep_state([[p, ""] for p in neighbour_paths(path, imports)])
+        return self._dep_state([[p, ""] for p in neighbour_paths(path, imports, root_for(self._settings, path))])
 
     def _dep_state(self, deps: list) -> list[list[str]]:
         """[path, content hash] of each dependency, as it is now ("" when it is missing)."""
@@ -333,9 +337,9 @@ class Cache:
                     elif st.st_size > HASH_LIMIT:  # a multi-GB weights file: its identity, not its bytes
                         self._hashes[sig] = f"stat:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
                     else:
-                        self._hashes[sig] = _sha(Path(p).read_bytes())
+                        self._hashes[sig] = _sha(read_file(p, None, HASH_LIMIT))  # no FIFO swapped in
                 out.append([p, self._hashes[sig]])
-            except OSError:
+            except (OSError, UnsafeFile):
                 out.append([p, ""])
         return out
 
@@ -494,7 +498,8 @@ def _onnx_external_files(path: str) -> list[str] | None:
             continue
         loc = {e.key: e.value for e in tensor.external_data}.get("location", "")
         full = os.path.normpath(os.path.join(base, loc))
-        if loc and full not in out:
+        # only files the graph pass may read (inside the model's folder); it refuses the rest unread
+        if loc and inside(full, os.path.realpath(base)) and full not in out:
             out.append(full)
     return sorted(out)
 

@@ -273,3 +273,22 @@ def test_clean(project, tmp_path, capsys):
     assert cli.main(["clean"]) == 0
     assert not (project / CACHE_DIR).exists() and (mine / "thesis.tex").exists()
     capsys.readouterr()
+
+
+def test_outside_external_data_is_not_read_for_the_key(project, tmp_path):
+    pytest.importorskip("onnx")
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(b"\0" * 64)
+    w = numpy_helper.from_array(np.zeros((4, 4), np.float32), "W")
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    w.external_data.add(key="location", value="../secret.bin")
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    onnx.save(helper.make_model(g), str(project / "m.onnx"))
+    assert cache_mod._onnx_external_files(str(project / "m.onnx")) == []
