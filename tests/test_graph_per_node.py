@@ -125,3 +125,15 @@ def test_external_data_shorter_than_its_offsets_is_one_rl002(tmp_path):
     data.write_bytes(data.read_bytes()[:100])
     (f,) = lint_file(ext, Settings()).findings
     assert f.code == "RL002" and "external data" in f.message
+
+
+def test_a_pure_chain_keeps_the_order_the_general_sort_gives(tmp_path, monkeypatch):
+    from relulint.graph import onnx_frontend as of
+
+    torch.manual_seed(0)
+    path = _onnx(nn.Sequential(*[m for _ in range(6) for m in (nn.Linear(8, 8), nn.ReLU())]), tmp_path / "c.onnx")
+    model = of.load_model(path)
+    fast = [n.name for n in of._Graph(path, str(tmp_path), model.graph).lower_nodes()]
+    monkeypatch.setattr(of, "_is_chain", lambda *a: False)
+    general = [n.name for n in of._Graph(path, str(tmp_path), model.graph).lower_nodes()]
+    assert fast == general and len(fast) == 12

@@ -515,12 +515,25 @@ def _bias_vector(b: np.ndarray, beta: float) -> np.ndarray:
     return b if beta == 1.0 else b * beta
 
 
+def _is_chain(indices: list[int], lowered: dict[int, GNode]) -> bool:
+    """Every node's only data input is the previous node's output: no branch to reorder."""
+    prev: list[str] | None = None
+    for i in indices:
+        ins = lowered[i].inputs
+        if prev is not None and (len(ins) != 1 or ins[0] not in prev):
+            return False
+        prev = lowered[i].outputs
+    return True
+
+
 def _chain_order(indices: list[int], n_in: list[list[str]], lowered: dict[int, GNode]) -> list[int]:
     """Topological order that finishes a chain before starting a sibling branch (DFS over Kahn).
 
     ONNX's own order is topological but may interleave branches; keeping a chain together keeps
     "the activation after this layer" adjacent in Network.ops, as it is in the source.
     """
+    if _is_chain(indices, lowered):  # one long chain (a deep MLP): already in chain order
+        return indices
     produced_by: dict[str, int] = {}
     for i in indices:
         for o in lowered[i].outputs:
