@@ -429,3 +429,27 @@ def test_mutated_archives_give_facts_or_rl002_never_a_traceback(tmp_path, capsys
         outcomes["facts" if err is None else "RL002"] += 1
     assert outcomes["facts"] and outcomes["RL002"]  # both kinds of outcome were exercised
     assert capsys.readouterr().out == ""
+
+
+class _DictOut(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2, self.fc3 = nn.Linear(4, 8), nn.Linear(8, 2), nn.Linear(8, 3)
+
+    def forward(self, x) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        h = torch.relu(self.fc1(x))
+        return {"out": (torch.relu(self.fc2(h)), h), "aux": (self.fc3(h), x)}
+
+
+@pytest.mark.parametrize("how", ["script", "trace"])
+def test_dict_and_nested_tuple_outputs_keep_every_head(how, tmp_path):
+    from relulint.graph import lower_graph
+
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        model = _DictOut().eval()
+        sm = torch.jit.script(model) if how == "script" else torch.jit.trace(model, torch.zeros(2, 4), strict=False)
+        sm.save(str(tmp_path / "d.pt"))
+    facts, err = lower_graph(str(tmp_path / "d.pt"), Settings())
+    assert err is None
+    assert [op.name for op in facts.networks[0].ops if op.kind == "affine"] == ["fc1", "fc2", "fc3"]

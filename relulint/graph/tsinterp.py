@@ -198,8 +198,7 @@ class Interpreter:
             args.append(Data(key))
             self.used_names[key] = 1
         result = self.call_function(f, fn, args, {}, self.root)
-        outs = set(data_keys([result] if not isinstance(result, (list, tuple)) else result))
-        return needed(self.nodes, outs), inputs
+        return needed(self.nodes, set(_leaves(result))), inputs
 
     # ---------------------------------------------------------------- calls
 
@@ -344,6 +343,10 @@ class Interpreter:
             return vals if isinstance(e, ast.List) else tuple(vals)
         if isinstance(e, ast.Call):
             return self.call(e, env, f, owner)
+        if isinstance(e, ast.Dict):  # `return {"logits": ..., "h": h}`
+            keys = [self.expr(k, env, f, owner) if k is not None else _UNKNOWN for k in e.keys]
+            values = [self.expr(v, env, f, owner) for v in e.values]
+            return {k if isinstance(k, (str, int)) else i: v for i, (k, v) in enumerate(zip(keys, values, strict=True))}
         if isinstance(e, ast.Subscript):
             base = self.expr(e.value, env, f, owner)
             idx = self.expr(e.slice, env, f, owner)
@@ -532,6 +535,16 @@ def _fold(kind: str, args: list):
         return cmp() if cmp is not None else _UNKNOWN
     except TypeError:
         return _UNKNOWN
+
+
+def _leaves(value, depth: int = 0) -> list[str]:
+    """The data keys in a returned value, through nested tuples, lists and dicts."""
+    if isinstance(value, Data):
+        return [value.key]
+    if depth < 16 and isinstance(value, (list, tuple, dict)):
+        items = value.values() if isinstance(value, dict) else value
+        return [k for v in items for k in _leaves(v, depth + 1)]
+    return []
 
 
 def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
