@@ -85,6 +85,13 @@ class ActivationLossMismatch(Rule):
     ]
     INVALID = [
         Invalid("""
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 784])
+            labels = tf.placeholder(tf.float32, [None, 10])
+            logits = tf.layers.dense(tf.layers.dense(x, 128, activation=tf.nn.relu), 10)
+            xent = tf.reduce_mean(-tf.reduce_sum(labels * tf.log(logits), axis=1))  # expect: RL103
+        """),
+        Invalid("""
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(784, 10), nn.Softmax(dim=1))  # expect: RL103
             loss_fn = nn.CrossEntropyLoss()

@@ -475,10 +475,6 @@ KNOWN_GAPS: dict[str, str] = {
         "Keras sub-models returned by helper functions and composed as layers are not followed",
     "handwritten_cross_entropy-fire1":
         "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss that needs probabilities",
-    "handwritten_cross_entropy-fire2":
-        "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss that needs probabilities",
-    "handwritten_cross_entropy-fire3":
-        "hand-written cross-entropy (-(t * log(p)).sum(), -reduce_sum(y * tf.log(p))) is not recognised as a loss that needs probabilities",
     "huber_helper_is_regression-fire2":
         "a hand-written Huber helper (abs / clamp / square) is not recognised as a regression loss",
     "bounded_output_targets_outside-fire2":

@@ -103,6 +103,12 @@ DIFFERENCE_LOSSES: dict[str, tuple[str, bool]] = {  # qname -> (loss kind, needs
     "tensorflow.math.abs": ("mae", True),
     "tensorflow.nn.l2_loss": ("mse", False),
 }
+# Hand-written cross-entropy, recognised by its form: `labels * tf.log(p)` inside a reduction
+# (tf.reduce_mean(-tf.reduce_sum(y * tf.log(p), 1))) is a cross-entropy that needs probabilities p.
+LOG_LOSSES: dict[str, str] = {  # qname of the log -> loss kind
+    "tensorflow.log": "categorical_crossentropy",
+    "tensorflow.math.log": "categorical_crossentropy",
+}
 # Where a loss call carries the prediction (and labels): every tensor argument is checked against the
 # networks' outputs, so only the argument spellings matter here.
 LOSS_TENSOR_ARGS: tuple[Arg, ...] = (

@@ -637,6 +637,11 @@ class TF1Lowering:
                     continue
                 loss = Loss(kind, self.ctx.text(node), self.ctx.origin(node))
                 operands = [net]
+            elif q in K.LOG_LOSSES:
+                if not node.args or not self._inside_reduction(node) or not _multiplied(self.ctx, node):
+                    continue
+                loss = Loss(K.LOG_LOSSES[q], self.ctx.text(self._statement_value(node)), self.ctx.origin(node))
+                operands = [node.args[0].value]
             elif q in K.DIFFERENCE_LOSSES:
                 kind, needs_reduce = K.DIFFERENCE_LOSSES[q]
                 diff = _difference(node.args[0].value) if node.args else None
@@ -656,6 +661,16 @@ class TF1Lowering:
             frame = self._frame_of(node)
             tensors = [t for e in operands if frame is not None and (t := self._tensor(frame, e)) is not None]
             self.loss_uses.append((loss, tensors))
+
+    def _statement_value(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The outermost expression around node within its statement (the whole hand-written loss)."""
+        top = node
+        for anc in self.ctx.ancestors(node):
+            if isinstance(anc, (cst.BaseStatement, cst.BaseSmallStatement)):
+                break
+            if isinstance(anc, cst.BaseExpression):
+                top = anc
+        return top
 
     def _inside_reduction(self, node: cst.CSTNode) -> bool:
         for anc in self.ctx.ancestors(node):
@@ -729,6 +744,16 @@ class TF1Lowering:
 
 
 _ROOTS = ("tensorflow.", "tflearn.")  # graph-building libraries this frontend follows
+
+def _multiplied(ctx: SourceContext, node: cst.CSTNode) -> bool:
+    """`labels * tf.log(p)`: the log is a factor of a product (not a log-likelihood written otherwise)."""
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, cst.BinaryOperation) and isinstance(anc.operator, cst.Multiply):
+            return True
+        if not isinstance(anc, (cst.BinaryOperation, cst.UnaryOperation)):
+            return False
+    return False
+
 
 def _within(inner: Origin, outer: Origin) -> bool:
     return outer.line <= inner.line <= (outer.end_line or outer.line)
