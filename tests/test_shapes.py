@@ -493,8 +493,6 @@ KNOWN_GAPS: dict[str, str] = {
         "LeakyReLU with a tiny slope (<= 0.01) is not a clamping output activation for RL101",
     "tiny_slope_leaky_relu_output-fire3":
         "LeakyReLU with a tiny slope (<= 0.01) is not a clamping output activation for RL101",
-    "static_data_ranges-fire1":
-        "ranges of np.arange / list comprehensions / literal arrays are not computed",
     "static_data_ranges-fire2":
         "ranges of np.arange / list comprehensions / literal arrays are not computed",
     "data_through_helpers_and_parameters-fire1":

@@ -49,6 +49,9 @@ data = {
     "torch.randint": DataSpec("randint_torch"),
     "tensorflow.random.uniform": DataSpec("source", low_arg=Arg(1, "minval", 0.0), high_arg=Arg(2, "maxval", 1.0)),
     "numpy.linspace": DataSpec("source", low_arg=Arg(0, "start"), high_arg=Arg(1, "stop")),
+    # arange(stop) / arange(start, stop[, step]): the grid's range
+    "numpy.arange": DataSpec("arange"),
+    "torch.arange": DataSpec("arange"),
     "numpy.zeros": DataSpec("source", low=0.0, high=0.0),
     "numpy.ones": DataSpec("source", low=1.0, high=1.0),
     "numpy.full": DataSpec("source", low_arg=Arg(1, "fill_value"), high_arg=Arg(1, "fill_value")),

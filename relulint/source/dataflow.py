@@ -621,7 +621,7 @@ class DataFlow:
         spec = self.specs.get(q)
         if q in ("builtins.next", "builtins.iter", "builtins.list", "builtins.tuple") and call.args:
             return self.data_of(call.args[0].value, depth)
-        if spec is not None and spec.role in ("source", "randint", "randint_torch"):
+        if spec is not None and spec.role in ("source", "randint", "randint_torch", "arange"):
             return self._source(call, spec)
         if q in D.NORMAL_SOURCES:
             mean_ref, std_ref = D.NORMAL_SOURCES[q]
@@ -659,12 +659,15 @@ class DataFlow:
                 lo, hi = 0.0, ctx.number(pos[0])
             else:
                 lo = hi = None
+        elif spec.role == "arange":  # np.arange(stop) / np.arange(start, stop, step)
+            pos = [ctx.number(a.value) for a in call.args if a.keyword is None and not a.star]
+            lo, hi = (0.0, pos[0]) if len(pos) == 1 else (pos[0], pos[1]) if len(pos) >= 2 else (None, None)
         else:
             lo = spec.low if spec.low is not None else _num(ctx.arg_const(call, spec.low_arg))
             hi = spec.high if spec.high is not None else _num(ctx.arg_const(call, spec.high_arg))
             if spec.role == "randint" and hi is None and lo is not None:
                 lo, hi = 0.0, lo  # np.random.randint(256, size=...) draws from [0, 256)
-        if spec.role != "source" and lo is not None and hi is not None and hi > lo:
+        if spec.role in ("randint", "randint_torch") and lo is not None and hi is not None and hi > lo:
             hi -= 1  # randint's high is exclusive
         dtype = self._dtype(next((a.value for a in call.args if a.keyword and a.keyword.value == "dtype"), None)) \
             or spec.dtype
