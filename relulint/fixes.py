@@ -488,7 +488,12 @@ def fix_rl005(f: Finding, p: Parsed) -> Fix | None:
     if edit is None:
         return None
     line, col, end_line, end_col, content = edit
-    return Fix(message="Remove unused suppression", applicability="safe",
+    # A code the graph pass also reports may silence a finding of an exported .onnx/.pt that is placed
+    # on this line, which the source pass cannot see: removing it is then unsafe.
+    from relulint.rules import BY_CODE
+
+    graph = any("graph" in getattr(BY_CODE.get(c), "PASSES", ()) for c in f.evidence.get("codes", ()))
+    return Fix(message="Remove unused suppression", applicability="unsafe" if graph else "safe",
                edits=(Edit(content=content, line=line, col=col, end_line=end_line, end_col=end_col),))
 
 

@@ -50,7 +50,9 @@ ENGINE_DOCS = {
              "# relulint: ignore[...]) or names none: it suppresses nothing.",
     "RL005": "A suppression (# noqa: RL101, # relulint: ignore[RL101], # relulint: file-ignore[RL101]) names a "
              "source-pass rule that found nothing where the comment applies: the finding it silenced is gone, "
-             "or never fired there. The fix removes the unused codes (other tools' codes stay). Dynamic (RL4xx) "
+             "or never fired there. The fix removes the unused codes (other tools' codes stay); it is unsafe for "
+             "codes the graph pass also reports, since the comment may silence an exported model's finding "
+             "placed on that line, which the source pass does not see. Dynamic (RL4xx) "
              "and graph-only codes, and rules that are switched off, are not judged. Like ruff's RUF100.",
 }
 ALL_CODES = {r.CODE for r in ALL_RULES} | set(ENGINE_CODES)
