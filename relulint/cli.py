@@ -44,6 +44,21 @@ def _count(what: str):
     return parse
 
 
+def _seconds(value: str) -> float:
+    try:
+        n = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
+    if not n > 0 or n == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return n
+
+
+def max_jobs() -> int:
+    """More processes than 4 per CPU only add memory and start-up time."""
+    return 4 * (os.cpu_count() or 1)
+
+
 def _input_range(value: str) -> tuple[float, float]:
     try:
         low, high = (float(v) for v in value.split(","))
@@ -170,6 +185,9 @@ def _add_check(p: argparse.ArgumentParser) -> None:
                      help="add `# noqa: RLxxx` to every line with a finding (keeps other tools' codes)")
     run = p.add_argument_group("run")
     run.add_argument("--jobs", "-j", type=_count("processes"), metavar="N", help="processes for the source pass (default: auto)")
+    run.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                     help="time budget per file: a file that takes longer gets one RL001 saying which stage "
+                          "the time went to, and the run goes on (files then run in worker processes)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="where the result cache lives (default: .relulint_cache in the project root; "
@@ -324,6 +342,12 @@ def _check(args: argparse.Namespace) -> int:
                     if getattr(args, n) is not None]
     if dynamic_only and not args.dynamic:
         raise UsageError(f"{dynamic_only[0]} needs --dynamic")
+    if args.select == []:
+        raise UsageError("--select needs at least one rule code or prefix (e.g. --select RL1); "
+                         "to run no rules, do not run relulint")
+    if args.jobs is not None and args.jobs > max_jobs():
+        _warn(f"--jobs {args.jobs} is more than 4 per CPU; using {max_jobs()}")
+        args.jobs = max_jobs()
     if args.stdin_filename and "-" not in args.paths:
         args.paths.append("-")  # ruff: --stdin-filename implies reading stdin
     paths = args.paths or ["."]
@@ -398,7 +422,7 @@ def _lint_files(files: list[str], settings, args: argparse.Namespace) -> list:
     cache = None if args.no_cache else _open_cache(settings, args)
     try:
         if cache is None:
-            return lint_paths(files, settings, args.jobs, progress=progress)
+            return lint_paths(files, settings, args.jobs, progress=progress, timeout=getattr(args, "timeout", None))
         return _lint_cached(files, settings, args, cache, progress)
     finally:
         if progress is not None:
@@ -428,7 +452,7 @@ def _lint_cached(files: list[str], settings, args: argparse.Namespace, cache, pr
                 progress.advance()
         else:
             misses.append(p)
-    for r in lint_paths(misses, settings, args.jobs, progress=progress):
+    for r in lint_paths(misses, settings, args.jobs, progress=progress, timeout=getattr(args, "timeout", None)):
         results[r.path] = r
         if r.path in contents:
             try:

@@ -65,6 +65,41 @@ def syntax_error(path: str, code: str) -> Finding | None:
     return None
 
 
+def too_complex(path: str, code: str) -> Finding | None:
+    """RL000 for source beyond what libcst's native parser takes safely (see parse_guard)."""
+    from relulint.parse_guard import complexity_error
+
+    hit = complexity_error(code)
+    if hit is None:
+        return None
+    line, col, message = hit
+    return engine_finding("RL000", "syntax-error", path, message, line, col)
+
+
+def parse_module(code: str):
+    """libcst's parse on a thread with a deep stack (the native parser recurses)."""
+    import libcst as cst
+
+    from relulint.parse_guard import call_with_stack
+
+    return call_with_stack(cst.parse_module, code)
+
+
+# ------------------------------------------------------------------------------------ stages
+
+_current_stage = "read"
+_stage_hook: Callable[[str], None] | None = None  # set in worker processes: reports progress to the parent
+
+
+def stage(name: str) -> None:
+    """Mark the stage the current file is in (read, parse, lower, neighbours, rules, graph), so a
+    file that runs out of time or kills its worker is reported with where the time went."""
+    global _current_stage
+    _current_stage = name
+    if _stage_hook is not None:
+        _stage_hook(name)
+
+
 # ------------------------------------------------------------------------------------ neighbours
 
 
@@ -99,11 +134,11 @@ class FactsCache:
         try:
             # only regular files inside the project (`root`), bounded, are read
             code = decode_source(read_file(path, root or root_for(None, path), MAX_NEIGHBOUR_BYTES))
-            if not mentions_framework(code) or syntax_error(path, code):
+            if not mentions_framework(code) or too_complex(path, code) or syntax_error(path, code):
                 return None
             if not _has_context_hints(code) and not _imports_module(code, asker_module):
                 return _SKIPPED
-            return lower_source(path, code)
+            return lower_source(path, code, parse_module(code))
         except Exception:  # a neighbour that cannot be read is simply not context
             return None
 
@@ -276,27 +311,46 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = None,
                 cache: FactsCache | None = None, neighbours: bool = True) -> FileResult:
-    """Lint Python source text (the file need not exist; neighbours are read when it does)."""
+    """Lint Python source text (the file need not exist; neighbours are read when it does).
+    Runs on a thread with a deep stack: libcst's parser and visitors recurse once per tree level."""
+    from relulint.parse_guard import call_with_stack
+
+    return call_with_stack(_lint_source, code, path, settings, cache, neighbours)
+
+
+def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCache | None,
+                 neighbours: bool) -> FileResult:
     from relulint import fixes, suppress
     from relulint.source import lower_source
 
     settings = settings or Settings()
     result = FileResult(path=path, source=code)
-    err = syntax_error(path, code)
+    limit = getattr(settings, "max_file_size", MAX_SOURCE_BYTES)
+    if limit is not None and len(code) > limit:  # stdin and editor buffers get the files' size limit
+        result.findings = [engine_finding("RL001", "unreadable-file", path, f"source too large ({len(code):,} "
+                                          f"characters; the limit is {limit:,}, set max-file-size to change it); "
+                                          "not linted")]
+        return result
+    stage("parse")
+    err = too_complex(path, code) or syntax_error(path, code)
     if err is not None:
         result.findings = [err] if settings.is_enabled("RL000", path) else []
         return result
-    facts = lower_source(path, code)
+    module = parse_module(code)
+    stage("lower")
+    facts = lower_source(path, code, module)
     result.facts = facts
     cache = cache or FactsCache()
     cache.put(path, facts)
     near: list[ModuleFacts] = []
     if neighbours and facts.networks and os.path.exists(path):
+        stage("neighbours")
         root = root_for(settings, path)
         for p in neighbour_paths(path, facts.imports, root):
             nf = cache.get(p, path, root)
             if nf is not None:
                 near.append(nf)
+    stage("rules")
     irs = build_irs(facts, near)
     findings = run_rules(irs, settings, path)
     findings = _in_file_first(findings, path)
@@ -308,11 +362,20 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
 def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) -> FileResult:
     try:
         if path.endswith(GRAPH_SUFFIXES):
+            stage("graph")
             return lint_graph_file(path, settings)
+        stage("read")
         code, err = read_source(path, root_for(settings, path), getattr(settings, "max_file_size", MAX_SOURCE_BYTES))
         if err is not None:
             return FileResult(path=path, findings=[err])
         return lint_source(code, path, settings, cache)
+    except (RecursionError, OverflowError, MemoryError) as exc:  # a limit of relulint, not a bug in the file
+        what = {"RecursionError": "nested too deeply", "OverflowError": "a number too large",
+                "MemoryError": "too large"}[type(exc).__name__]
+        f = engine_finding("RL001", "internal-error", path,
+                           f"relulint cannot lint this file: {what} for its {_current_stage} stage "
+                           f"({type(exc).__name__})", evidence={"traceback": traceback.format_exc()})
+        return FileResult(path=path, findings=[f])
     except Exception as exc:  # per-file isolation: never let one file end the run
         f = engine_finding("RL001", "internal-error", path,
                            f"relulint failed on this file: {type(exc).__name__}: {exc}",
@@ -332,11 +395,19 @@ def lint_graph_file(path: str, settings: Settings) -> FileResult:
             check_path(path, root_for(settings, path))
     except UnsafeFile as exc:
         return FileResult(path=path, findings=[engine_finding("RL002", "unreadable-graph", path, str(exc))])
-    facts, err = lower_graph(path, settings)
-    if err is not None:
-        return FileResult(path=path, findings=[err])
-    irs = build_irs(facts, [])
-    findings = run_rules(irs, settings, path)
+    try:
+        facts, err = lower_graph(path, settings)
+        if err is not None:
+            return FileResult(path=path, findings=[err])
+        stage("rules")
+        irs = build_irs(facts, [])
+        findings = run_rules(irs, settings, path)  # tensors are read lazily: bad data surfaces here too
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
+        # a graph whose parts contradict each other (dims vs data, unknown dtypes, wrong attribute
+        # types): the file is malformed, which is RL002, not an error of relulint
+        return FileResult(path=path, findings=[engine_finding(
+            "RL002", "unreadable-graph", path, f"malformed graph: {type(exc).__name__}: {str(exc)[:200]}",
+            evidence={"traceback": traceback.format_exc()})])
     from relulint import suppress
 
     return FileResult(path=path, findings=_dedupe(suppress.apply(findings, {}, settings, root_for(settings, path))),
@@ -344,17 +415,19 @@ def lint_graph_file(path: str, settings: Settings) -> FileResult:
 
 
 def lint_paths(paths: list[str], settings: Settings | None = None, jobs: int | None = None,
-               progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-    """Lint files (already discovered), in parallel processes when there are many; results come back
-    in the order of `paths`. `progress` is called once per file as it finishes.
+               progress: Callable[[FileResult], None] | None = None,
+               timeout: float | None = None) -> list[FileResult]:
+    """Lint files (already discovered); results come back in the order of `paths`. `progress` is
+    called once per file as it finishes.
 
-    Work is handed out dynamically: short runs of neighbouring paths (same folder, so a worker's
-    neighbour cache keeps paying) go to whichever worker is free, so one large file holds up only
-    its own chunk, not a fixed share of the run."""
+    Several jobs, or a time budget per file, run the files in supervised worker processes
+    (relulint.workers): a file that crashes its worker or runs out of time gets one RL001 and the
+    others go on. Work is handed out dynamically in short runs of neighbouring paths (same folder,
+    so a worker's neighbour cache keeps paying). One job without a budget runs in this process."""
     settings = settings or Settings()
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 8) if len(paths) >= 16 else 1
-    if jobs <= 1 or len(paths) < 2:
+    if (jobs <= 1 or len(paths) < 2) and timeout is None:
         cache = FactsCache()
         out = []
         for p in paths:
@@ -362,35 +435,12 @@ def lint_paths(paths: list[str], settings: Settings | None = None, jobs: int | N
             if progress is not None:
                 progress(out[-1])
         return out
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from relulint.workers import lint_supervised
 
-    size = chunk_size(len(paths), jobs)
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
-    by_path: dict[str, FileResult] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
-        for future in as_completed([pool.submit(_lint_chunk, c, settings) for c in chunks]):
-            for r in future.result():
-                by_path[r.path] = r
-                if progress is not None:
-                    progress(r)
-    return [by_path[p] for p in paths]
+    return lint_supervised(paths, settings, max(1, min(jobs, len(paths))), timeout, chunk_size(len(paths), jobs),
+                           progress)
 
 
 def chunk_size(n: int, jobs: int) -> int:
     """About eight chunks per worker (balance), at most 16 files each (a slow file delays few others)."""
     return max(1, min(16, n // (jobs * 8)))
-
-
-_WORKER_CACHE: FactsCache | None = None
-
-
-def _lint_chunk(paths: list[str], settings: Settings) -> list[FileResult]:
-    global _WORKER_CACHE
-    if _WORKER_CACHE is None:  # one neighbour cache per worker process, for the whole run
-        _WORKER_CACHE = FactsCache()
-    out = []
-    for p in paths:
-        r = lint_file(p, settings, _WORKER_CACHE)
-        r.facts = None  # facts are not needed across the process boundary
-        out.append(r)
-    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from relulint.knowledge import he_std
 from relulint.model import Op
 
@@ -11,7 +13,7 @@ def init_scale(op: Op) -> tuple[float, float, int] | None:
     if op.kind != "affine" or op.weight_init is None or not op.fan_in:
         return None
     std = op.weight_init.std_for(op.fan_in, op.fan_out)
-    if std is None or std <= 0:
+    if std is None or not 0 < std < math.inf:  # NaN or infinite weights (a corrupt file): no scale to judge
         return None
     return std, he_std(op.fan_in), op.fan_in
 

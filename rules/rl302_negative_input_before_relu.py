@@ -1,3 +1,4 @@
+import math
 from collections.abc import Iterator
 
 from relulint.finding import Finding, Severity
@@ -210,4 +211,6 @@ out = net(x)
             return None
         if ds.high <= 0:
             return 1.0
+        if math.isinf(ds.low) or math.isinf(ds.high):  # an unbounded side: no share to speak of (inf/inf)
+            return None
         return -ds.low / (ds.high - ds.low)

@@ -147,14 +147,57 @@ def tensor_array(tensor, base_dir: str, external: ExternalData | None = None) ->
         arr = external.array(tensor)
         if arr is not None:
             return arr
-    external_location(tensor, base_dir, external.checked if external is not None else None)
+    full = external_location(tensor, base_dir, external.checked if external is not None else None)
     from onnx import TensorProto
-    from onnx.external_data_helper import load_external_data_for_tensor
 
     light = TensorProto()
     light.CopyFrom(tensor)  # external tensors carry no data: the copy is a few bytes
-    load_external_data_for_tensor(light, base_dir)
+    light.raw_data = _external_bytes(tensor, full)
+    light.data_location = TensorProto.DEFAULT
+    del light.external_data[:]
     return numpy_helper.to_array(light)
+
+
+def _external_bytes(tensor, full: str) -> bytes:
+    """The tensor's bytes from its external file: exactly what its dims and dtype declare, from its
+    offset, never the whole file (a 16x8 tensor naming a 1 GiB file reads 512 bytes)."""
+    import stat
+
+    from onnx import helper
+
+    dims = list(tensor.dims)
+    if any(d < 0 for d in dims):
+        raise GraphError(f"initializer {tensor.name!r}: negative dims {dims}")
+    try:
+        itemsize = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.data_type)).itemsize
+    except (KeyError, TypeError, ValueError):
+        raise GraphError(f"initializer {tensor.name!r}: unknown data type {tensor.data_type}") from None
+    want = itemsize * math.prod(dims)
+    info = {e.key: e.value for e in tensor.external_data}
+    try:
+        offset = int(info.get("offset") or 0)
+        length = int(info["length"]) if info.get("length") else want
+    except ValueError:
+        raise GraphError(f"initializer {tensor.name!r}: external data offset/length are not numbers") from None
+    if offset < 0 or length != want:
+        raise GraphError(f"initializer {tensor.name!r}: external data length {length} does not match its "
+                         f"dims {dims} ({want} bytes)")
+    try:
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise GraphError(f"initializer {tensor.name!r}: cannot read external data: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise GraphError(f"initializer {tensor.name!r}: external data is not a regular file")
+        if offset + want > st.st_size:
+            raise GraphError(f"initializer {tensor.name!r}: external data file is shorter than its dims {dims} declare")
+        data = os.pread(fd, want, offset) if want else b""
+    finally:
+        os.close(fd)
+    if len(data) != want:
+        raise GraphError(f"initializer {tensor.name!r}: external data file is shorter than its dims {dims} declare")
+    return data
 
 
 def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
