@@ -40,15 +40,8 @@ def read_file(path: str, root: str | None, limit: int | None = MAX_SOURCE_BYTES)
     """The bytes of a regular file inside `root` (None: anywhere), at most `limit` bytes long."""
     if root is not None and not inside(path, root):
         raise UnsafeFile(f"resolves outside the project ({root}); not read")
+    fd, st = _open_regular(path)
     try:
-        # O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise UnsafeFile(f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafeFile(f"not a regular file ({_kind(st.st_mode)}); not read")
         if limit is not None and st.st_size > limit:
             raise UnsafeFile(f"file too large ({st.st_size:,} bytes; the limit is {limit:,}, "
                              f"set max-file-size to change it); not linted")
@@ -68,6 +61,42 @@ def read_file(path: str, root: str | None, limit: int | None = MAX_SOURCE_BYTES)
         raise UnsafeFile(f"cannot read file: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
+
+
+def read_range(path: str, offset: int, length: int) -> bytes:
+    """Exactly `length` bytes at `offset` of a regular file (external tensor data): never more, and
+    UnsafeFile when the file is shorter."""
+    fd, st = _open_regular(path)
+    try:
+        if offset < 0 or offset + length > st.st_size:
+            raise UnsafeFile(f"file is shorter ({st.st_size:,} bytes) than the {length:,} bytes at offset {offset:,} "
+                             "it should hold")
+        data = os.pread(fd, length, offset) if length else b""
+    except OSError as exc:
+        raise UnsafeFile(f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) != length:
+        raise UnsafeFile(f"file is shorter than the {length:,} bytes at offset {offset:,} it should hold")
+    return data
+
+
+def _open_regular(path: str) -> tuple[int, os.stat_result]:
+    """An open descriptor and its fstat, for a regular file only. O_NONBLOCK: opening a FIFO for
+    reading returns at once instead of waiting for a writer; the check is on the descriptor."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise UnsafeFile(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+    except OSError as exc:
+        os.close(fd)
+        raise UnsafeFile(f"cannot read file: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise UnsafeFile(f"not a regular file ({_kind(st.st_mode)}); not read")
+    return fd, st
 
 
 def _kind(mode: int) -> str:

@@ -6,6 +6,7 @@ import textwrap
 
 from relulint.config import Settings
 from relulint.engine import FactsCache, lint_file, neighbour_paths
+from relulint.project import repository_root
 
 MODEL = """
 import torch.nn as nn
@@ -60,6 +61,9 @@ def test_loss_in_directly_imported_module_of_another_folder(tmp_path):
     assert str(pkg / "losses.py") in neighbour_paths(str(model), ["pkg.losses"])
     result = lint_file(str(model), Settings(select=["RL101"]), FactsCache())
     assert [f.code for f in result.findings] == ["RL101"]
+    (app / ".git").mkdir()  # app/ becomes its own repository: ../pkg is outside the project, never read
+    repository_root.cache_clear()
+    assert neighbour_paths(str(model), ["pkg.losses"]) == []
 
 
 def test_classification_loss_in_sibling_keeps_it_silent(tmp_path):
@@ -104,15 +108,3 @@ def test_neighbours_without_loss_feed_or_import_are_not_lowered(tmp_path, monkey
     lint_file(str(model), Settings(select=["RL101"]), FactsCache())
     names = sorted(p.rsplit("/", 1)[-1] for p in lowered)
     assert names == ["infer.py", "model.py", "train.py"]  # model.py: the linted file itself
-
-
-def test_imported_module_outside_the_project_is_not_read(tmp_path):
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    _write(pkg, "losses.py", "import torch.nn as nn\nregression_loss = nn.L1Loss()\n")
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / ".git").mkdir()  # app/ is its own repository: ../pkg is outside it
-    model = _write(app, "model.py", "import pkg.losses\n" + MODEL)
-    assert neighbour_paths(str(model), ["pkg.losses"]) == []

@@ -161,8 +161,6 @@ def tensor_array(tensor, base_dir: str, external: ExternalData | None = None) ->
 def _external_bytes(tensor, full: str) -> bytes:
     """The tensor's bytes from its external file: exactly what its dims and dtype declare, from its
     offset, never the whole file (a 16x8 tensor naming a 1 GiB file reads 512 bytes)."""
-    import stat
-
     from onnx import helper
 
     dims = list(tensor.dims)
@@ -179,24 +177,15 @@ def _external_bytes(tensor, full: str) -> bytes:
         length = int(info["length"]) if info.get("length") else want
     except ValueError:
         raise GraphError(f"initializer {tensor.name!r}: external data offset/length are not numbers") from None
-    if offset < 0 or length != want:
+    if length != want:
         raise GraphError(f"initializer {tensor.name!r}: external data length {length} does not match its "
                          f"dims {dims} ({want} bytes)")
+    from relulint.safe_read import UnsafeFile, read_range
+
     try:
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise GraphError(f"initializer {tensor.name!r}: cannot read external data: {exc.strerror or exc}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise GraphError(f"initializer {tensor.name!r}: external data is not a regular file")
-        if offset + want > st.st_size:
-            raise GraphError(f"initializer {tensor.name!r}: external data file is shorter than its dims {dims} declare")
-        data = os.pread(fd, want, offset) if want else b""
-    finally:
-        os.close(fd)
-    if len(data) != want:
-        raise GraphError(f"initializer {tensor.name!r}: external data file is shorter than its dims {dims} declare")
+        data = read_range(full, offset, want)
+    except UnsafeFile as exc:
+        raise GraphError(f"initializer {tensor.name!r} (dims {dims}): external data: {exc}") from None
     return data
 
 
