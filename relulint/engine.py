@@ -313,9 +313,14 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
                 cache: FactsCache | None = None, neighbours: bool = True) -> FileResult:
     """Lint Python source text (the file need not exist; neighbours are read when it does).
     Runs on a thread with a deep stack: libcst's parser and visitors recurse once per tree level."""
+    from relulint import project
     from relulint.parse_guard import call_with_stack
 
-    return call_with_stack(_lint_source, code, path, settings, cache, neighbours)
+    previous = project.set_active(project.root_for(settings, path) if path not in ("<stdin>", "-") else None)
+    try:
+        return call_with_stack(_lint_source, code, path, settings, cache, neighbours)
+    finally:
+        project.set_active(previous)
 
 
 def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCache | None,

@@ -57,5 +57,16 @@ def inside(path: str, root: str | None) -> bool:
 
 def root_for(settings: object, path: str) -> str:
     """The run's project root when the run has one (set by the CLI), else the root of `path` alone."""
-    root = getattr(settings, "project_root", None)
+    root = getattr(settings, "project_root", None) or _active
     return str(root) if root else project_root([path])
+
+
+_active: str | None = None  # the root of the file being linted now (engine.lint_source sets it)
+
+
+def set_active(root: str | None) -> str | None:
+    """Make `root` the project of the file being linted, for readers deep in the source pass that
+    have no settings at hand; returns the previous one to restore."""
+    global _active
+    previous, _active = _active, root
+    return previous

@@ -65,7 +65,7 @@ def _layout(tmp_path: Path) -> tuple[Path, Path]:
     proj = tmp_path / "proj"
     (proj / ".git").mkdir(parents=True)
     (proj / "src").mkdir()
-    (proj / "src" / "model.py").write_text(BUGGY_MODEL)
+    (proj / "src" / "model.py").write_text("import losses\n" + BUGGY_MODEL)  # the source pass follows imports
     (proj / "src" / "evil.py").symlink_to(outside / "secret.py")  # a sibling neighbour pointing out
     (proj / "src" / "losses.py").symlink_to(outside / "secret.py")  # an imported module pointing out
     (proj / "src" / "zero.py").symlink_to("/dev/zero")

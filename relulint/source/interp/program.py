@@ -56,7 +56,15 @@ def parse_cached(path: str) -> cst.Module | None:
     tree = None
     if st.st_size <= MAX_MODULE_BYTES:
         try:
-            code = Path(path).read_text(encoding="utf-8")
+            from relulint.parse_guard import complexity_error
+            from relulint.project import root_for
+            from relulint.safe_read import decode_source, read_file
+
+            # regular files inside the project only (no FIFO, no symlink out), bounded, and within
+            # the limits libcst's native parser takes safely
+            code = decode_source(read_file(path, root_for(None, path), MAX_MODULE_BYTES))
+            if complexity_error(code) is not None:
+                raise ValueError("too complex to parse safely")
             compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
             tree = cst.parse_module(code)
         except Exception:  # an unreadable neighbour is simply not followed
