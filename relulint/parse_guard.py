@@ -17,7 +17,7 @@ import tokenize
 from collections.abc import Callable
 from typing import TypeVar
 
-MAX_NESTING = 100  # brackets open at once (CPython itself stops at 200)
+MAX_NESTING = 200  # brackets open at once: CPython's own limit (its tokenizer refuses deeper)
 MAX_CHAIN = 1000  # operators chained into one operand; hand-written code stays far below
 STACK_BYTES = 256 * 1024 * 1024  # virtual: only the pages a deep parse touches are committed
 RECURSION_LIMIT = 20_000  # Python frames on that stack: ~13 KB each at most
