@@ -40,7 +40,7 @@ class UnscaledRegressionTargets(Rule):
     - `max-abs-target`: targets whose known range exceeds this magnitude count as unscaled.
 
     ## Confirmed by
-    Not by the dynamic pass yet: it measures inputs and activations, not targets.
+    The dynamic pass: the measured targets' scale (each target column's RMS) against `max-abs-target`.
 
     ## References
     - [scikit-learn, "Transforming the prediction target (y)": TransformedTargetRegressor](https://scikit-learn.org/stable/modules/compose.html#transforming-target-in-regression)

@@ -104,3 +104,28 @@ def test_static_rl301_is_confirmed_and_not_reported_twice(tmp_path, capsys):
     found = [f for f in json.loads(capsys.readouterr().out) if f["code"] == "RL301"]
     assert len(found) == 1 and found[0]["confirmation"] == "confirmed", found
     assert found[0]["location"]["row"] == 5 and found[0]["measured"]["max"] == 211.0
+
+
+@pytest.mark.parametrize("scale, confirmed", [(1e6, True), (1.0, False)])
+def test_rl303_is_confirmed_or_dismissed_by_the_measured_targets(scale, confirmed, tmp_path, capsys):
+    path = tmp_path / "prices.py"
+    path.write_text(textwrap.dedent(f"""\
+        import torch
+        import torch.nn as nn
+
+        x = torch.rand(512, 4)
+        y = torch.rand(512, 1) * 1e6
+        model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 1))
+        criterion = nn.MSELoss()
+        loss = criterion(model(x), y)
+
+
+        def relulint_batch():
+            torch.manual_seed(0)
+            return model, x[:64], y[:64] * {scale!r} / 1e6, criterion
+    """))
+    main(["--no-cache", "--dynamic", "--device", "cpu", "--output-format", "json", str(path)])
+    (rl303,) = [f for f in json.loads(capsys.readouterr().out) if f["code"] == "RL303"]
+    assert rl303["location"]["row"] == 8
+    assert rl303["confirmation"] == ("confirmed" if confirmed else "not-confirmed")
+    assert rl303["measured"]["text"].startswith("targets float32 [64, 1]")

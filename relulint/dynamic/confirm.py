@@ -18,7 +18,7 @@ from relulint.dynamic.stats import LayerStats, ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.rules._support import fmt
 
-CONFIRMABLE = {"RL101", "RL102", "RL201", "RL202", "RL203", "RL301", "RL302"}
+CONFIRMABLE = {"RL101", "RL102", "RL201", "RL202", "RL203", "RL301", "RL302", "RL303"}
 SOFTMAX_PASS_RATIO = 0.25  # RL102: the logits get less than a quarter of the output's error signal
 
 
@@ -28,7 +28,8 @@ def confirm(findings: list[Finding], report: ProbeReport, locator: Locator, sett
     from relulint.rules import BY_CODE
 
     settings = settings or Settings()
-    options = {code: settings.options_for(BY_CODE[code]) for code in ("RL401", "RL402", "RL403") if code in BY_CODE}
+    options = {code: settings.options_for(BY_CODE[code]) for code in ("RL303", "RL401", "RL402", "RL403")
+               if code in BY_CODE}
     for f in findings:
         if f.code not in CONFIRMABLE or f.confirmation is not None:
             continue
@@ -50,6 +51,8 @@ def _judge(f: Finding, report: ProbeReport, locator: Locator, options: dict) -> 
         return _softmax_signal(report)
     if code in ("RL301", "RL302"):
         return _inputs(report, code)
+    if code == "RL303":
+        return _targets(report, options.get("RL303", {}))
     affine, act = locator.layer_for_origin(report, f.origin)
     if affine is None:
         return None
@@ -99,6 +102,14 @@ def _inputs(report: ProbeReport, code: str) -> tuple[bool, dict] | None:
         return None if verdict is None else (verdict.raw, {"text": verdict.text, **verdict.numbers})
     numbers = {"min": s.min, "max": s.max, "mean": s.mean, "std": s.std}
     return s.max <= 0, {"text": summary_text(s), **numbers}
+
+
+def _targets(report: ProbeReport, options: dict) -> tuple[bool, dict] | None:
+    """RL303: the measured targets' scale (per column RMS, relulint.dynamic.scale) against max-abs-target."""
+    from relulint.dynamic.scale import target_scale
+
+    verdict = target_scale(report, float(options.get("max-abs-target", 1000.0)))
+    return None if verdict is None else (verdict.raw, {"text": verdict.text, **verdict.numbers})
 
 
 def _layer_text(affine: LayerStats, act: LayerStats | None) -> str:
