@@ -24,6 +24,7 @@ from relulint.safe_read import MAX_SOURCE_BYTES, UnsafeFile, check_path, decode_
 GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl", ".torchscript", ".pt2")
 MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
 MAX_NEIGHBOUR_BYTES = 512_000
+MAX_DRIVERS = 4  # sibling scripts importing the linted file, read for the loss calls they make
 
 
 @dataclass
@@ -217,6 +218,8 @@ def driver_paths(here: Path, root: str | None = None) -> list[Path]:
             continue
         if _imports_module(text, here.stem):
             out.append(p)
+            if len(out) >= MAX_DRIVERS:
+                break
     return out
 
 

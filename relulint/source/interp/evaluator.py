@@ -103,6 +103,11 @@ class Interp:
         self.recording = True
         self.stack: list[cst.CSTNode] = []
         self.api = api.Api(self)
+        self.project_root: str | None = None
+        if follow_imports:  # neighbours are read only inside the project (never a file outside it)
+            from relulint.project import root_for
+
+            self.project_root = root_for(None, root.path)
 
     # ================================================================ budget
 
@@ -138,7 +143,7 @@ class Interp:
             return self.modules[key]
         if len(self.modules) > MAX_MODULES:
             return None
-        tree = parse_cached(path)
+        tree = parse_cached(path, self.project_root)
         if tree is None:
             return None
         state = ModuleState(path=path, module=tree, name=dotted.rsplit(".", 1)[-1] or "__init__")

@@ -16,7 +16,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from relulint.model import Origin
 
-MAX_MODULES = 16  # project modules one interpretation may read besides the linted file
+MAX_MODULES = 8  # project modules one interpretation may read besides the linted file
 MAX_MODULE_BYTES = 512_000
 _PARSED: dict[str, tuple[tuple[int, float], cst.Module | None]] = {}
 _PARSED_LIMIT = 128
@@ -34,7 +34,7 @@ class ModuleState:
 
     def origin(self, node: cst.CSTNode) -> Origin:
         if self.positions is None:
-            self.positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            self.positions = positions_of(self.module)
         pos = self.positions[node]
         return Origin(self.path, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
 
@@ -43,8 +43,25 @@ class ModuleState:
         return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
-def parse_cached(path: str) -> cst.Module | None:
-    """A project file's tree, or None when it is missing, too large, not UTF-8 or not valid Python."""
+_POSITIONS: dict[int, tuple[cst.Module, object]] = {}
+
+
+def positions_of(tree: cst.Module) -> object:
+    """libcst positions of a tree, kept as long as the tree is in the parse cache (neighbours are read by
+    every file that reaches them)."""
+    hit = _POSITIONS.get(id(tree))
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    if len(_POSITIONS) >= _PARSED_LIMIT:
+        _POSITIONS.pop(next(iter(_POSITIONS)))
+    _POSITIONS[id(tree)] = (tree, positions)
+    return positions
+
+
+def parse_cached(path: str, root: str | None = None) -> cst.Module | None:
+    """A project file's tree, or None when it is missing, outside the project `root`, too large, not
+    text or not valid Python."""
     try:
         st = os.stat(path)
     except OSError:
@@ -62,7 +79,7 @@ def parse_cached(path: str) -> cst.Module | None:
 
             # regular files inside the project only (no FIFO, no symlink out), bounded, and within
             # the limits libcst's native parser takes safely
-            code = decode_source(read_file(path, root_for(None, path), MAX_MODULE_BYTES))
+            code = decode_source(read_file(path, root or root_for(None, path), MAX_MODULE_BYTES))
             if complexity_error(code) is not None:
                 raise ValueError("too complex to parse safely")
             compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
