@@ -177,10 +177,13 @@ def _add_check(p: argparse.ArgumentParser) -> None:
     out.add_argument("-v", "--verbose", action="store_true",
                      help="explain skipped files and show tracebacks of internal errors")
     fix = p.add_argument_group("fixes")
-    fix.add_argument("--fix", action="store_true", help="apply fixes to the files")
+    fix.add_argument("--fix", action="store_true",
+                     help="apply safe fixes (ones that keep what the code computes) to the files")
     fix.add_argument("--diff", action="store_true", help="print the fixes as a diff; change nothing")
     fix.add_argument("--unsafe-fixes", action="store_true",
-                     help="include unsafe fixes (almost every relulint fix changes training, so is unsafe)")
+                     help="also apply unsafe fixes: ones that change what the model computes. Every relulint "
+                          "rule fix is unsafe (it removes an activation, re-centres an init, changes a loss); "
+                          "the safe ones (RL005: an unused suppression) need only --fix")
     fix.add_argument("--add-noqa", action="store_true",
                      help="add `# noqa: RLxxx` to every line with a finding (keeps other tools' codes)")
     run = p.add_argument_group("run")
@@ -533,26 +536,17 @@ def _lint_stdin(settings, args: argparse.Namespace):
 
 
 def _dynamic(args: argparse.Namespace, results: list, settings) -> list:
-    try:
-        from relulint.dynamic.cli import run_dynamic
-    except ImportError as exc:
-        missing = getattr(exc, "name", None) or str(exc)
-        raise UsageError(f"the dynamic pass is not available ({missing} could not be imported); "
-                         f"it needs the framework of your model, e.g. pip install 'relulint[torch]'") from None
+    from relulint.dynamic.cli import run_dynamic  # imports each framework only when probing with it
+
     return run_dynamic(args, results, settings)
-
-
-def _fix_results():
-    try:
-        from relulint.fixes import fix_results
-    except ImportError:
-        raise UsageError("fixes are not available in this installation (relulint.fixes.fix_results could not be imported)") from None
-    return fix_results
 
 
 def _fixes(args: argparse.Namespace, results: list, settings, found) -> tuple[str, list, int]:
     """(diff, results after the fixes, findings fixed)."""
-    outcome = _fix_results()(results, write=bool(args.fix and not args.diff), unsafe=bool(args.unsafe_fixes))
+    from relulint.fixes import attach_results, fix_results
+
+    attach_results(results)
+    outcome = fix_results(results, write=bool(args.fix and not args.diff), unsafe=bool(args.unsafe_fixes))
     if args.fix and not args.diff and outcome.fixed:  # report what is left after the edits
         again = argparse.Namespace(**{**vars(args), "no_cache": True})
         results = lint(dataclasses.replace(found, stdin=False), settings, again)
@@ -564,9 +558,10 @@ def _fix_stdin(args: argparse.Namespace, result, settings, fmt: str) -> int:
     nothing applies) and what remains on stderr; `--diff -` prints the diff."""
     from relulint import report
     from relulint.engine import FileResult, lint_source
+    from relulint.fixes import attach_results, fix_results
     from relulint.report import text
 
-    outcome = _fix_results()([result], write=False, unsafe=bool(args.unsafe_fixes))
+    outcome = fix_results(attach_results([result]), write=False, unsafe=bool(args.unsafe_fixes))
     if args.diff:
         sys.stdout.write(outcome.diff)
         return EXIT_FINDINGS if outcome.diff.strip() and not args.exit_zero else EXIT_CLEAN
@@ -666,7 +661,7 @@ def _report(args: argparse.Namespace, results: list, settings, fmt: str, fixed: 
 
 
 def show_settings(settings, fmt: str) -> str:
-    from relulint.config import CATALOG, code_name
+    from relulint.config import code_name, known_codes
 
     lines = [
         f"config file: {settings.config_path or '(none: defaults)'}",
@@ -686,9 +681,7 @@ def show_settings(settings, fmt: str) -> str:
         f"dynamic: {settings.dynamic}",
         "rules:",
     ]
-    from relulint.rules import ALL_CODES
-
-    for code in sorted(set(CATALOG) | set(ALL_CODES)):
+    for code in sorted(known_codes()):
         lines.append(f"  {code} {code_name(code)}: {settings.selection_reason(code)}")
     return "\n".join(lines)
 
@@ -761,11 +754,8 @@ def _lsp(argv: list[str]) -> int:
     except ImportError:
         _error("the language server needs pygls: pip install 'relulint[lsp]'")
         return EXIT_ERROR
-    try:
-        from relulint.lsp_server import main as lsp_main
-    except ImportError as exc:
-        _error(f"the language server is not available: {exc}; pip install 'relulint[lsp]'")
-        return EXIT_ERROR
+    from relulint.lsp_server import main as lsp_main
+
     return int(lsp_main(argv) or 0)
 
 

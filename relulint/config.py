@@ -19,18 +19,6 @@ DEFAULT_SELECT = ["RL0", "RL1", "RL2", "RL3", "RL4", "RL5"]
 DEFAULT_EXCLUDE = [".git", ".venv", "venv", "build", "dist", "__pycache__", "node_modules", ".tox",
                    ".relulint_cache"]
 
-# The fixed catalog (DESIGN.md). Codes emitted by passes without a Rule class (the dynamic RL4xx,
-# the graph RL501) must still be selectable, ignorable and suppressible before their module exists.
-CATALOG = {
-    "RL000": "syntax-error", "RL001": "unreadable-file", "RL002": "unreadable-graph",
-    "RL003": "dynamic-probe-failed", "RL004": "invalid-suppression", "RL005": "unused-suppression",
-    "RL101": "relu-regression-output", "RL102": "softmax-mse", "RL103": "activation-loss-mismatch",
-    "RL201": "positive-mean-init", "RL202": "init-scale-vanishing", "RL203": "init-scale-exploding",
-    "RL204": "selu-misconfigured", "RL301": "missing-input-normalization",
-    "RL302": "negative-input-before-relu", "RL303": "unscaled-regression-targets", "RL401": "dead-relu", "RL402": "vanishing-gradient",
-    "RL403": "exploding-signal", "RL404": "saturated-output", "RL501": "provably-dead-units",
-}
-
 _SELECTOR = re.compile(r"^RL\d{0,3}$")
 
 
@@ -109,17 +97,16 @@ def _matches(code: str, selectors: list[str]) -> bool:
 
 
 def known_codes() -> set[str]:
-    """Every code a selector or a suppression may name: the catalog plus any installed rule."""
-    from relulint.rules import ALL_CODES
+    """Every code a selector or a suppression may name: the rules' codes plus the engine's."""
+    from relulint.rules import catalog
 
-    return set(ALL_CODES) | set(CATALOG)
+    return set(catalog())
 
 
 def code_name(code: str) -> str | None:
-    from relulint.rules import BY_CODE
+    from relulint.rules import catalog
 
-    rule = BY_CODE.get(code)
-    return rule.NAME if rule is not None else CATALOG.get(code)
+    return catalog().get(code)
 
 
 def check_selectors(selectors: list[str], where: str) -> list[str]:
@@ -311,7 +298,7 @@ def check_rule_options(table: object, where: str) -> dict[str, dict]:
         here = f"{where}: [tool.relulint.rules.{code}]"
         rule = BY_CODE.get(code)
         if rule is None:
-            if code in CATALOG:
+            if code in known_codes():
                 raise ConfigError(f"{here}: {code} has no options")
             raise ConfigError(f"{here}: unknown rule code {code!r}")
         if not isinstance(options, dict):

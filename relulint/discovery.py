@@ -20,7 +20,6 @@ from relulint.config_paths import excluded
 from relulint.torch_archives import TORCH_SUFFIXES, archive_kind, read_by_graph_pass, skip_reason
 
 SOURCE_SUFFIXES = (".py",)
-GRAPH_SUFFIXES = (".onnx", *TORCH_SUFFIXES)
 STDIN = "-"
 
 
@@ -47,12 +46,14 @@ def display_path(path: str) -> str:
 
 
 def lintable(name: str) -> bool:
-    return name.endswith(SOURCE_SUFFIXES + GRAPH_SUFFIXES)
+    from relulint.graph import is_graph_file
+
+    return name.endswith(SOURCE_SUFFIXES) or is_graph_file(name)
 
 
 def graph_skip(path: str) -> str | None:
     """Why a torch file holds no graph the graph pass reads (a checkpoint), or None to lint it."""
-    if not path.endswith(TORCH_SUFFIXES):
+    if not path.lower().endswith(TORCH_SUFFIXES):
         return None
     kind = archive_kind(path)
     return None if read_by_graph_pass(kind, path) else skip_reason(kind)

@@ -21,7 +21,6 @@ from relulint.model import ModelIR, ModuleFacts, Origin
 from relulint.project import root_for
 from relulint.safe_read import MAX_SOURCE_BYTES, UnsafeFile, check_path, decode_source, read_file
 
-GRAPH_SUFFIXES = (".onnx", ".pt", ".pth", ".ptl", ".torchscript", ".pt2")
 MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
 MAX_NEIGHBOUR_BYTES = 512_000
 MAX_DRIVERS = 4  # sibling scripts importing the linted file, read for the loss calls they make
@@ -268,11 +267,12 @@ def _touches(ir: ModelIR, here: str) -> bool:
     return any(op.origin is not None and os.path.abspath(op.origin.path) == here for op in ir.network.ops)
 
 
-def run_rules(irs: list[ModelIR], settings: Settings, path: str) -> list[Finding]:
-    from relulint.rules import ALL_RULES
+def run_rules(irs: list[ModelIR], settings: Settings, path: str, pass_name: str = "source") -> list[Finding]:
+    """The findings of every enabled static rule that declares `pass_name` ("source" or "graph")."""
+    from relulint.rules import static_rules
 
     findings: list[Finding] = []
-    for rule_cls in ALL_RULES:
+    for rule_cls in static_rules(pass_name):
         if not settings.is_enabled(rule_cls.CODE, path):
             continue
         rule = rule_cls()
@@ -328,7 +328,7 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
 
 def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCache | None,
                  neighbours: bool) -> FileResult:
-    from relulint import fixes, suppress
+    from relulint import suppress
     from relulint.source import lower_source
 
     settings = settings or Settings()
@@ -363,13 +363,14 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     findings = run_rules(irs, settings, path)
     findings = _in_file_first(findings, path)
     result.findings = _dedupe(suppress.apply(findings, {path: code}, settings, root_for(settings, path)))
-    fixes.attach(result.findings, {path: code})  # machine-applicable edits for --fix / LSP / SARIF
-    return result
+    return result  # fixes are computed on demand (fixes.attach): --fix, --diff, JSON/SARIF, code actions
 
 
 def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) -> FileResult:
     try:
-        if path.endswith(GRAPH_SUFFIXES):
+        from relulint.graph import is_graph_file
+
+        if is_graph_file(path):
             stage("graph")
             return lint_graph_file(path, settings)
         stage("read")
@@ -409,7 +410,7 @@ def lint_graph_file(path: str, settings: Settings) -> FileResult:
             return FileResult(path=path, findings=[err])
         stage("rules")
         irs = build_irs(facts, [])
-        findings = run_rules(irs, settings, path)  # tensors are read lazily: bad data surfaces here too
+        findings = run_rules(irs, settings, path, "graph")  # tensors are read lazily: bad data surfaces here too
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
         # a graph whose parts contradict each other (dims vs data, unknown dtypes, wrong attribute
         # types): the file is malformed, which is RL002, not an error of relulint

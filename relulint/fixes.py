@@ -1,16 +1,17 @@
 """Machine-applicable fixes: libcst rewrites computed from a finding's span, rendered as text Edits.
 
-A fix provider per rule code takes (finding, parsed source) and returns a `Fix` or None. Providers
-locate the node at the finding's span (and at its related spans), rewrite it with libcst — which
-keeps every comment and all formatting outside the rewritten node — and the new module text is
-turned into one minimal `Edit` (common prefix/suffix of the old and new text). Edits then render
-uniformly to `--diff`, JSON, SARIF `fixes[]`, LSP `data` and the editor's quick fix.
+Each rule's `fix(finding, parsed)` (in its own module) locates the node at the finding's span (and
+at its related spans) and rewrites it with libcst — which keeps every comment and all formatting
+outside the rewritten node — using the shared helpers here; the new module text is turned into one
+minimal `Edit` (common prefix/suffix of the old and new text). Edits then render uniformly to
+`--diff`, JSON, SARIF `fixes[]`, LSP `data` and the editor's quick fix.
 
-Applicability (ruff's terms): `safe` rewrites are applied by `--fix`; `unsafe` ones (ambiguous
-intent: a `.clamp(min=0)` that may also carry a max, a module removed from the middle of a
-Sequential which renumbers the state_dict) need `--unsafe-fixes`. Findings with no reliable
-rewrite keep only their help text. Every provider runs under a guard: a provider that fails leaves
-the finding without a fix, never breaks the lint.
+Applicability follows ruff's definition: a `safe` fix keeps what the code computes, an `unsafe` one
+changes it. Every relulint rule fix changes what the model computes (an activation removed, an
+init re-centred, a loss told it gets logits), so every one is `unsafe`: plain `--fix` applies none
+of them, `--unsafe-fixes` applies them, and the language server offers each as a quick fix labelled
+unsafe. Findings with no reliable rewrite keep only their help text. Every fix runs under a guard:
+one that fails leaves the finding without a fix, never breaks the lint.
 """
 
 from __future__ import annotations
@@ -128,14 +129,14 @@ def _positional(call: cst.Call) -> list[cst.Arg]:
     return [a for a in call.args if a.keyword is None and not a.star]
 
 
-def _keyword(call: cst.Call, *names: str) -> cst.Arg | None:
+def keyword_arg(call: cst.Call, *names: str) -> cst.Arg | None:
     for a in call.args:
         if a.keyword is not None and a.keyword.value in names:
             return a
     return None
 
 
-def _last_name(func: cst.BaseExpression) -> str:
+def last_name(func: cst.BaseExpression) -> str:
     if isinstance(func, cst.Attribute):
         return func.attr.value
     if isinstance(func, cst.Name):
@@ -183,7 +184,7 @@ def _unwrap(p: Parsed, call: cst.Call, inner: cst.BaseExpression) -> Edit | None
     return p.rewrite(call, inner)
 
 
-def _rename_func(p: Parsed, call: cst.Call, new_name: str) -> Edit | None:
+def rename_func(p: Parsed, call: cst.Call, new_name: str) -> Edit | None:
     """`nn.Dropout(...)` -> `nn.AlphaDropout(...)`: only through an attribute, so no import is needed."""
     func = call.func
     if not isinstance(func, cst.Attribute):
@@ -202,9 +203,9 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
 
     - `activation="relu"` (or the layer call carrying it)  -> the keyword removed
     - `F.relu(expr)`, `torch.relu(expr)`, `tf.nn.relu(expr)`, `self.act(expr)` -> `expr`
-    - `expr.clamp(min=0)`, `expr.relu()` -> `expr` (unsafe: the call may do more than clamp at 0)
+    - `expr.clamp(min=0)`, `expr.relu()` -> `expr`
     - `nn.ReLU()` as an element of `nn.Sequential(...)`, a list, or an OrderedDict `("act", nn.ReLU())`
-      -> the element removed (unsafe unless it is the last one: later modules would be renumbered)
+      -> the element removed
     """
     nodes = p.nodes_at(origin)
     for node in nodes:
@@ -213,17 +214,17 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
         if isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "activation":
             call = p.parent(arg)
             if isinstance(call, cst.Call):
-                return _fix(title, p.rewrite(call, _remove_arg(call, arg)), "safe")
+                return unsafe_fix(title, p.rewrite(call, _remove_arg(call, arg)))
     for call in [n for n in nodes if isinstance(n, cst.Call)]:
-        kw = _keyword(call, "activation")
+        kw = keyword_arg(call, "activation")
         if kw is not None:
-            return _fix(title, p.rewrite(call, _remove_arg(call, kw)), "safe")
+            return unsafe_fix(title, p.rewrite(call, _remove_arg(call, kw)))
         pos = _positional(call)
         if pos and not _is_literal(pos[0].value):
             # an applied activation: F.relu(x), tf.nn.relu(x), self.act(x), F.softmax(x, dim=1)
-            return _fix(title, _unwrap(p, call, pos[0].value), "safe")
+            return unsafe_fix(title, _unwrap(p, call, pos[0].value))
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in _METHOD_ACTIVATIONS:
-            return _fix(title, _unwrap(p, call, call.func.value), "unsafe")
+            return unsafe_fix(title, _unwrap(p, call, call.func.value))
         fix = _remove_from_container(p, call, title)
         if fix is not None:
             return fix
@@ -236,9 +237,8 @@ def _remove_from_container(p: Parsed, call: cst.Call, title: str) -> Fix | None:
     if isinstance(holder, cst.Arg) and holder.keyword is None and not holder.star:
         outer = p.parent(holder)
         if isinstance(outer, cst.Call) and len(outer.args) > 1:
-            last = outer.args[-1] is holder
             edit = _delete_own_lines(p, holder) or p.rewrite(outer, _remove_arg(outer, holder))
-            return _fix(title, edit, "safe" if last else "unsafe")
+            return unsafe_fix(title, edit)
         return None
     if not isinstance(holder, cst.Element):
         return None
@@ -252,9 +252,8 @@ def _remove_from_container(p: Parsed, call: cst.Call, title: str) -> Fix | None:
             return None
     # keras.Sequential([Dense(1), ReLU()]) / nn.ModuleList([...])
     if isinstance(seq, (cst.List, cst.Tuple)) and len(seq.elements) > 1:
-        last = seq.elements[-1] is holder
         edit = _delete_own_lines(p, holder) or p.rewrite(seq, _remove_element(seq, holder))
-        return _fix(title, edit, "safe" if last else "unsafe")
+        return unsafe_fix(title, edit)
     return None
 
 
@@ -275,213 +274,17 @@ def _delete_own_lines(p: Parsed, elem: cst.CSTNode) -> Edit | None:
     return Edit(content="", line=pos.start.line, col=0, end_line=pos.end.line + 1, end_col=0)
 
 
-def _fix(title: str, edit: Edit | None, applicability: str) -> Fix | None:
-    return Fix(message=title, edits=(edit,), applicability=applicability) if edit is not None else None
+def unsafe_fix(title: str, edit: Edit | None) -> Fix | None:
+    """A fix that changes what the model computes (every relulint rule fix): needs --unsafe-fixes."""
+    return Fix(message=title, edits=(edit,), applicability="unsafe") if edit is not None else None
 
 
-# ------------------------------------------------------------------------------ providers per code
-
-
-def fix_rl101(f: Finding, p: Parsed) -> Fix | None:
-    act = f.evidence.get("activation", "the final activation")
-    return remove_activation(p, f.origin, f"Remove the final {act}")
-
-
-_LOGITS_LOSS = {  # a probability loss -> its logits twin, same call shape
-    "BCELoss": "BCEWithLogitsLoss",
-    "binary_cross_entropy": "binary_cross_entropy_with_logits",
-    "NLLLoss": "CrossEntropyLoss",
-    "nll_loss": "cross_entropy",
-}
-
-
-def fix_rl103(f: Finding, p: Parsed) -> Fix | None:
-    expects = f.evidence.get("loss_expects")
-    out_kind = f.evidence.get("output_activation", "linear")
-    if expects == "logits":
-        # a softmax/sigmoid before a loss that applies it itself: drop it
-        fix = remove_activation(p, f.origin, f"Remove the final {out_kind} (the loss applies it)")
-        if fix is not None:
-            return fix
-        # or tell a Keras loss that it receives probabilities
-        for origin, _ in f.related:
-            for call in p.calls_at(origin):
-                kw = _keyword(call, "from_logits")
-                if kw is not None:
-                    return _fix("Set from_logits=False", p.rewrite(kw.value, cst.Name("False")), "safe")
-        return None
-    for call in p.calls_at(f.origin):
-        if _keyword(call, "from_logits") is not None or "crossentropy" in _last_name(call.func).lower():
-            kw = _keyword(call, "from_logits")
-            if kw is not None:
-                return _fix("Set from_logits=True", p.rewrite(kw.value, cst.Name("True")), "safe")
-            new_arg = cst.Arg(keyword=cst.Name("from_logits"), value=cst.Name("True"),
-                              equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
-            args = list(call.args)
-            if args:
-                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            return _fix("Set from_logits=True", p.rewrite(call, call.with_changes(args=[*args, new_arg])), "safe")
-        twin = _LOGITS_LOSS.get(_last_name(call.func))
-        if twin is not None:
-            # safe only when the model really outputs raw logits
-            return _fix(f"Use {twin} on the logits", _rename_func(p, call, twin),
-                        "safe" if out_kind == "linear" else "unsafe")
-    return None
-
-
-# (positional parameters taken before the statistics, (mean-like names), (low names), (high names))
-_MEAN = ("mean", "loc")
-_LOW = ("a", "minval", "low", "from")
-_HIGH = ("b", "maxval", "high", "to")
-
-
-def _init_signature(p: Parsed, call: cst.Call) -> tuple[str, tuple[str, ...], tuple[float, float] | None] | None:
-    """(kind, positional parameter names, default (low, high) for uniforms) of an init call."""
-    name = _last_name(call.func)
-    q = p.qname(call.func)
-    is_method = not q  # w.data.uniform_(0, 1): a tensor method, no tensor argument
-    if name == "normal_":
-        return "normal", (("mean", "std") if is_method else ("tensor", "mean", "std")), None
-    if name == "trunc_normal_":
-        return "normal", ("tensor", "mean", "std", "a", "b"), None
-    if name == "uniform_":
-        return "uniform", (("from", "to") if is_method else ("tensor", "a", "b")), (0.0, 1.0)
-    if name in ("RandomNormal", "TruncatedNormal", "random_normal_initializer", "truncated_normal_initializer"):
-        return "normal", ("mean", "stddev"), None
-    if name in ("RandomUniform", "random_uniform_initializer"):
-        return "uniform", ("minval", "maxval"), None
-    if q.startswith("numpy."):
-        if name == "normal":
-            return "normal", ("loc", "scale"), None
-        if name == "uniform":
-            return "uniform", ("low", "high"), (0.0, 1.0)
-        return None
-    if name in ("normal", "random_normal", "truncated_normal"):
-        return "normal", ("shape", "mean", "stddev"), None
-    if name in ("uniform", "random_uniform"):
-        return "uniform", ("shape", "minval", "maxval"), (0.0, 1.0)
-    return None
-
-
-def _number(expr: cst.BaseExpression | None) -> float | None:
-    if isinstance(expr, (cst.Integer, cst.Float)):
-        return float(expr.evaluated_value)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
-        v = _number(expr.expression)
-        return None if v is None else (-v if isinstance(expr.operator, cst.Minus) else v)
-    return None
-
-
-def _num_node(value: float) -> cst.BaseExpression:
-    text = repr(float(value))
-    if value < 0:
-        return cst.UnaryOperation(cst.Minus(), cst.Float(text[1:]))
-    return cst.Float(text)
-
-
-class _ArgSetter:
-    """Set a call's parameters by name, whether they were passed positionally or by keyword."""
-
-    def __init__(self, call: cst.Call, params: tuple[str, ...]) -> None:
-        self.call = call
-        self.params = params
-        self.args = list(call.args)
-
-    def find(self, names: tuple[str, ...]) -> tuple[int, cst.Arg] | None:
-        pos = 0
-        for i, a in enumerate(self.args):
-            if a.star:
-                return None
-            if a.keyword is None:
-                if pos < len(self.params) and self.params[pos] in names:
-                    return i, a
-                pos += 1
-            elif a.keyword.value in names:
-                return i, a
-        return None
-
-    def get(self, names: tuple[str, ...]) -> cst.BaseExpression | None:
-        hit = self.find(names)
-        return hit[1].value if hit else None
-
-    def set(self, names: tuple[str, ...], value: cst.BaseExpression) -> None:
-        hit = self.find(names)
-        if hit is not None:
-            i, a = hit
-            self.args[i] = a.with_changes(value=value)
-            return
-        keyword = next((n for n in names if n in self.params), names[0])
-        if self.args:
-            self.args[-1] = self.args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        self.args.append(cst.Arg(keyword=cst.Name(keyword), value=value,
-                                 equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
-
-    def result(self) -> cst.Call:
-        return self.call.with_changes(args=self.args)
-
-
-def fix_rl201(f: Finding, p: Parsed) -> Fix | None:
-    """A positive-mean init -> the same distribution centred on 0 (same spread)."""
-    origins = [f.origin] + [o for o, _ in f.related]
-    for origin in origins:
-        for call in p.calls_at(origin):
-            candidates = [call]
-            for kw in ("kernel_initializer", "weight_initializer", "initializer"):
-                a = _keyword(call, kw)
-                if a is not None and isinstance(a.value, cst.Call):
-                    candidates.append(a.value)
-            for c in candidates:
-                fix = _centre_init(p, c)
-                if fix is not None:
-                    return fix
-    return None
-
-
-def _centre_init(p: Parsed, call: cst.Call) -> Fix | None:
-    sig = _init_signature(p, call)
-    if sig is None:
-        return None
-    kind, params, default = sig
-    setter = _ArgSetter(call, params)
-    if kind == "normal":
-        mean = _number(setter.get(_MEAN))
-        if mean is None or mean <= 0:
-            return None
-        old = setter.get(_MEAN)
-        setter.set(_MEAN, cst.Integer("0") if isinstance(old, cst.Integer) else cst.Float("0.0"))
-        return _fix("Set the init mean to 0", p.rewrite(call, setter.result()), "safe")
-    lo_node, hi_node = setter.get(_LOW), setter.get(_HIGH)
-    lo = _number(lo_node) if lo_node is not None else (default[0] if default else None)
-    hi = _number(hi_node) if hi_node is not None else (default[1] if default else None)
-    if lo is None or hi is None or hi <= lo or (lo + hi) / 2 <= 0:
-        return None
-    half = (hi - lo) / 2
-    setter.set(_LOW, _num_node(-half))
-    setter.set(_HIGH, _num_node(half))
-    return _fix(f"Centre the uniform init on 0: U(-{half:g}, {half:g})", p.rewrite(call, setter.result()), "safe")
-
-
-_ALPHA = {"Dropout": "AlphaDropout", "dropout": "alpha_dropout"}
-
-
-def fix_rl204(f: Finding, p: Parsed) -> Fix | None:
-    """Plain dropout next to SELU -> AlphaDropout (same rate)."""
-    if "dropout" not in f.evidence:
-        return None  # the init half of RL204 has no single right rewrite: help text only
-    for call in p.calls_at(f.origin):
-        twin = _ALPHA.get(_last_name(call.func))
-        q = p.qname(call.func)
-        if twin is not None and (q.startswith(("torch.", "keras.")) or not q):
-            # F.alpha_dropout defaults to training=False where F.dropout defaults to True: the
-            # functional rename needs the caller's training flag, so it is only suggested
-            functional = twin == "alpha_dropout" and _keyword(call, "training") is None
-            return _fix(f"Replace {_last_name(call.func)} with {twin}", _rename_func(p, call, twin),
-                        "unsafe" if functional else "safe")
-    return None
+# ------------------------------------------------------------------------------ engine fixes
 
 
 def fix_rl005(f: Finding, p: Parsed) -> Fix | None:
-    """Remove the unused codes of a suppression comment (the comment too when none is left)."""
+    """Remove the unused codes of a suppression comment (the comment too when none is left): safe,
+    a comment changes nothing the code computes."""
     from relulint.suppress import unused_edit
 
     edit = unused_edit(p.code, f)
@@ -497,24 +300,31 @@ def fix_rl005(f: Finding, p: Parsed) -> Fix | None:
                edits=(Edit(content=content, line=line, col=col, end_line=end_line, end_col=end_col),))
 
 
-PROVIDERS: dict[str, Callable[[Finding, Parsed], Fix | None]] = {
-    "RL005": fix_rl005,
-    "RL101": fix_rl101,
-    "RL103": fix_rl103,
-    "RL201": fix_rl201,
-    "RL204": fix_rl204,
-}
+# Engine diagnostics have no rule module: their fixes live here.
+ENGINE_FIXES: dict[str, Callable[[Finding, Parsed], Fix | None]] = {"RL005": fix_rl005}
 
 
 # ------------------------------------------------------------------------------ attach
 
 
 def attach(findings: list[Finding], sources: dict[str, str]) -> list[Finding]:
-    """Set `finding.fix` for every finding a provider can fix; parses each source at most once."""
+    """Set `finding.fix` for every finding its rule can fix; parses each source at most once.
+
+    Computed only when a fix is wanted (`--fix`, `--diff`, JSON / SARIF / LSP output, an editor's
+    code action): a plain lint never parses a file twice for fixes it will not show."""
+    from relulint.rule import StaticRule
+    from relulint.rules import BY_CODE
+
     parsed: dict[str, Parsed | None] = {}
     for f in findings:
-        provider = PROVIDERS.get(f.code)
-        if provider is None or f.fix is not None or f.origin.path not in sources:
+        rule_cls = BY_CODE.get(f.code)
+        if rule_cls is not None and issubclass(rule_cls, StaticRule) and rule_cls.fix is not StaticRule.fix:
+            provider = rule_cls().fix
+        elif f.code in ENGINE_FIXES:
+            provider = ENGINE_FIXES[f.code]
+        else:
+            continue
+        if f.fix is not None or f.origin.path not in sources:
             continue
         if f.origin.path not in parsed:
             try:
@@ -526,7 +336,7 @@ def attach(findings: list[Finding], sources: dict[str, str]) -> list[Finding]:
             continue
         try:
             fix = provider(f, p)
-        except Exception:  # a provider bug must never break linting
+        except Exception:  # a fix bug must never break linting
             fix = None
         if fix is not None:
             f.fix = fix
@@ -647,3 +457,10 @@ def write_checked(path: str, linted: str, new: str, failed: str = "not fixed") -
         return False
     return True
 
+
+def attach_results(results: list) -> list:
+    """`attach` over lint results (each file's own findings against the text that was linted)."""
+    for r in results:
+        if getattr(r, "source", None) is not None and r.findings:
+            attach(r.findings, {r.path: r.source})
+    return results

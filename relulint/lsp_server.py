@@ -31,11 +31,16 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 log = logging.getLogger("relulint.lsp")
 
 
+# How an editor's quick fix says that applying it changes what the model computes (ruff: unsafe).
+UNSAFE_LABEL = " (unsafe: changes what the model computes)"
+
+
 @dataclass
 class DocState:
     version: int | None = None
     findings: list[Finding] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    text: str = ""  # the linted text: fixes are computed from it when a code action asks
 
 
 def _version() -> str:
@@ -116,7 +121,7 @@ def create_server():
                     type=t.MessageType.Error, message=f"relulint failed on {uri}: {type(exc).__name__}: {exc}"))
                 return
             lines = split_lines(text)
-            state[uri] = DocState(version, findings, lines)
+            state[uri] = DocState(version, findings, lines, text)
             diags = [converter.structure(diagnostic(f, lines), t.Diagnostic) for f in findings]
             server.text_document_publish_diagnostics(
                 t.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=version))
@@ -164,13 +169,17 @@ def create_server():
             return []
         actions: list[t.CodeAction] = []
         noqa_lines: set[tuple[int, str]] = set()
-        for f in _overlapping(doc, params.range):
+        hits = _overlapping(doc, params.range)
+        from relulint.fixes import attach
+
+        attach(hits, {doc_path(uri): doc.text})  # fixes only now, for the findings under the cursor
+        for f in hits:
             diag = converter.structure(diagnostic(f, doc.lines), t.Diagnostic)
             data = diag.data if isinstance(diag.data, dict) else None
             if data and data.get("edits") and data.get("applicability") != "display-only":
                 unsafe = data.get("applicability") != "safe"
                 actions.append(t.CodeAction(
-                    title=f"{f.code}: {data['title']}" + (" (unsafe fix)" if unsafe else ""),
+                    title=f"{f.code}: {data['title']}" + (UNSAFE_LABEL if unsafe else ""),
                     kind=t.CodeActionKind.QuickFix, diagnostics=[diag], is_preferred=not unsafe,
                     edit=t.WorkspaceEdit(changes={uri: [
                         converter.structure(e, t.TextEdit) for e in data["edits"]]})))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from relulint.knowledge import activation_info, init_std_for_scheme, loss_info
+from relulint.knowledge import Scheme, activation_info, loss_info
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,15 @@ class Init:
     distribution: str = "unknown"  # normal | truncated_normal | uniform | constant | orthogonal | ...
     mean: float | None = None
     std: float | None = None  # a fixed std; None when unknown or fan-dependent
-    scheme: str | None = None  # he | glorot | lecun | torch_default: std follows from the fan-in
+    scheme: Scheme | None = None  # fan-dependent scale (he, glorot, lecun, ...): std follows from the fans
     low: float | None = None  # uniform bounds; for constants low == high == value
     high: float | None = None
 
     def std_for(self, fan_in: int | None, fan_out: int | None) -> float | None:
         if self.std is not None:
             return self.std
-        if self.scheme and fan_in:
-            return init_std_for_scheme(self.scheme, self.distribution, fan_in, fan_out)
+        if self.scheme is not None and fan_in:
+            return self.scheme.std(fan_in, fan_out)
         return None
 
     @property
@@ -71,16 +72,25 @@ class Activation:
         return activation_info(self.kind).output_range
 
 
+class OpKind(StrEnum):
+    """What a step of the forward path does, as the rules need to know it (a str: `op.kind == "affine"`)."""
+
+    AFFINE = "affine"  # Dense / Linear / Conv: has weights
+    ACTIVATION = "activation"
+    DROPOUT = "dropout"
+    ALPHA_DROPOUT = "alpha_dropout"
+    NORM = "norm"  # batch / layer norm: re-centres the signal
+    SCALE = "scale"  # Rescaling, x / 255, Normalization
+    SHAPE = "shape"  # flatten, reshape, pooling: keeps signs
+    EMBEDDING = "embedding"  # a lookup: its input is indices, not features
+    OTHER = "other"  # anything else; breaks adjacency
+
+
 @dataclass
 class Op:
-    """One step of a network's forward path.
+    """One step of a network's forward path (`kind`: an OpKind; a plain string is converted)."""
 
-    kind is one of: affine (Dense/Linear/Conv: has weights), activation, dropout, alpha_dropout,
-    norm (batch/layer norm: re-centres the signal), scale (Rescaling, x / 255, Normalization),
-    shape (flatten, reshape, pooling: keeps signs), other (anything else; breaks adjacency).
-    """
-
-    kind: str
+    kind: OpKind
     display: str
     origin: Origin | None = None
     name: str | None = None  # attribute / module path ("fc1", "features.3") or variable name
@@ -92,6 +102,9 @@ class Op:
     weight_stats: WeightStats | None = None  # graph pass: the actual weight values' statistics
     # graph pass, ReLU ops: (units whose pre-activation is provably <= 0 on the declared input range, units)
     dead_units: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        self.kind = OpKind(self.kind)  # an unknown kind is a frontend bug: fail where it is made
 
     @property
     def init_location(self) -> Origin | None:

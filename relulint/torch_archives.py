@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import zipfile
 
-TORCH_SUFFIXES = (".pt", ".pth", ".ptl", ".pt2")
+from relulint.graph import PT2_SUFFIXES, TORCHSCRIPT_SUFFIXES, graph_format
+
+TORCH_SUFFIXES = TORCHSCRIPT_SUFFIXES + PT2_SUFFIXES  # the suffixes are written once, in relulint.graph
 
 TORCHSCRIPT, EXPORT, CHECKPOINT, PICKLE, NOT_TORCH = "torchscript", "export", "checkpoint", "pickle", "other"
 GRAPHS = frozenset({TORCHSCRIPT, EXPORT})
@@ -28,7 +30,7 @@ GRAPHS = frozenset({TORCHSCRIPT, EXPORT})
 def read_by_graph_pass(kind: str, path: str) -> bool:
     """Whether the graph pass reads this kind under this name: it picks its frontend by suffix
     (`.pt2` -> export reader, the others -> TorchScript reader)."""
-    return kind == (EXPORT if path.lower().endswith(".pt2") else TORCHSCRIPT)
+    return kind == (EXPORT if graph_format(path) == "pt2" else TORCHSCRIPT)
 
 
 def archive_kind(path: str) -> str:

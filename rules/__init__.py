@@ -1,6 +1,7 @@
 """The rule catalog: every `rl<code>_<name>.py` module in this package, ordered by code.
 
-Adding a rule is adding one module; it is discovered here, so no registry needs editing.
+Adding a rule is adding one module (and its tests): it is discovered here, and the catalog, the
+selectors, suppressions, `relulint rule` and the docs all derive from it. No registry is edited.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from relulint.rule import Rule
+from relulint.rule import Rule, StaticRule
 
 
 def _discover() -> tuple[type[Rule], ...]:
@@ -55,5 +56,21 @@ ENGINE_DOCS = {
              "placed on that line, which the source pass does not see. Dynamic (RL4xx) "
              "and graph-only codes, and rules that are switched off, are not judged. Like ruff's RUF100.",
 }
-ALL_CODES = {r.CODE for r in ALL_RULES} | set(ENGINE_CODES)
 BY_CODE = {r.CODE: r for r in ALL_RULES}
+
+
+def reload() -> None:
+    """Discover the rule modules again (after `__path__` changed: a plugin folder, a test's rule)."""
+    global ALL_RULES, BY_CODE
+    ALL_RULES = _discover()
+    BY_CODE = {r.CODE: r for r in ALL_RULES}
+
+
+def catalog() -> dict[str, str]:
+    """code -> name for every code relulint can emit: the engine's plus every rule's, by code."""
+    return dict(sorted({**ENGINE_CODES, **{r.CODE: r.NAME for r in ALL_RULES}}.items()))
+
+
+def static_rules(pass_name: str) -> list[type[StaticRule]]:
+    """The rules that judge the IR of `pass_name` ("source" or "graph"): PASSES is what runs."""
+    return [r for r in ALL_RULES if issubclass(r, StaticRule) and pass_name in r.PASSES]

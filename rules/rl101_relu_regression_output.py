@@ -1,12 +1,14 @@
 from collections.abc import Iterator
 
-from relulint.finding import Finding, Severity
+from relulint.dynamic.stats import ProbeReport
+from relulint.finding import Finding, Fix, Severity
+from relulint.fixes import Parsed, remove_activation
 from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
+from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt, output_trained_with
 
 
-class ReluRegressionOutput(Rule):
+class ReluRegressionOutput(StaticRule):
     """
     ## What it does
     Flags a ReLU (or another activation that clamps with zero gradient: ReLU6, hard sigmoid,
@@ -38,9 +40,23 @@ class ReluRegressionOutput(Rule):
 
     ## Options
     - `clamping-activations`: activation kinds treated as clamping outputs.
+    - `confirm-min-clamped-share`: `--dynamic` confirms above this share of outputs clamped at 0
+      (default 0: any).
 
     ## Confirmed by
-    The dynamic pass: share of outputs exactly 0 on the batch, with zero gradient.
+    `--dynamic` measures `clamped_share`, the share of outputs exactly 0 on the batch (where the
+    gradient is exactly 0), with `output_min` and `output_max`, and `target_min` when targets go below 0.
+    Confirmed when `clamped_share` is above `confirm-min-clamped-share`.
+
+    ## Fix safety
+    Unsafe. Removing the activation changes what the model computes (its outputs, and the
+    weights it learns from then on), so `--fix` alone never applies it; `--unsafe-fixes` does, and the
+    editor offers it as a quick fix labelled unsafe.
+
+    ## Known problems
+    A model that returns non-negative values on purpose (counts, distances) still loses the
+    gradient below 0: the rule fires there too, by design. A clamp written as an arbitrary expression
+    (`torch.where(x > 0, x, 0)`) is not recognised.
 
     ## References
     - [Stack Overflow, "Tensorflow: CNN training converges at a vector of zeros"](https://stackoverflow.com/questions/49528692)
@@ -51,7 +67,7 @@ class ReluRegressionOutput(Rule):
     SEVERITY = Severity.ERROR
     MESSAGE = "{activation} on the output of a model trained with {loss} clamps predictions to {range}{why}"
     FIX_TITLE = "Remove the final {activation}; use a linear output (or exp/softplus for positive targets)"
-    OPTIONS = {"clamping-activations": ["relu", "relu6", "hard_sigmoid", "hardtanh"]}
+    OPTIONS = {"clamping-activations": ["relu", "relu6", "hard_sigmoid", "hardtanh"], "confirm-min-clamped-share": 0.0}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
@@ -112,6 +128,10 @@ class ReluRegressionOutput(Rule):
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())  # expect: RL101
             loss_fn = nn.MSELoss()
+        """, fixed="""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+            loss_fn = nn.MSELoss()
         """),
         Invalid("""
             from torch import nn
@@ -126,6 +146,19 @@ class ReluRegressionOutput(Rule):
                     return F.relu(self.out(x))  # expect: RL101
             def train(model, x, y):
                 return F.l1_loss(model(x), y)
+        """, fixed="""
+            from torch import nn
+            import torch.nn.functional as F
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(8, 16)
+                    self.out = nn.Linear(16, 1)
+                def forward(self, x):
+                    x = F.relu(self.fc1(x))
+                    return self.out(x)
+            def train(model, x, y):
+                return F.l1_loss(model(x), y)
         """),
         Invalid("""
             import torch
@@ -138,6 +171,17 @@ class ReluRegressionOutput(Rule):
                 def forward(self, x):
                     return self.act(self.fc(x))  # expect: RL101
             criterion = torch.nn.HuberLoss()
+        """, fixed="""
+            import torch
+            import torch.nn as nn
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 1)
+                    self.act = nn.ReLU(inplace=True)
+                def forward(self, x):
+                    return self.fc(x)
+            criterion = torch.nn.HuberLoss()
         """),
         Invalid("""
             import torch.nn as nn
@@ -149,6 +193,16 @@ class ReluRegressionOutput(Rule):
                     return self.fc(x).clamp(min=0)  # expect: RL101
             def loss(pred, t):
                 return ((pred - t) ** 2).mean()
+        """, fixed="""
+            import torch.nn as nn
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 1)
+                def forward(self, x):
+                    return self.fc(x)
+            def loss(pred, t):
+                return ((pred - t) ** 2).mean()
         """),
         Invalid("""
             import torch.nn as nn
@@ -158,8 +212,155 @@ class ReluRegressionOutput(Rule):
                 ("act", nn.ReLU()),  # expect: RL101
             ]))
             loss_fn = nn.MSELoss()
+        """, fixed="""
+            import torch.nn as nn
+            from collections import OrderedDict
+            model = nn.Sequential(OrderedDict([
+                ("fc", nn.Linear(8, 1)),
+            ]))
+            loss_fn = nn.MSELoss()
+        """),
+        Invalid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())  # head  # expect: RL101
+            loss_fn = nn.MSELoss()
+        """, fixed="""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))  # head
+            loss_fn = nn.MSELoss()
+        """),
+        Invalid("""
+            import torch.nn as nn
+            model = nn.Sequential(
+                nn.Linear(8, 16),
+                nn.ReLU(),
+                nn.Linear(16, 1),  # the output layer
+                nn.ReLU(),  # clamps the output  # expect: RL101
+            )
+            loss_fn = nn.MSELoss()
+        """, fixed="""
+            import torch.nn as nn
+            model = nn.Sequential(
+                nn.Linear(8, 16),
+                nn.ReLU(),
+                nn.Linear(16, 1),  # the output layer
+            )
+            loss_fn = nn.MSELoss()
+        """),
+        Invalid("""
+            import torch.nn as nn
+            from collections import OrderedDict
+            model = nn.Sequential(OrderedDict([
+                ("fc", nn.Linear(8, 1)),
+                ("act", nn.ReLU()),  # expect: RL101
+            ]))
+            loss_fn = nn.MSELoss()
+        """, fixed="""
+            import torch.nn as nn
+            from collections import OrderedDict
+            model = nn.Sequential(OrderedDict([
+                ("fc", nn.Linear(8, 1)),
+            ]))
+            loss_fn = nn.MSELoss()
+        """),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.out = nn.Linear(16, 1)
+                def forward(self, x):
+                    # keep this comment
+                    return torch.relu(self.out(x))  # expect: RL101
+            crit = nn.L1Loss()
+        """, fixed="""
+            import torch
+            import torch.nn as nn
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.out = nn.Linear(16, 1)
+                def forward(self, x):
+                    # keep this comment
+                    return self.out(x)
+            crit = nn.L1Loss()
+        """),
+        Invalid("""
+            import torch.nn as nn
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 1)
+                def forward(self, x):
+                    return self.fc(x).clamp(min=0)  # expect: RL101
+            def loss(pred, t):
+                return ((pred - t) ** 2).mean()
+        """, fixed="""
+            import torch.nn as nn
+            class Reg(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 1)
+                def forward(self, x):
+                    return self.fc(x)
+            def loss(pred, t):
+                return ((pred - t) ** 2).mean()
+        """),
+        Invalid("""
+            from tensorflow import keras
+            model = keras.Sequential([
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(1, activation="relu"),  # output  # expect: RL101
+            ])
+            model.compile(optimizer="adam", loss="mse")
+        """, fixed="""
+            from tensorflow import keras
+            model = keras.Sequential([
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(1),  # output
+            ])
+            model.compile(optimizer="adam", loss="mse")
+        """),
+        Invalid("""
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 8])
+            w = tf.Variable(tf.random_normal([8, 1], stddev=0.1))
+            pred = tf.nn.relu(tf.matmul(x, w))  # expect: RL101
+            loss = tf.reduce_mean(tf.square(pred - y))
+        """, fixed="""
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 8])
+            w = tf.Variable(tf.random_normal([8, 1], stddev=0.1))
+            pred = tf.matmul(x, w)
+            loss = tf.reduce_mean(tf.square(pred - y))
         """),
     ]
+
+    GRAPH_CASES = [
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU()), torch.randn(2, 8), None
+        """, fires=1, loss="mse"),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1)), torch.randn(2, 8), None
+        """, loss="mse"),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4), nn.ReLU()), torch.randn(2, 8), None
+        """, loss="cross_entropy"),
+    ]
+
+    def fix(self, f: Finding, p: Parsed) -> Fix | None:
+        act = f.evidence.get("activation", "the final activation")
+        return remove_activation(p, f.origin, f"Remove the final {act}")
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         found = output_trained_with(ir, options["clamping-activations"], lambda loss: loss.is_regression)
@@ -181,11 +382,24 @@ class ReluRegressionOutput(Rule):
             loss=loss.display,
             range=f"[{lo:g}, {hi:g}]".replace("inf", "inf)").replace(")]", ")"),
             why=why,
-            evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind},
+            evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind,
+                      "targets_outside": targets is not None},
             related=[(loss.origin, f"regression loss {loss.display}")] +
                     ([(targets.origin, f"targets made here: {targets.display}")] if targets is not None else []),
         )
 
+    def confirm(self, finding: Finding, report: ProbeReport, options: dict) -> Confirmation | None:
+        out = report.output
+        if out is None or out.zero is None or finding.evidence.get("targets_outside"):
+            return None  # a bounded output with targets outside its range: the clamped share says nothing
+        share = out.zero
+        text = f"{share:.0%} of the outputs are clamped at 0 on this batch, where the gradient is exactly 0"
+        figures = {"clamped_share": share, "output_min": out.min, "output_max": out.max}
+        tg = report.targets
+        if tg is not None and tg.min is not None and tg.min < 0:
+            text += f"; targets go down to {fmt(tg.min)}, which the output cannot reach"
+            figures["target_min"] = tg.min
+        return Confirmation(share > options["confirm-min-clamped-share"], text, figures)
 
 _BOUNDED = ("sigmoid", "tanh", "softmax")
 

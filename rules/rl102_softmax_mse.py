@@ -1,12 +1,13 @@
 from collections.abc import Iterator
 
+from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
-from relulint.rules._support import output_trained_with
+from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
+from relulint.rules._support import fmt, output_trained_with
 
 
-class SoftmaxMse(Rule):
+class SoftmaxMse(StaticRule):
     """
     ## What it does
     Flags a softmax (or sigmoid) output layer trained with a squared-error loss (MSE, MSLE,
@@ -35,9 +36,23 @@ class SoftmaxMse(Rule):
 
     ## Options
     - `probability-activations`: output activations judged (default softmax and sigmoid).
+    - `confirm-max-logit-grad-ratio`: `--dynamic` confirms when the logits get less than this share
+      of the output's gradient (default 0.25) ...
+    - `confirm-min-saturated-share`: ... or when more than this share of outputs is saturated (default 0.5).
 
     ## Confirmed by
-    The dynamic pass: the output-layer gradient magnitude and the share of saturated rows (RL404).
+    `--dynamic` measures `logit_to_output_grad`, the RMS of the gradient reaching the logits over
+    the RMS of the gradient at the softmax/sigmoid output, and `saturated_share`, the share of saturated
+    outputs. Confirmed when `logit_to_output_grad` is below `confirm-max-logit-grad-ratio` or
+    `saturated_share` above `confirm-min-saturated-share`.
+
+    ## Fix safety
+    No fix: the remedy changes both the model's output and its loss, and relulint
+    cannot tell which of the two a program relies on elsewhere. The help text says what to change.
+
+    ## Known problems
+    A squared error used on purpose on probabilities (calibration, a Brier score as the loss) is
+    flagged too. Losses written by hand are recognised only in the `((p - y) ** 2).mean()` shapes.
 
     ## References
     - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
@@ -48,7 +63,7 @@ class SoftmaxMse(Rule):
     SEVERITY = Severity.ERROR
     MESSAGE = "{activation} output trained with squared error ({loss}): saturated outputs get almost no gradient"
     FIX_TITLE = "Train on the logits with cross-entropy (CrossEntropyLoss / categorical_crossentropy(from_logits=True))"
-    OPTIONS = {"probability-activations": ["softmax", "sigmoid"]}
+    OPTIONS = {"probability-activations": ["softmax", "sigmoid"], "confirm-max-logit-grad-ratio": 0.25, "confirm-min-saturated-share": 0.5}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
@@ -134,6 +149,27 @@ class SoftmaxMse(Rule):
         """),
     ]
 
+    GRAPH_CASES = [
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(8, 10), nn.Softmax(dim=1)), torch.randn(2, 8), None
+        """, fires=1, loss="mse"),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(8, 10)), torch.randn(2, 8), None
+        """, loss="mse"),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(8, 10), nn.Softmax(dim=1)), torch.randn(2, 8), None
+        """, loss="kl_div"),
+    ]
+
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         found = output_trained_with(ir, options["probability-activations"], lambda loss: loss.is_squared_error)
         if found is None:
@@ -147,6 +183,18 @@ class SoftmaxMse(Rule):
             related=[(loss.origin, f"squared-error loss {loss.display}")],
         )
 
+    def confirm(self, finding: Finding, report: ProbeReport, options: dict) -> Confirmation | None:
+        layer = report.output_stats
+        if layer is None or layer.activation not in ("softmax", "sigmoid", "log_softmax"):
+            return None
+        if not layer.grad_rms or layer.input_grad_rms is None:
+            return None
+        ratio = layer.input_grad_rms / layer.grad_rms
+        sat = layer.saturated or 0.0
+        text = (f"the {layer.activation} passes {fmt(ratio)} of the output's gradient back to the logits "
+                f"(RMS {fmt(layer.input_grad_rms)} vs {fmt(layer.grad_rms)}); {sat:.0%} of outputs saturated")
+        ok = ratio < options["confirm-max-logit-grad-ratio"] or sat > options["confirm-min-saturated-share"]
+        return Confirmation(ok, text, {"logit_to_output_grad": ratio, "saturated_share": sat})
 
 def _leaves_unit_range(targets) -> bool:
     return targets is not None and targets.low is not None and targets.high is not None and \

@@ -1,11 +1,14 @@
 from collections.abc import Iterator
 
-from relulint.finding import Finding, Severity
+import libcst as cst
+
+from relulint.finding import Finding, Fix, Severity
+from relulint.fixes import Parsed, keyword_arg, last_name, remove_activation, rename_func, unsafe_fix
 from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
+from relulint.rule import GraphCase, Invalid, StaticRule, Valid
 
 
-class ActivationLossMismatch(Rule):
+class ActivationLossMismatch(StaticRule):
     """
     ## What it does
     Flags an output activation that does not match what the loss expects: a softmax before a loss
@@ -36,7 +39,19 @@ class ActivationLossMismatch(Rule):
     ```
 
     ## Confirmed by
-    The dynamic pass: the initial loss compared with log(C) and the output gradient magnitude.
+    Not confirmed by `--dynamic`: a batch's loss value does not tell a double softmax from a
+    badly initialised model, so the finding is reported as static only.
+
+    ## Fix safety
+    Unsafe. Every edit (removing the softmax/sigmoid, `from_logits=True`, `BCELoss` ->
+    `BCEWithLogitsLoss`) changes what the model or its loss computes: a model that returns
+    probabilities on purpose would stop doing so. `--fix` alone never applies it; `--unsafe-fixes`
+    does, and the editor offers it as a quick fix labelled unsafe.
+
+    ## Known problems
+    A network whose output is both returned as probabilities and trained through a separate logits
+    path is judged by the loss that the data reaches; when the source pass cannot follow that path
+    the rule may judge the wrong output.
 
     ## References
     - [PyTorch, CrossEntropyLoss: the input is expected to contain unnormalized logits](https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html)
@@ -95,6 +110,10 @@ class ActivationLossMismatch(Rule):
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(784, 10), nn.Softmax(dim=1))  # expect: RL103
             loss_fn = nn.CrossEntropyLoss()
+        """, fixed="""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(784, 10))
+            loss_fn = nn.CrossEntropyLoss()
         """),
         Invalid("""
             import torch
@@ -108,6 +127,18 @@ class ActivationLossMismatch(Rule):
                     return F.softmax(self.fc(x), dim=1)  # expect: RL103
             def step(model, x, y):
                 return F.cross_entropy(model(x), y)
+        """, fixed="""
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(784, 10)
+                def forward(self, x):
+                    return self.fc(x)
+            def step(model, x, y):
+                return F.cross_entropy(model(x), y)
         """),
         Invalid("""
             import torch
@@ -119,18 +150,132 @@ class ActivationLossMismatch(Rule):
                 def forward(self, x):
                     return torch.sigmoid(self.fc(x))  # expect: RL103
             crit = nn.BCEWithLogitsLoss()
+        """, fixed="""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 1)
+                def forward(self, x):
+                    return self.fc(x)
+            crit = nn.BCEWithLogitsLoss()
         """),
         Invalid("""
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(8, 1))
             loss_fn = nn.BCELoss()  # expect: RL103
+        """, fixed="""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 1))
+            loss_fn = nn.BCEWithLogitsLoss()
         """),
         Invalid("""
             from torch import nn
             model = nn.Sequential(nn.Linear(784, 10))
             loss_fn = nn.NLLLoss()  # expect: RL103
+        """, fixed="""
+            from torch import nn
+            model = nn.Sequential(nn.Linear(784, 10))
+            loss_fn = nn.CrossEntropyLoss()
+        """),
+        Invalid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(784, 10), nn.Softmax(dim=1))  # expect: RL103
+            loss_fn = nn.CrossEntropyLoss()
+        """, fixed="""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(784, 10))
+            loss_fn = nn.CrossEntropyLoss()
+        """),
+        Invalid("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(784, 10)
+                def forward(self, x):
+                    return F.softmax(self.fc(x), dim=1)  # expect: RL103
+            def step(model, x, y):
+                return F.cross_entropy(model(x), y)
+        """, fixed="""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(784, 10)
+                def forward(self, x):
+                    return self.fc(x)
+            def step(model, x, y):
+                return F.cross_entropy(model(x), y)
+        """),
+        Invalid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 1))
+            loss_fn = nn.BCELoss(reduction="sum")  # expect: RL103
+        """, fixed="""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 1))
+            loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
+        """),
+        Invalid("""
+            from tensorflow import keras
+            model = keras.Sequential([keras.layers.Dense(10)])
+            model.compile(loss=keras.losses.CategoricalCrossentropy())  # expect: RL103
+        """, fixed="""
+            from tensorflow import keras
+            model = keras.Sequential([keras.layers.Dense(10)])
+            model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
         """),
     ]
+
+    GRAPH_CASES = [
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(8, 10), nn.Softmax(dim=1)), torch.randn(2, 8), None
+        """, fires=1, loss="cross_entropy"),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(8, 10)), torch.randn(2, 8), None
+        """, loss="cross_entropy"),
+    ]
+
+    def fix(self, f: Finding, p: Parsed) -> Fix | None:
+        expects = f.evidence.get("loss_expects")
+        out_kind = f.evidence.get("output_activation", "linear")
+        if expects == "logits":
+            # a softmax/sigmoid before a loss that applies it itself: drop it
+            fix = remove_activation(p, f.origin, f"Remove the final {out_kind} (the loss applies it)")
+            if fix is not None:
+                return fix
+            # or tell a Keras loss that it receives probabilities
+            for origin, _ in f.related:
+                for call in p.calls_at(origin):
+                    kw = keyword_arg(call, "from_logits")
+                    if kw is not None:
+                        return unsafe_fix("Set from_logits=False", p.rewrite(kw.value, cst.Name("False")))
+            return None
+        for call in p.calls_at(f.origin):
+            if keyword_arg(call, "from_logits") is not None or "crossentropy" in last_name(call.func).lower():
+                kw = keyword_arg(call, "from_logits")
+                if kw is not None:
+                    return unsafe_fix("Set from_logits=True", p.rewrite(kw.value, cst.Name("True")))
+                new_arg = cst.Arg(keyword=cst.Name("from_logits"), value=cst.Name("True"),
+                                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+                args = list(call.args)
+                if args:
+                    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                return unsafe_fix("Set from_logits=True", p.rewrite(call, call.with_changes(args=[*args, new_arg])))
+            twin = _LOGITS_LOSS.get(last_name(call.func))
+            if twin is not None:
+                return unsafe_fix(f"Use {twin} on the logits", rename_func(p, call, twin))
+        return None
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         loss = ir.loss
@@ -169,3 +314,11 @@ _SOFTMAX_LOSSES = frozenset({"cross_entropy", "categorical_crossentropy"})
 
 def _describe(kind: str) -> str:
     return "raw logits" if kind == "linear" else f"{kind} values"
+
+
+_LOGITS_LOSS = {  # a probability loss -> its logits twin, same call shape
+    "BCELoss": "BCEWithLogitsLoss",
+    "binary_cross_entropy": "binary_cross_entropy_with_logits",
+    "NLLLoss": "CrossEntropyLoss",
+    "nll_loss": "cross_entropy",
+}

@@ -1,12 +1,13 @@
 from collections.abc import Iterator
 
+from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
-from relulint.rules._support import fmt, init_scale
+from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
+from relulint.rules._support import fmt, init_scale, layer_text
 
 
-class InitScaleVanishing(Rule):
+class InitScaleVanishing(StaticRule):
     """
     ## What it does
     Flags weight inits whose std is far below the He std `sqrt(2 / fan_in)` for the layer, in at
@@ -39,9 +40,22 @@ class InitScaleVanishing(Rule):
     - `min-std-ratio`: fire below this fraction of the He std (default 0.1, after TheDeepChecker's
       comparison of init std against He/Glorot).
     - `min-layers`: how many ReLU layers must be under-scaled (default 2).
+    - `confirm-max-grad-ratio`: `--dynamic` confirms below this first/last weight-gradient ratio
+      (default 0.1) ...
+    - `confirm-max-gain`: ... or when the layer's signal gain is below this (default 0.1).
 
     ## Confirmed by
-    The dynamic pass (RL402): the ratio of first- to last-layer gradient norms.
+    `--dynamic` measures the layer's signal `gain`, its `weight_grad_norm`, and `grad_ratio`, the
+    first weighted layer's weight-gradient norm over the last one's. Confirmed when `grad_ratio` is below
+    `confirm-max-grad-ratio` or `gain` below `confirm-max-gain`.
+
+    ## Fix safety
+    No fix: the right scale depends on the activation and the architecture, and any new
+    scale changes what the model computes. The help text says what to change.
+
+    ## Known problems
+    Normalisation layers after the under-scaled layers repair the scale; they are taken into account
+    only where they sit between the layer and its activation.
 
     ## References
     - [Stack Overflow, "Intermediate layer makes tensorflow optimizer to stop working"](https://stackoverflow.com/search?q=%22Intermediate+layer+makes+tensorflow+optimizer+to+stop+working%22)
@@ -54,7 +68,7 @@ class InitScaleVanishing(Rule):
     MESSAGE = ("std {std} with fan-in {fan_in} gives a gain of {gain} per layer; He would use {he} "
                "({count} ReLU layers like this: the signal shrinks ~{total} through them)")
     FIX_TITLE = "Scale the init to the fan-in: kaiming_normal_ / he_normal (std {he})"
-    OPTIONS = {"min-std-ratio": 0.1, "min-layers": 2}
+    OPTIONS = {"min-std-ratio": 0.1, "min-layers": 2, "confirm-max-grad-ratio": 0.1, "confirm-max-gain": 0.1}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
@@ -154,6 +168,27 @@ class InitScaleVanishing(Rule):
         """),
     ]
 
+    GRAPH_CASES = [
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 1))
+                nn.init.normal_(model[0].weight, 0.0, 0.001)
+                nn.init.normal_(model[2].weight, 0.0, 0.001)
+                return model, torch.randn(2, 100), None
+        """, fires=2),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 1))
+                for i in (0, 2):
+                    nn.init.kaiming_normal_(model[i].weight, nonlinearity="relu")
+                return model, torch.randn(2, 100), None
+        """),
+    ]
+
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         limit = float(options["min-std-ratio"])
         small = []
@@ -176,3 +211,16 @@ class InitScaleVanishing(Rule):
                 related=[(op.origin, f"layer {op.display}")] + [
                     (o.init_location, f"also under-scaled: {o.display}") for o, *_ in small if o is not op],
             )
+
+    def confirm(self, finding: Finding, report: ProbeReport, options: dict) -> Confirmation | None:
+        affine, _ = report.layer_at(finding.origin)
+        if affine is None:
+            return None
+        ratio = report.grad_ratio
+        shrinks = affine.gain is not None and affine.gain < options["confirm-max-gain"]
+        ok = (ratio is not None and ratio < options["confirm-max-grad-ratio"]) or shrinks
+        text = layer_text(affine)
+        if ratio is not None:
+            text += f"; first/last weight-gradient ratio {fmt(ratio)}"
+        return Confirmation(ok, text, {"gain": affine.gain, "grad_ratio": ratio,
+                                       "weight_grad_norm": affine.weight_grad_norm})

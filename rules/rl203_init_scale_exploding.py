@@ -1,12 +1,13 @@
 from collections.abc import Iterator
 
+from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
-from relulint.rules._support import fmt, init_scale
+from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
+from relulint.rules._support import fmt, init_scale, layer_figures, layer_text
 
 
-class InitScaleExploding(Rule):
+class InitScaleExploding(StaticRule):
     """
     ## What it does
     Flags a weight init whose std is far above the He std `sqrt(2 / fan_in)` for the layer's fan-in.
@@ -30,9 +31,21 @@ class InitScaleExploding(Rule):
 
     ## Options
     - `max-std-ratio`: fire above this multiple of the He std (default 5).
+    - `confirm-min-gain`: `--dynamic` confirms when the layer's signal gain is above this (default 10),
+      or when the layer produced NaN/inf.
 
     ## Confirmed by
-    The dynamic pass (RL403): activation scale and gradient norms of that layer.
+    `--dynamic` measures the layer's signal `gain` (output RMS over input RMS), its output `rms`
+    and its `weight_grad_norm`. Confirmed when `gain` is above `confirm-min-gain` or the layer produced
+    NaN/inf.
+
+    ## Fix safety
+    No fix: the right scale depends on the activation and the architecture, and any new
+    scale changes what the model computes. The help text says what to change.
+
+    ## Known problems
+    A large init followed by a normalisation layer is harmless and is still flagged when the
+    normalisation is not between the layer and its activation in the lowered forward path.
 
     ## References
     - [Stack Overflow, "Tensorflow: CNN training converges at a vector of zeros"](https://stackoverflow.com/questions/49528692)
@@ -44,7 +57,7 @@ class InitScaleExploding(Rule):
     SEVERITY = Severity.WARNING
     MESSAGE = "std {std} with fan-in {fan_in} gives a gain of {gain} per layer; He would use {he} ({ratio}x too large)"
     FIX_TITLE = "Scale the init to the fan-in: kaiming_normal_ / he_normal (std {he})"
-    OPTIONS = {"max-std-ratio": 5.0}
+    OPTIONS = {"max-std-ratio": 5.0, "confirm-min-gain": 10.0}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
@@ -135,6 +148,23 @@ class InitScaleExploding(Rule):
         """),
     ]
 
+    GRAPH_CASES = [
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(2048, 10), nn.ReLU(), nn.Linear(10, 1))
+                nn.init.normal_(model[0].weight, 0.0, 0.5)
+                return model, torch.randn(2, 2048), None
+        """, fires=1),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(2048, 10), nn.ReLU(), nn.Linear(10, 1)), torch.randn(2, 2048), None
+        """),
+    ]
+
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         limit = float(options["max-std-ratio"])
         for op in ir.network.ops:
@@ -151,3 +181,10 @@ class InitScaleExploding(Rule):
                           "ratio_to_he": std / he},
                 related=[(op.origin, f"layer {op.display}")],
             )
+
+    def confirm(self, finding: Finding, report: ProbeReport, options: dict) -> Confirmation | None:
+        affine, _ = report.layer_at(finding.origin)
+        if affine is None:
+            return None
+        ok = affine.nonfinite or (affine.gain is not None and affine.gain > options["confirm-min-gain"])
+        return Confirmation(ok, layer_text(affine), layer_figures(affine))

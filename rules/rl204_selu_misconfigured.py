@@ -1,14 +1,14 @@
+import math
 from collections.abc import Iterator
 
-from relulint.finding import Finding, Severity
-from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
+from relulint.finding import Finding, Fix, Severity
+from relulint.fixes import Parsed, keyword_arg, last_name, rename_func, unsafe_fix
+from relulint.model import ModelIR, Op
+from relulint.rule import GraphCase, Invalid, StaticRule, Valid
+from relulint.rules._support import fmt
 
-# Schemes that give LeCun normal: std = sqrt(1 / fan_in) from a (truncated) normal.
-_LECUN = ("lecun", "vs:1.0:fan_in", "vs:1:fan_in")
 
-
-class SeluMisconfigured(Rule):
+class SeluMisconfigured(StaticRule):
     """
     ## What it does
     Flags a SELU network whose layers are not initialised with LeCun normal
@@ -41,8 +41,23 @@ class SeluMisconfigured(Rule):
     ])
     ```
 
+    ## Options
+    - `graph-std-tolerance`: on exported graphs, weights whose std is within this factor of LeCun's
+      `1 / sqrt(fan_in)` count as LeCun-initialised (default 1.5).
+
     ## Confirmed by
-    The dynamic pass: per-layer activation mean and std drifting from 0 and 1.
+    Not confirmed by `--dynamic`: the probe does not yet compare SELU activations' mean and std
+    with 0 and 1, so the finding is reported as static only.
+
+    ## Fix safety
+    Unsafe. `Dropout` -> `AlphaDropout` changes what the model computes in training. `--fix` alone
+    never applies it; `--unsafe-fixes` does, and the editor offers it as a quick fix labelled unsafe.
+    The init half of the rule has no fix: the help text says what to use.
+
+    ## Known problems
+    On exported graphs the initialiser is not recorded: the rule judges the measured std of each
+    SELU layer's weights against LeCun's `1 / sqrt(fan_in)` instead (within a factor of 1.5 either
+    way), so a trained model whose weights drifted may be flagged.
 
     ## References
     - [J. Jayan, "Is ReLU dead?" (dying ReLUs found with TensorBoard histograms)](https://medium.com/@jithinjayan1993/is-relu-dead-27943b50102)
@@ -54,6 +69,7 @@ class SeluMisconfigured(Rule):
     SEVERITY = Severity.WARNING
     MESSAGE = "{problem}"
     FIX_TITLE = "{remedy}"
+    OPTIONS = {"graph-std-tolerance": 1.5}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
@@ -108,6 +124,13 @@ class SeluMisconfigured(Rule):
                     nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
             model = nn.Sequential(nn.Linear(8, 16), nn.SELU(), nn.Dropout(0.2), nn.Linear(16, 1))  # expect: RL204
             model.apply(init)
+        """, fixed="""
+            import torch.nn as nn
+            def init(m):
+                if isinstance(m, nn.Linear):
+                    nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
+            model = nn.Sequential(nn.Linear(8, 16), nn.SELU(), nn.AlphaDropout(0.2), nn.Linear(16, 1))
+            model.apply(init)
         """),
         Invalid("""
             import torch.nn as nn
@@ -145,7 +168,79 @@ class SeluMisconfigured(Rule):
                 def forward(self, x):
                     return self.fc2(self.act(self.fc1(x)))
         """),
+        Invalid("""
+            import torch.nn as nn
+            def init(m):
+                if isinstance(m, nn.Linear):
+                    nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
+            model = nn.Sequential(nn.Linear(8, 16), nn.SELU(), nn.Dropout(0.2), nn.Linear(16, 1))  # expect: RL204
+            model.apply(init)
+        """, fixed="""
+            import torch.nn as nn
+            def init(m):
+                if isinstance(m, nn.Linear):
+                    nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
+            model = nn.Sequential(nn.Linear(8, 16), nn.SELU(), nn.AlphaDropout(0.2), nn.Linear(16, 1))
+            model.apply(init)
+        """),
+        Invalid("""
+            from tensorflow import keras
+            model = keras.Sequential([
+                keras.layers.Dense(64, activation="selu", kernel_initializer="lecun_normal"),
+                keras.layers.Dropout(0.2),  # expect: RL204
+                keras.layers.Dense(1),
+            ])
+        """, fixed="""
+            from tensorflow import keras
+            model = keras.Sequential([
+                keras.layers.Dense(64, activation="selu", kernel_initializer="lecun_normal"),
+                keras.layers.AlphaDropout(0.2),
+                keras.layers.Dense(1),
+            ])
+        """),
     ]
+
+    GRAPH_CASES = [
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(64, 64), nn.SELU(), nn.Linear(64, 1))
+                return model, torch.randn(2, 64), None
+        """, fires=1),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(64, 64), nn.SELU(), nn.Linear(64, 1))
+                nn.init.kaiming_normal_(model[0].weight, nonlinearity="linear")
+                return model, torch.randn(2, 64), None
+        """),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                model = nn.Sequential(nn.Linear(64, 64), nn.SELU(), nn.Linear(64, 64), nn.SELU(), nn.Linear(64, 1))
+                for i in (0, 2):
+                    nn.init.normal_(model[i].weight, 0.0, 0.125)  # exactly LeCun: 1 / sqrt(64)
+                return model, torch.randn(2, 64), None
+        """),
+    ]
+
+    def fix(self, f: Finding, p: Parsed) -> Fix | None:
+        """Plain dropout next to SELU -> AlphaDropout (same rate)."""
+        if "dropout" not in f.evidence:
+            return None  # the init half of RL204 has no single right rewrite: help text only
+        for call in p.calls_at(f.origin):
+            twin = _ALPHA.get(last_name(call.func))
+            q = p.qname(call.func)
+            if twin is not None and (q.startswith(("torch.", "keras.")) or not q):
+                # F.alpha_dropout defaults to training=False where F.dropout defaults to True: a
+                # functional call needs the caller's training flag passed on
+                if twin == "alpha_dropout" and keyword_arg(call, "training") is None:
+                    return None
+                return unsafe_fix(f"Replace {last_name(call.func)} with {twin}", rename_func(p, call, twin))
+        return None
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         net = ir.network
@@ -155,6 +250,9 @@ class SeluMisconfigured(Rule):
             return
         for _, op in selu_layers:
             init = op.weight_init
+            if op.weight_stats is not None:  # a graph: no initialiser, the weights themselves
+                yield from self._judge_weights(op, options)
+                continue
             if init is None or op.init_location is None or _is_lecun_normal(init):
                 continue
             yield self.finding(
@@ -162,7 +260,8 @@ class SeluMisconfigured(Rule):
                 problem=f"SELU layer initialised with {init.display}: self-normalisation needs lecun_normal "
                         "(mean 0, variance 1/fan_in)",
                 remedy="Use kernel_initializer='lecun_normal' / nn.init.kaiming_normal_(w, nonlinearity='linear')",
-                evidence={"init": init.display, "scheme": init.scheme, "distribution": init.distribution},
+                evidence={"init": init.display, "scheme": str(init.scheme) if init.scheme else None,
+                          "distribution": init.distribution},
                 related=[(op.origin, f"layer {op.display}")],
             )
         for op in net.ops:
@@ -175,7 +274,28 @@ class SeluMisconfigured(Rule):
                 )
 
 
+    def _judge_weights(self, op: Op, options: dict) -> Iterator[Finding]:
+        """Graph weights: their measured std against LeCun's 1 / sqrt(fan_in)."""
+        stats = op.weight_stats
+        if not op.fan_in or stats is None or stats.std <= 0 or op.init_location is None:
+            return
+        lecun = 1.0 / math.sqrt(op.fan_in)
+        ratio = stats.std / lecun
+        tolerance = float(options["graph-std-tolerance"])
+        if 1 / tolerance <= ratio <= tolerance:
+            return
+        yield self.finding(
+            op.init_location,
+            problem=f"SELU layer {op.display} has weights with std {fmt(stats.std)}, {fmt(ratio)}x LeCun's "
+                    f"1/sqrt({op.fan_in}) = {fmt(lecun)}: self-normalisation needs variance 1/fan_in",
+            remedy="Initialise the SELU layers with lecun_normal before exporting",
+            evidence={"weight_std": stats.std, "lecun_std": lecun, "ratio_to_lecun": ratio, "fan_in": op.fan_in},
+        )
+
+
 def _is_lecun_normal(init) -> bool:
-    if init.distribution not in ("normal", "truncated_normal"):
-        return False
-    return init.scheme in _LECUN
+    """std = sqrt(1 / fan_in) from a (truncated) normal."""
+    return init.distribution in ("normal", "truncated_normal") and init.scheme is not None and init.scheme.is_lecun
+
+
+_ALPHA = {"Dropout": "AlphaDropout", "dropout": "alpha_dropout"}

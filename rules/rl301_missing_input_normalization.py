@@ -1,12 +1,13 @@
 from collections.abc import Iterator
 
+from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.model import DataSource, ModelIR, Origin
-from relulint.rule import Invalid, Rule, Valid
+from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt
 
 
-class MissingInputNormalization(Rule):
+class MissingInputNormalization(StaticRule):
     """
     ## What it does
     Flags raw large-scale data (uint8 pixels, or values beyond +-10) that reaches a network's first
@@ -37,7 +38,17 @@ class MissingInputNormalization(Rule):
     - `max-abs-value`: inputs whose known range exceeds this magnitude count as unscaled.
 
     ## Confirmed by
-    The dynamic pass: the input batch's range and the first layer's pre-activation scale.
+    `--dynamic` measures the input batch's `dtype`, `min`, `max`, `mean` and `std`, and for tabular
+    data each column's `feature_rms`. Confirmed when the batch is uint8, when a tabular column's RMS
+    exceeds `max-abs-value`, or when other data's largest magnitude does. Integer batches other than
+    uint8 (token ids into an Embedding) are not judged.
+
+    ## Fix safety
+    No fix: where to scale (in the dataset, the transform, or the model) is the user's
+    choice, and any scaling changes what the model computes. The help text says what to change.
+
+    ## Known problems
+    Data scaled by a helper the source pass does not follow (a custom transform class) looks raw.
 
     ## References
     - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
@@ -49,6 +60,8 @@ class MissingInputNormalization(Rule):
     MESSAGE = "{what} from {source} reaches {model} without scaling or normalisation"
     FIX_TITLE = "Scale the input to about [0, 1] or zero mean / unit variance: x / 255.0, transforms.ToTensor(), Rescaling(1/255), or (x - mean) / std"
     OPTIONS = {"max-abs-value": 10.0}
+
+    PASSES = frozenset({"source", "graph"})
 
     VALID = [
         Valid("""
@@ -180,6 +193,34 @@ out = net(x)
 '''),)),
     ]
 
+    GRAPH_CASES = [
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)), torch.rand(2, 4), (0.0, 255.0)
+        """, fires=1),
+        GraphCase("""
+            import torch, torch.nn as nn
+            def relulint_graph():
+                torch.manual_seed(0)
+                return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)), torch.rand(2, 4), (0.0, 1.0)
+        """),
+        GraphCase("""
+            import torch, torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 8)
+                    self.out = nn.Linear(8, 1)
+                def forward(self, x):
+                    return self.out(torch.relu(self.fc(x / 255.0)))
+            def relulint_graph():
+                torch.manual_seed(0)
+                return Net(), torch.rand(2, 4), (0.0, 255.0)
+        """),
+    ]
+
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         net = ir.network
         first = net.first_affine()
@@ -224,3 +265,11 @@ out = net(x)
         if ds.dtype == "uint8":
             return True
         return ds.low is not None and ds.high is not None and max(abs(ds.low), abs(ds.high)) > limit
+
+    def confirm(self, finding: Finding, report: ProbeReport, options: dict) -> Confirmation | None:
+        from relulint.dynamic.scale import input_scale
+
+        verdict = input_scale(report, float(options["max-abs-value"]))
+        if verdict is None:  # no batch, or token / class indices into an Embedding
+            return None
+        return Confirmation(verdict.raw, verdict.text, dict(verdict.numbers))

@@ -1,13 +1,14 @@
 import math
 from collections.abc import Iterator
 
+from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.model import DataSource, ModelIR, Origin
-from relulint.rule import Invalid, Rule, Valid
+from relulint.rule import Confirmation, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt
 
 
-class NegativeInputBeforeRelu(Rule):
+class NegativeInputBeforeRelu(StaticRule):
     """
     ## What it does
     Flags data whose known range is (mostly) negative reaching a network whose first affine layer
@@ -39,7 +40,18 @@ class NegativeInputBeforeRelu(Rule):
     - `min-negative-share`: the share of the input range below 0 from which data counts as negative.
 
     ## Confirmed by
-    The dynamic pass (RL401): share of first-layer units that never fire on the batch.
+    `--dynamic` measures the input batch's `min` and `max`, the `negative_share` of that range
+    below 0, and the first ReLU layer's `first_layer_dead_share`. Confirmed when `negative_share` is at
+    least `min-negative-share`.
+
+    ## Fix safety
+    No fix: centring the data or changing the activation both change what the model
+    computes. The help text says what to change.
+
+    ## Known problems
+    Not run on exported graphs: there RL501 proves, unit by unit over the declared input range,
+    which first-layer units can never fire, and where its bounds prove every unit alive a guess from
+    the range alone would be a wrong finding.
 
     ## References
     - [J. Jayan, "Is ReLU dead?" (dying ReLUs found with TensorBoard histograms)](https://medium.com/@jithinjayan1993/is-relu-dead-27943b50102)
@@ -168,6 +180,7 @@ out = net(x)
 '''),)),
     ]
 
+
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         net = ir.network
         first = net.first_affine()
@@ -214,3 +227,18 @@ out = net(x)
         if math.isinf(ds.low) or math.isinf(ds.high):  # an unbounded side: no share to speak of (inf/inf)
             return None
         return -ds.low / (ds.high - ds.low)
+
+    def confirm(self, finding: Finding, report: ProbeReport, options: dict) -> Confirmation | None:
+        from relulint.dynamic.scale import summary_text
+
+        s = report.inputs
+        if s is None or s.min is None or s.max is None:
+            return None
+        share = 0.0 if s.min >= 0 else (1.0 if s.max <= 0 else -s.min / (s.max - s.min))
+        first = report.relu_layers[0] if report.relu_layers else None
+        dead = first.dead if first is not None else None
+        text = summary_text(s) + f"; {share:.0%} of its range is below 0"
+        if dead is not None:
+            text += f"; {dead:.0%} of the first ReLU layer's units never fired"
+        return Confirmation(share >= options["min-negative-share"], text,
+                            {"min": s.min, "max": s.max, "negative_share": share, "first_layer_dead_share": dead})

@@ -1,11 +1,11 @@
 from collections.abc import Iterator
 
-from relulint.finding import Finding, Severity
-from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
+from relulint.dynamic.stats import ProbeReport
+from relulint.finding import Severity
+from relulint.rule import Invalid, ProbeHit, ProbeRule, Valid, after_steps
 
 
-class DeadRelu(Rule):
+class DeadRelu(ProbeRule):
     """
     ## What it does
     Runs one real batch through the model (`relulint --dynamic`) and flags a ReLU layer in which
@@ -40,9 +40,17 @@ class DeadRelu(Rule):
     - `max-dead-share`: flag a layer above this share of never-firing units (default 0.5).
     - `min-units`: ignore layers with fewer units than this (default 2).
 
-    ## Confirms
-    RL201 (positive-mean init), RL302 (negative inputs) and, with `--steps N`, a layer that dies
-    during the first updates.
+    ## Relation to static rules
+    RL201 (positive-mean init) and RL302 (negative inputs) predict dead units; their
+    own confirmation measures the same dead share on the same batch. With `--steps N`, RL401 also
+    reports a layer that dies during the first updates.
+
+    ## Fix safety
+    No fix: a measurement is not a source location to rewrite. The help text says what to change.
+
+    ## Known problems
+    The figures are those of one batch (or of the first `--steps` updates) in the mode the probe ran;
+    a layer that only dies later in training is not seen.
 
     ## References
     - [J. Jayan, "Is ReLU dead?" (dying ReLUs found with TensorBoard histograms)](https://medium.com/@jithinjayan1993/is-relu-dead-27943b50102)
@@ -174,17 +182,14 @@ class DeadRelu(Rule):
         """),
     ]
 
-    def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
-        return iter(())  # dynamic only: judged on a ProbeReport by check_probe
-
-    def check_probe(self, report, options: dict) -> Iterator[tuple[str | None, dict, dict]]:
+    def check(self, report: ProbeReport, options: dict) -> Iterator[ProbeHit]:
         """(layer key, message fields, evidence) for every layer above the dead-share threshold."""
         batch = report.inputs.shape[0] if report.inputs and report.inputs.shape else "?"
         for layer in report.relu_layers:
             if layer.units is None or layer.units < options["min-units"]:
                 continue
             if layer.dead > options["max-dead-share"]:
-                when = f" (after {report.step} training step{'s' if report.step > 1 else ''})" if report.step else ""
+                when = after_steps(report.step)
                 yield layer.key, {
                     "share": f"{layer.dead:.0%}", "units": layer.units, "layer": layer.label, "batch": batch,
                     "when": when,

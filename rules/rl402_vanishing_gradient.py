@@ -1,12 +1,12 @@
 from collections.abc import Iterator
 
-from relulint.finding import Finding, Severity
-from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
+from relulint.dynamic.stats import ProbeReport
+from relulint.finding import Severity
+from relulint.rule import Invalid, ProbeHit, ProbeRule, Valid, after_steps
 from relulint.rules._support import fmt
 
 
-class VanishingGradient(Rule):
+class VanishingGradient(ProbeRule):
     """
     ## What it does
     Runs one real batch forward and backward (`relulint --dynamic`) and flags a network whose
@@ -48,8 +48,16 @@ class VanishingGradient(Rule):
     - `min-grad-ratio`: flag below this first/last weight-gradient norm ratio (default 0.1).
     - `min-layers`: weighted layers needed before the ratio is judged (default 3).
 
-    ## Confirms
-    RL202 (init scale far below He).
+    ## Relation to static rules
+    RL202 (init scale far below He) predicts this; its confirmation measures the same
+    first/last weight-gradient ratio.
+
+    ## Fix safety
+    No fix: a measurement is not a source location to rewrite. The help text says what to change.
+
+    ## Known problems
+    The figures are those of one batch (or of the first `--steps` updates) in the mode the probe ran;
+    a layer that only dies later in training is not seen.
 
     ## References
     - [Stack Overflow, "Intermediate layer makes tensorflow optimizer to stop working"](https://stackoverflow.com/search?q=%22Intermediate+layer+makes+tensorflow+optimizer+to+stop+working%22)
@@ -196,10 +204,7 @@ class VanishingGradient(Rule):
         """),
     ]
 
-    def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
-        return iter(())  # dynamic only: judged on a ProbeReport by check_probe
-
-    def check_probe(self, report, options: dict) -> Iterator[tuple[str | None, dict, dict]]:
+    def check(self, report: ProbeReport, options: dict) -> Iterator[ProbeHit]:
         if not report.gradients:
             return
         layers = report.affine_layers
@@ -210,7 +215,7 @@ class VanishingGradient(Rule):
             return  # nothing reaches even the last layer: a dead output (RL401/RL101), not a decay
         ratio = first.weight_grad_norm / last.weight_grad_norm
         if ratio < options["min-grad-ratio"]:
-            when = f" (after {report.step} training step{'s' if report.step > 1 else ''})" if report.step else ""
+            when = after_steps(report.step)
             yield first.key, {
                 "layer": first.label, "ratio": fmt(ratio), "first": fmt(first.weight_grad_norm),
                 "last": fmt(last.weight_grad_norm), "depth": len(layers), "when": when,

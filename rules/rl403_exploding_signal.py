@@ -1,13 +1,13 @@
 import math
 from collections.abc import Iterator
 
-from relulint.finding import Finding, Severity
-from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
+from relulint.dynamic.stats import ProbeReport
+from relulint.finding import Severity
+from relulint.rule import Invalid, ProbeHit, ProbeRule, Valid, after_steps
 from relulint.rules._support import fmt
 
 
-class ExplodingSignal(Rule):
+class ExplodingSignal(ProbeRule):
     """
     ## What it does
     Runs one real batch forward and backward (`relulint --dynamic`) and flags a signal orders of
@@ -42,8 +42,16 @@ class ExplodingSignal(Rule):
     - `min-rms`: ... and whose output RMS is at least this (default 10).
     - `max-grad-ratio`: flag when `||dL/dW_first|| / ||dL/dW_last||` exceeds this (default 70).
 
-    ## Confirms
-    RL203 (init scale far above He) and RL201 (positive-mean init) where the activations grow.
+    ## Relation to static rules
+    RL203 (init scale far above He) and RL201 (positive-mean init) predict a growing
+    signal; their confirmation measures the same layer gain.
+
+    ## Fix safety
+    No fix: a measurement is not a source location to rewrite. The help text says what to change.
+
+    ## Known problems
+    The figures are those of one batch (or of the first `--steps` updates) in the mode the probe ran;
+    a layer that only dies later in training is not seen.
 
     ## References
     - [Stack Overflow, "Tensorflow: CNN training converges at a vector of zeros"](https://stackoverflow.com/questions/49528692)
@@ -158,11 +166,8 @@ class ExplodingSignal(Rule):
         """),
     ]
 
-    def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
-        return iter(())  # dynamic only: judged on a ProbeReport by check_probe
-
-    def check_probe(self, report, options: dict) -> Iterator[tuple[str | None, dict, dict]]:
-        when = f" (after {report.step} training step{'s' if report.step > 1 else ''})" if report.step else ""
+    def check(self, report: ProbeReport, options: dict) -> Iterator[ProbeHit]:
+        when = after_steps(report.step)
         bad = report.nonfinite_where()
         if bad:
             first = next((layer for layer in report.layers if layer.nonfinite), None)

@@ -1,11 +1,11 @@
 from collections.abc import Iterator
 
-from relulint.finding import Finding, Severity
-from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
+from relulint.dynamic.stats import ProbeReport
+from relulint.finding import Severity
+from relulint.rule import Invalid, ProbeHit, ProbeRule, Valid, after_steps
 
 
-class SaturatedOutput(Rule):
+class SaturatedOutput(ProbeRule):
     """
     ## What it does
     Runs one real batch through the model (`relulint --dynamic`) and flags a softmax or sigmoid
@@ -38,8 +38,16 @@ class SaturatedOutput(Rule):
     ## Options
     - `max-saturated-share`: flag above this share of saturated rows/outputs (default 0.5).
 
-    ## Confirms
-    RL102 (softmax/sigmoid with squared error) and RL301 (raw inputs) when they saturate the output.
+    ## Relation to static rules
+    RL102 (softmax/sigmoid with squared error) predicts saturation; its confirmation
+    measures the same saturated share.
+
+    ## Fix safety
+    No fix: a measurement is not a source location to rewrite. The help text says what to change.
+
+    ## Known problems
+    The figures are those of one batch (or of the first `--steps` updates) in the mode the probe ran;
+    a layer that only dies later in training is not seen.
 
     ## References
     - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
@@ -161,17 +169,14 @@ class SaturatedOutput(Rule):
         """),
     ]
 
-    def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
-        return iter(())  # dynamic only: judged on a ProbeReport by check_probe
-
-    def check_probe(self, report, options: dict) -> Iterator[tuple[str | None, dict, dict]]:
+    def check(self, report: ProbeReport, options: dict) -> Iterator[ProbeHit]:
         layer = report.output_stats
         if layer is None or layer.saturated is None:
             return
         if layer.saturated > options["max-saturated-share"]:
             criterion = "top probability > 0.99" if layer.activation in ("softmax", "log_softmax") \
                 else "within 1e-3 of 0 or 1"
-            when = f" (after {report.step} training step{'s' if report.step > 1 else ''})" if report.step else ""
+            when = after_steps(report.step)
             yield layer.key, {
                 "share": f"{layer.saturated:.0%}", "activation": layer.activation, "layer": layer.label,
                 "criterion": criterion, "when": when,

@@ -2,10 +2,10 @@ from collections.abc import Iterator
 
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR, Op
-from relulint.rule import Invalid, Rule, Valid
+from relulint.rule import Invalid, StaticRule, Valid
 
 
-class ProvablyDeadUnits(Rule):
+class ProvablyDeadUnits(StaticRule):
     """
     ## What it does
     Proves, from the exported weights of an ONNX or TorchScript model and the declared input range
@@ -43,7 +43,15 @@ class ProvablyDeadUnits(Rule):
       (default 1: a proof is never noise).
 
     ## Confirmed by
-    RL401 (dynamic): the same layer's units never fire on a real batch.
+    Not confirmed by `--dynamic`: RL501 is a proof over the declared input range. On the same
+    model `relulint --dynamic model.onnx` reports RL401 on a layer whose units never fire on a batch.
+
+    ## Fix safety
+    No fix: a graph file is not source that relulint rewrites. The help text says what to change.
+
+    ## Known problems
+    Bounds are propagated through the ops the graph pass understands; anything else widens them to
+    unknown, so a unit that is dead behind such an op is not reported (never the reverse).
 
     ## References
     - [J. Jayan, "Is ReLU dead?" (dying ReLUs found with TensorBoard histograms)](https://medium.com/@jithinjayan1993/is-relu-dead-27943b50102)

@@ -109,7 +109,7 @@ def test_valid_full_config(tmp_path):
     assert not s.is_enabled("RL204") and not s.is_enabled("RL401")
     assert s.excludes == ["gen", "legacy/"] and not s.respect_gitignore and s.force_exclude
     assert s.output_format == "json" and s.input_range == (0.0, 255.0) and s.dynamic == {"enabled": False, "steps": 2}
-    assert s.options_for(BY_CODE["RL101"]) == {"clamping-activations": ["relu"]}
+    assert s.options_for(BY_CODE["RL101"]) == {**BY_CODE["RL101"].OPTIONS, "clamping-activations": ["relu"]}
     assert s.severity_for("RL101", BY_CODE["RL101"].SEVERITY).value == "info"
     assert not s.is_enabled("RL301", str(tmp_path / "tests" / "unit" / "t.py"))
     assert s.is_enabled("RL301", str(tmp_path / "src" / "t.py"))

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from relulint.config import Settings
 from relulint.dynamic.cli import probe_file
+from relulint.engine import FileResult
 from relulint.rules import ALL_RULES
-from relulint.testing import expectations
+from relulint.testing import assert_snapshot, expectations, render_case, snapshot_path
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 
 pytest.importorskip("torch")
 
@@ -29,18 +34,11 @@ def test_dynamic_rules_exist():
 def test_dynamic_rule_case(rule, case, valid, tmp_path):
     path = tmp_path / "model.py"
     path.write_text(case.source)
-    _, findings, _, _, _ = probe_file(str(path), settings=Settings(select=[rule.CODE]), device="cpu")
+    target, findings, _, _, _ = probe_file(str(path), settings=Settings(select=[rule.CODE]), device="cpu")
     got = {(f.origin.line, f.code) for f in findings}
     want = set() if valid else {(line, code) for line, code in expectations(case.source) if code == rule.CODE}
     if not valid:
         assert want, "an INVALID case must mark at least one `# expect:` line"
     assert got == want, [f"{f.origin.path}:{f.origin.line}: {f.code} {f.message}" for f in findings]
-
-
-@pytest.mark.parametrize("rule", DYNAMIC, ids=lambda r: r.CODE)
-def test_dynamic_rule_is_silent_on_static_ir(rule):
-    """The source/graph passes never produce dynamic findings: the probe does."""
-    from relulint.engine import lint_source
-
-    for case in rule.INVALID:
-        assert not lint_source(case.source, "model.py", Settings(select=[rule.CODE])).findings
+    result = FileResult(path=str(path), findings=findings, source=case.source)
+    assert_snapshot(snapshot_path(SNAPSHOTS, rule, valid, case), render_case([result], str(tmp_path)))

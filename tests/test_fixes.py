@@ -3,299 +3,77 @@
 from __future__ import annotations
 
 import ast
+import re
+import textwrap
+from pathlib import Path
 
 import pytest
 
 from relulint.config import Settings
 from relulint.engine import lint_source
 from relulint.finding import Edit
-from relulint.fixes import apply_edits, apply_fixes, fix_source
+from relulint.fixes import apply_edits, apply_fixes, attach, attach_results, fix_source
+from relulint.rule import StaticRule
+from relulint.rules import ALL_RULES
 
-# (code, before, after, applicability)
-CASES = [
-    ("RL101", """\
-import torch.nn as nn
-model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())  # head
-loss_fn = nn.MSELoss()
-""", """\
-import torch.nn as nn
-model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))  # head
-loss_fn = nn.MSELoss()
-""", "safe"),
-    ("RL101", """\
-import torch.nn as nn
-model = nn.Sequential(
-    nn.Linear(8, 16),
-    nn.ReLU(),
-    nn.Linear(16, 1),  # the output layer
-    nn.ReLU(),  # clamps the output
-)
-loss_fn = nn.MSELoss()
-""", """\
-import torch.nn as nn
-model = nn.Sequential(
-    nn.Linear(8, 16),
-    nn.ReLU(),
-    nn.Linear(16, 1),  # the output layer
-)
-loss_fn = nn.MSELoss()
-""", "safe"),
-    ("RL101", """\
-import torch.nn as nn
-from collections import OrderedDict
-model = nn.Sequential(OrderedDict([
-    ("fc", nn.Linear(8, 1)),
-    ("act", nn.ReLU()),
-]))
-loss_fn = nn.MSELoss()
-""", """\
-import torch.nn as nn
-from collections import OrderedDict
-model = nn.Sequential(OrderedDict([
-    ("fc", nn.Linear(8, 1)),
-]))
-loss_fn = nn.MSELoss()
-""", "safe"),
-    ("RL101", """\
-import torch
-import torch.nn as nn
-class Reg(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.out = nn.Linear(16, 1)
-    def forward(self, x):
-        # keep this comment
-        return torch.relu(self.out(x))
-crit = nn.L1Loss()
-""", """\
-import torch
-import torch.nn as nn
-class Reg(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.out = nn.Linear(16, 1)
-    def forward(self, x):
-        # keep this comment
-        return self.out(x)
-crit = nn.L1Loss()
-""", "safe"),
-    ("RL101", """\
-import torch.nn as nn
-class Reg(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(8, 1)
-    def forward(self, x):
-        return self.fc(x).clamp(min=0)
-def loss(pred, t):
-    return ((pred - t) ** 2).mean()
-""", """\
-import torch.nn as nn
-class Reg(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(8, 1)
-    def forward(self, x):
-        return self.fc(x)
-def loss(pred, t):
-    return ((pred - t) ** 2).mean()
-""", "unsafe"),
-    ("RL101", """\
-from tensorflow import keras
-model = keras.Sequential([
-    keras.layers.Dense(64, activation="relu"),
-    keras.layers.Dense(1, activation="relu"),  # output
-])
-model.compile(optimizer="adam", loss="mse")
-""", """\
-from tensorflow import keras
-model = keras.Sequential([
-    keras.layers.Dense(64, activation="relu"),
-    keras.layers.Dense(1),  # output
-])
-model.compile(optimizer="adam", loss="mse")
-""", "safe"),
-    ("RL101", """\
-import tensorflow as tf
-x = tf.placeholder(tf.float32, [None, 8])
-w = tf.Variable(tf.random_normal([8, 1], stddev=0.1))
-pred = tf.nn.relu(tf.matmul(x, w))
-loss = tf.reduce_mean(tf.square(pred - y))
-""", """\
-import tensorflow as tf
-x = tf.placeholder(tf.float32, [None, 8])
-w = tf.Variable(tf.random_normal([8, 1], stddev=0.1))
-pred = tf.matmul(x, w)
-loss = tf.reduce_mean(tf.square(pred - y))
-""", "safe"),
-    ("RL103", """\
-import torch.nn as nn
-model = nn.Sequential(nn.Linear(784, 10), nn.Softmax(dim=1))
-loss_fn = nn.CrossEntropyLoss()
-""", """\
-import torch.nn as nn
-model = nn.Sequential(nn.Linear(784, 10))
-loss_fn = nn.CrossEntropyLoss()
-""", "safe"),
-    ("RL103", """\
-import torch.nn as nn
-import torch.nn.functional as F
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(784, 10)
-    def forward(self, x):
-        return F.softmax(self.fc(x), dim=1)
-def step(model, x, y):
-    return F.cross_entropy(model(x), y)
-""", """\
-import torch.nn as nn
-import torch.nn.functional as F
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(784, 10)
-    def forward(self, x):
-        return self.fc(x)
-def step(model, x, y):
-    return F.cross_entropy(model(x), y)
-""", "safe"),
-    ("RL103", """\
-import torch.nn as nn
-model = nn.Sequential(nn.Linear(8, 1))
-loss_fn = nn.BCELoss(reduction="sum")
-""", """\
-import torch.nn as nn
-model = nn.Sequential(nn.Linear(8, 1))
-loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
-""", "safe"),
-    ("RL103", """\
-from tensorflow import keras
-model = keras.Sequential([keras.layers.Dense(10)])
-model.compile(loss=keras.losses.CategoricalCrossentropy())
-""", """\
-from tensorflow import keras
-model = keras.Sequential([keras.layers.Dense(10)])
-model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
-""", "safe"),
-    ("RL201", """\
-import torch.nn as nn
-import torch.nn.functional as F
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(784, 256)
-        nn.init.normal_(self.fc.weight, mean=0.1, std=0.01)
-    def forward(self, x):
-        return F.relu(self.fc(x))
-""", """\
-import torch.nn as nn
-import torch.nn.functional as F
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(784, 256)
-        nn.init.normal_(self.fc.weight, mean=0.0, std=0.01)
-    def forward(self, x):
-        return F.relu(self.fc(x))
-""", "safe"),
-    ("RL201", """\
-from torch import nn
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(3, 8, 3)
-        self.act = nn.ReLU(inplace=True)
-        self.conv.weight.data.uniform_(0.0, 0.1)
-    def forward(self, x):
-        return self.act(self.conv(x))
-""", """\
-from torch import nn
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(3, 8, 3)
-        self.act = nn.ReLU(inplace=True)
-        self.conv.weight.data.uniform_(-0.05, 0.05)
-    def forward(self, x):
-        return self.act(self.conv(x))
-""", "safe"),
-    ("RL201", """\
-import tensorflow as tf
-w = tf.Variable(tf.truncated_normal([784, 256], mean=0.5, stddev=0.1))
-h = tf.nn.relu(tf.matmul(x, w))
-""", """\
-import tensorflow as tf
-w = tf.Variable(tf.truncated_normal([784, 256], mean=0.0, stddev=0.1))
-h = tf.nn.relu(tf.matmul(x, w))
-""", "safe"),
-    ("RL201", """\
-from tensorflow import keras
-model = keras.Sequential([
-    keras.layers.Dense(64, activation="relu",
-                       kernel_initializer=keras.initializers.RandomNormal(mean=0.1, stddev=0.01)),
-    keras.layers.Dense(1),
-])
-""", """\
-from tensorflow import keras
-model = keras.Sequential([
-    keras.layers.Dense(64, activation="relu",
-                       kernel_initializer=keras.initializers.RandomNormal(mean=0.0, stddev=0.01)),
-    keras.layers.Dense(1),
-])
-""", "safe"),
-    ("RL204", """\
-import torch.nn as nn
-def init(m):
-    if isinstance(m, nn.Linear):
-        nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
-model = nn.Sequential(nn.Linear(8, 16), nn.SELU(), nn.Dropout(0.2), nn.Linear(16, 1))
-model.apply(init)
-""", """\
-import torch.nn as nn
-def init(m):
-    if isinstance(m, nn.Linear):
-        nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
-model = nn.Sequential(nn.Linear(8, 16), nn.SELU(), nn.AlphaDropout(0.2), nn.Linear(16, 1))
-model.apply(init)
-""", "safe"),
-    ("RL204", """\
-from tensorflow import keras
-model = keras.Sequential([
-    keras.layers.Dense(64, activation="selu", kernel_initializer="lecun_normal"),
-    keras.layers.Dropout(0.2),
-    keras.layers.Dense(1),
-])
-""", """\
-from tensorflow import keras
-model = keras.Sequential([
-    keras.layers.Dense(64, activation="selu", kernel_initializer="lecun_normal"),
-    keras.layers.AlphaDropout(0.2),
-    keras.layers.Dense(1),
-])
-""", "safe"),
-]
+FIX_CASES = [pytest.param(rule, case, id=f"{rule.CODE}-{i}")
+             for rule in ALL_RULES if "source" in rule.PASSES for i, case in enumerate(rule.INVALID)]
 
 
 def _findings(code: str, source: str, path: str) -> list:
-    return [f for f in lint_source(source, path, Settings(select=[code])).findings if f.code == code]
+    found = [f for f in lint_source(source, path, Settings(select=[code])).findings if f.code == code]
+    return attach(found, {path: source})
 
 
-@pytest.mark.parametrize(("code", "before", "after", "applicability"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_fix(code, before, after, applicability, tmp_path):
-    path = str(tmp_path / "model.py")
-    found = _findings(code, before, path)
-    assert found, f"{code} must fire on the 'before' source"
+def _unmarked(source: str) -> str:
+    return re.sub(r"  # expect: RL\d{3}", "", source)
+
+
+@pytest.mark.parametrize(("rule", "case"), FIX_CASES)
+def test_fix(rule, case, tmp_path):
+    """Each INVALID case: its `fixed` code exactly (with --unsafe-fixes), or no fix at all."""
+    path = tmp_path / "model.py"
+    path.write_text(case.source)
+    for name, code in case.files:
+        (tmp_path / name).write_text(textwrap.dedent(code))
+    found = _findings(rule.CODE, case.source, str(path))
+    assert found, f"{rule.CODE} must fire on the case"
+    if case.fixed is None:
+        assert all(f.fix is None for f in found), "a fix where the case declares none: add `fixed=`"
+        return
     assert all(f.fix is not None for f in found)
-    assert {f.fix.applicability for f in found} == {applicability}
-    fixed, done = fix_source(before, found, unsafe=True)
-    assert fixed == after
+    assert {f.fix.applicability for f in found} == {"unsafe"}  # every rule fix changes what the model computes
+    fixed, done = fix_source(case.source, found, unsafe=True)
+    assert _unmarked(fixed) == case.fixed_source
     assert done == found
     ast.parse(fixed)
-    assert _findings(code, fixed, path) == [], f"{code} still fires after the fix"
-    if applicability == "unsafe":  # --fix alone leaves unsafe fixes alone
-        assert fix_source(before, found, unsafe=False)[0] == before
+    assert _findings(rule.CODE, fixed, str(path)) == [], f"{rule.CODE} still fires after the fix"
+    assert fix_source(case.source, found, unsafe=False)[0] == case.source  # --fix alone leaves them alone
+
+
+@pytest.mark.parametrize("rule", [r for r in ALL_RULES if issubclass(r, StaticRule)], ids=lambda r: r.CODE)
+def test_fix_safety_section_agrees_with_the_fixes(rule):
+    """The docs say Unsafe exactly when the rule has fixes (all unsafe), and No fix when it has none."""
+    section = rule.section("Fix safety")
+    assert section, f"{rule.CODE} lacks '## Fix safety'"
+    assert rule.section("Known problems"), f"{rule.CODE} lacks '## Known problems'"
+    if rule.fix_availability() == "None":
+        assert section.startswith("No fix"), section
+        assert rule.fix is StaticRule.fix or rule.CODE in ("RL204",), "a fix method no case exercises"
+    else:
+        assert section.startswith("Unsafe."), section
+
+
+def test_fix_help_and_docs_say_the_same(capsys):
+    from relulint.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "apply safe fixes (ones that keep what the code computes)" in help_text
+    assert "Every relulint rule fix is unsafe" in help_text
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    assert "every relulint rule fix is unsafe" in " ".join(docs.split()).lower()
 
 
 def test_positive_constant_init_gets_no_edit(tmp_path):
@@ -321,7 +99,7 @@ def test_unwrap_keeps_precedence():
     start = src.index("F.relu")
     fix = remove_activation(p, Origin("m.py", 1, start, 1, src.index(" * 2")), "t")
     assert fix is not None
-    out, _ = fix_source(src, [Finding("RL101", "n", Severity.ERROR, "m", Origin("m.py", 1, 0), fix=fix)])
+    out, _ = fix_source(src, [Finding("RL101", "n", Severity.ERROR, "m", Origin("m.py", 1, 0), fix=fix)], unsafe=True)
     assert out == "y = (a + b) * 2\n"
 
 
@@ -339,12 +117,12 @@ def test_apply_fixes_diff_then_write_keeps_bom_and_crlf(tmp_path):
 
     path = tmp_path / "model.py"
     path.write_bytes(b"\xef\xbb\xbf" + BUGGY.encode())
-    results = lint_paths([str(path)])
-    diff = apply_fixes(results, write=False)
+    results = attach_results(lint_paths([str(path)]))
+    diff = apply_fixes(results, write=False, unsafe=True)
     assert "-model = nn.Sequential(nn.Linear(8, 1), nn.ReLU())" in diff
     assert "+model = nn.Sequential(nn.Linear(8, 1))" in diff
     assert path.read_bytes() == b"\xef\xbb\xbf" + BUGGY.encode()  # --diff writes nothing
-    apply_fixes(results, write=True)
+    apply_fixes(results, write=True, unsafe=True)
     assert path.read_bytes() == b"\xef\xbb\xbf" + BUGGY.replace(", nn.ReLU())", ")").encode()
     assert [r.findings for r in lint_paths([str(path)])] == [[]]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py"]
@@ -355,11 +133,11 @@ def test_file_changed_since_lint_is_not_written(tmp_path, capsys):
 
     path = tmp_path / "model.py"
     path.write_text(BUGGY)
-    results = lint_paths([str(path)])
+    results = attach_results(lint_paths([str(path)]))
     path.write_text(BUGGY + "# edited meanwhile\n")
-    apply_fixes(results, write=True)
+    apply_fixes(results, write=True, unsafe=True)
     assert path.read_text().endswith("# edited meanwhile\n")
     assert "changed since it was linted" in capsys.readouterr().err
     path.unlink()
-    apply_fixes(results, write=True)  # deleted meanwhile: a message, no exception
+    apply_fixes(results, write=True, unsafe=True)  # deleted meanwhile: a message, no exception
     assert not path.exists()

@@ -74,9 +74,9 @@ def test_sequential_list_kinds_fans_and_name():
 def test_default_and_explicit_init_sites():
     net = only_net(SEQUENTIAL_CNN)
     conv1, _, dense1, _ = affines(net)
-    assert conv1.weight_init.scheme == "glorot" and conv1.init_site is None  # Keras default glorot_uniform
+    assert conv1.weight_init.scheme.name == "glorot" and conv1.init_site is None  # Keras default glorot_uniform
     assert conv1.weight_init.std_for(9, 288) == pytest.approx(math.sqrt(2 / (9 + 288)))
-    assert dense1.weight_init.scheme == "he" and dense1.init_site == dense1.origin
+    assert dense1.weight_init.scheme.name == "he" and dense1.init_site == dense1.origin
 
 
 def test_sequential_add_with_input_dim():

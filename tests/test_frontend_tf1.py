@@ -67,7 +67,7 @@ def test_get_variable_with_named_initializer_and_module_constants():
     assert (w.fan_in, w.fan_out, w.weight_init.mean, w.weight_init.std) == (1, 16, 0.0, 1e-3)
     assert w.init_site.line == 6
     assert (w2.fan_in, w2.fan_out) == (16, 1)
-    assert w2.weight_init.scheme == "glorot"  # get_variable's default initializer
+    assert w2.weight_init.scheme.name == "glorot"  # get_variable's default initializer
     assert net.output_activation() is None
 
 
@@ -97,7 +97,7 @@ def test_layers_with_self_activation_and_builder_method_seed000():
     assert conv.activation.kind == "relu" and (conv.fan_in, conv.fan_out) == (27, 180)
     assert (conv.weight_init.mean, conv.weight_init.std) == (0.1, 0.1)
     assert net.ops[3].fan_in is None  # flatten: spatial size unknown
-    assert net.ops[4].fan_in == 100 and net.ops[4].weight_init.scheme == "glorot"
+    assert net.ops[4].fan_in == 100 and net.ops[4].weight_init.scheme.name == "glorot"
     assert net.output_activation().kind == "softmax"
     assert net.loss.kind == "mse"
 

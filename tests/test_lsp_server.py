@@ -125,7 +125,7 @@ def test_diagnostics_code_actions_hover_shutdown(client, tmp_path):
     assert d["range"] == {"start": {"line": 1, "character": 69}, "end": {"line": 1, "character": 78}}
     assert d["codeDescription"]["href"].endswith("docs/rules/RL101.md")  # the page in this checkout
     assert d["relatedInformation"][0]["location"]["range"]["start"] == {"line": 2, "character": 10}
-    assert d["data"]["applicability"] == "safe"
+    assert "data" not in d  # fixes are computed for the code action, not for every keystroke
 
     actions = client.request("textDocument/codeAction", {
         "textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}})
@@ -133,6 +133,7 @@ def test_diagnostics_code_actions_hover_shutdown(client, tmp_path):
     assert any("Remove the final" in x for x in titles), titles
     assert "Disable RL101 for this line" in titles
     fix = next(a for a in actions if "Remove the final" in a["title"])
+    assert fix["title"].endswith("(unsafe: changes what the model computes)") and not fix.get("isPreferred")
     (edit,) = fix["edit"]["changes"][uri]
     line = BUGGY.splitlines()[1]
     start, end = edit["range"]["start"]["character"], edit["range"]["end"]["character"]

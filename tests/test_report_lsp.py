@@ -7,6 +7,7 @@ from pathlib import Path
 
 from relulint import positions
 from relulint.engine import lint_source
+from relulint.fixes import attach_results
 from relulint.model import Origin
 from relulint.report import lsp
 
@@ -38,7 +39,7 @@ def test_offsets_handle_crlf_and_clamping():
 def test_diagnostic_shape_and_positions(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(SOURCE, encoding="utf-8")
-    result = lint_source(SOURCE, str(path))
+    (result,) = attach_results([lint_source(SOURCE, str(path))])  # fixes as the lsp format gets them
     doc = json.loads(lsp.render([result], None))
     assert list(doc) == [path.as_uri()]
     (d,) = doc[path.as_uri()]
@@ -54,7 +55,7 @@ def test_diagnostic_shape_and_positions(tmp_path):
     assert rel["message"].startswith("regression loss")
     (edit,) = d["data"]["edits"]
     assert edit["newText"] == "" and edit["range"]["start"]["line"] == 1
-    assert d["data"]["applicability"] == "safe"
+    assert d["data"]["applicability"] == "unsafe"
 
 
 def test_related_location_in_neighbour_file_uses_its_text(tmp_path):
@@ -63,7 +64,7 @@ def test_related_location_in_neighbour_file_uses_its_text(tmp_path):
                                        'from model import model\nloss = loss_fn(model(x), x)\n', encoding="utf-8")
     src = "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(8, 1), nn.ReLU())\n"
     (tmp_path / "model.py").write_text(src)
-    result = lint_source(src, str(tmp_path / "model.py"))
+    (result,) = attach_results([lint_source(src, str(tmp_path / "model.py"))])
     (d,) = json.loads(lsp.render([result], None))[(tmp_path / "model.py").as_uri()]
     (rel,) = d["relatedInformation"]
     assert rel["location"]["uri"] == (tmp_path / "train.py").as_uri()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from relulint.engine import lint_paths
+from relulint.fixes import attach_results
 from relulint.report import sarif
 from relulint.rules import ALL_RULES, ENGINE_CODES
 
@@ -28,7 +29,7 @@ def results(tmp_path, monkeypatch):
     (tmp_path / "model.py").write_text(BUGGY, encoding="utf-8")
     (tmp_path / "train.py").write_text(TRAIN)
     (tmp_path / "broken.py").write_text("import torch\ndef f(:\n")
-    return lint_paths(["model.py", "broken.py"])
+    return attach_results(lint_paths(["model.py", "broken.py"]))  # fixes as the json/sarif/lsp formats get them
 
 
 def test_valid_against_official_schema(results):

@@ -7,10 +7,9 @@ graph in onnxruntime on random inputs and the corners of the input box.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from relulint.config import Settings
 from relulint.engine import lint_file
 from relulint.rules import BY_CODE
-from relulint.testing import expectations
+from relulint.testing import assert_snapshot, expectations, load_graph_case, render_case, snapshot_path
 
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
@@ -31,16 +30,7 @@ RULE = BY_CODE["RL501"]
 
 
 def _load_case(case, tmp_path, name):
-    src = tmp_path / f"{name}.py"
-    src.write_text(case.source)
-    spec = importlib.util.spec_from_file_location(name, src)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    try:
-        spec.loader.exec_module(mod)
-        model, example, rng = mod.relulint_graph()
-    finally:
-        sys.modules.pop(name, None)
+    src, (model, example, rng) = load_graph_case(case.source, tmp_path, name)
     return src, model, example, rng
 
 
@@ -66,6 +56,8 @@ def test_rule_cases_traced(i, valid, tmp_path):
     want = set() if valid else {(ln, c) for ln, c in expectations(case.source) if c == "RL501"}
     assert got == want, [(str(f.origin), f.message) for f in result.findings]
     assert all(f.origin.path == str(src) for f in result.findings)
+    snapshots = Path(__file__).resolve().parent / "snapshots"
+    assert_snapshot(snapshot_path(snapshots, RULE, valid, case), render_case([result], str(tmp_path)))
 
 
 @pytest.mark.parametrize(("i", "valid"), [(i, True) for i in range(len(RULE.VALID))] +

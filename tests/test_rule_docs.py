@@ -8,8 +8,7 @@ import re
 import pytest
 
 from relulint.cli import main
-from relulint.config import CATALOG
-from relulint.rules import ALL_RULES, BY_CODE, ENGINE_CODES
+from relulint.rules import ALL_RULES, BY_CODE, ENGINE_CODES, catalog
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example")
 
@@ -19,9 +18,10 @@ def test_codes_unique_well_formed_and_in_the_catalog():
     assert len(codes) == len(set(codes))
     for rule in ALL_RULES:
         assert re.fullmatch(r"RL\d{3}", rule.CODE), rule
-        assert rule.CODE in CATALOG and CATALOG[rule.CODE] == rule.NAME, rule.CODE
+        assert catalog()[rule.CODE] == rule.NAME, rule.CODE
         assert not rule.CODE.startswith("RL00"), "RL00x are reserved for the engine"
-    assert set(ENGINE_CODES.items()) <= set(CATALOG.items())
+    assert set(ENGINE_CODES.items()) <= set(catalog().items())
+    assert set(catalog()) == {r.CODE for r in ALL_RULES} | set(ENGINE_CODES)
 
 
 def test_names_unique_and_kebab_case():

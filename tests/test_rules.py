@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from relulint.config import Settings
 from relulint.engine import lint_source
 from relulint.rules import ALL_RULES
-from relulint.testing import expectations
+from relulint.testing import assert_snapshot, expectations, render_case, snapshot_path
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 
 # Source-pass rules run here. Dynamic-only rules' cases are runnable entry points (tests/test_dynamic_rules.py);
 # graph-only rules' cases are models traced and exported by tests/test_rl501.py.
@@ -38,6 +42,16 @@ def test_rule_case(rule, case, valid, tmp_path):
     if not valid:
         assert want, "an INVALID case must mark at least one `# expect:` line"
     assert got == want, [f"{f.origin.line}: {f.code} {f.message}" for f in result.findings]
+    # the full rendered diagnostic (message, column, code frame, related locations, fix diff)
+    assert_snapshot(snapshot_path(SNAPSHOTS, rule, valid, case), render_case([result], str(tmp_path)))
+
+
+def test_no_stale_snapshots():
+    """Every snapshot file belongs to a case that still exists (renumbered or deleted cases leave none)."""
+    want = {snapshot_path(SNAPSHOTS, r, v, c) for r in ALL_RULES for v, cases in ((True, r.VALID), (False, r.INVALID))
+            for c in cases}
+    have = set(SNAPSHOTS.rglob("*.snap"))
+    assert have <= want, sorted(str(p.relative_to(SNAPSHOTS)) for p in have - want)
 
 
 def test_every_rule_runs_somewhere():

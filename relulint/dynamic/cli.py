@@ -8,8 +8,7 @@ import sys
 import traceback
 
 from relulint.dynamic.torch_probe import ProbeError
-
-ONNX_SUFFIXES = (".onnx",)
+from relulint.graph import graph_format
 
 
 def run_dynamic(args, results: list, settings) -> list:
@@ -25,13 +24,13 @@ def run_dynamic(args, results: list, settings) -> list:
     else:
         for r in results:
             ab = os.path.abspath(r.path)
-            if r.path.endswith(ONNX_SUFFIXES):
+            if graph_format(r.path) == "onnx":
                 jobs.append(r.path)
             elif r.path.endswith(".py") and (ab in explicit or _mentions_entry(r.path)):
                 jobs.append(r.path)
     for path in jobs:
         try:
-            if path is not None and path.endswith(ONNX_SUFFIXES):
+            if path is not None and graph_format(path) == "onnx":
                 target, findings = _probe_onnx(path, args, settings)
             else:
                 target, findings = _probe_python(path, entry, args, settings, by_abs, results)

@@ -1,6 +1,6 @@
 """Turn a ProbeReport into findings: the RL4xx rules judge it, a Locator points each at its source line.
 
-The rule classes decide (`check_probe`); this module only maps the probe's layer keys ("fc1",
+The probe rules decide (`ProbeRule.check`); this module only maps the probe's layer keys ("fc1",
 "net.1", "fc1+relu", "features.3") back to the static pass's IR ops, whose `name` is the same
 attribute path `named_modules()` reports and whose `origin` is the line that built the layer.
 """
@@ -17,13 +17,12 @@ from relulint.model import Network, Op, Origin
 if TYPE_CHECKING:
     from relulint.dynamic.sourcemap import ModelSource
 
-DYNAMIC_CODES = ("RL401", "RL402", "RL403", "RL404")
-
 
 def dynamic_rules():
+    from relulint.rule import ProbeRule
     from relulint.rules import ALL_RULES
 
-    return [r for r in ALL_RULES if "dynamic" in r.PASSES and hasattr(r, "check_probe")]
+    return [r for r in ALL_RULES if issubclass(r, ProbeRule)]
 
 
 def pick_network(networks: list[Network], names: set[str], class_name: str | None,
@@ -213,27 +212,23 @@ class Locator:
                     break
         return hits or None
 
-    def layer_for_origin(self, report: ProbeReport, origin: Origin) -> tuple[LayerStats | None, LayerStats | None]:
-        """(weighted layer, its activation) for a static finding that points at a layer, init or activation.
-
-        A class used at several module paths (two Blocks) gives one pair per path; the worst
-        (highest dead share, then highest gain) is the one that confirms or dismisses."""
-        pairs = []
-        for prefix, net, index in self._site_index(origin) or []:
-            op = net.ops[index]
-            if op.kind != "affine":  # an activation: the weighted layer before it
-                prev = [i for i in net.affine_indices() if i < index]
-                if not prev:
+    def annotate(self, report: ProbeReport) -> ProbeReport:
+        """Record on each weighted layer of the report the source sites of its IR op (where it is built,
+        where its weight is initialised, the activation after it; an op after a weighted layer gives
+        its sites to that layer), at every module path its class is bound to. `ProbeReport.layer_at`
+        then maps a static finding to what the batch measured there."""
+        for prefix, net in self.bindings:
+            affine_index = None
+            for i, op in enumerate(net.ops):
+                if op.kind == "affine":
+                    affine_index = i
+                if affine_index is None:
                     continue
-                index, op = prev[-1], net.ops[prev[-1]]
-            for affine in self._layers_of_op(report, prefix, net, index, op):
-                act = next((x for x in report.relu_layers if x.producer == affine.key), None)
-                if act is None and affine.dead is not None:
-                    act = affine  # a fused activation (Keras Dense(activation="relu"))
-                pairs.append((affine, act))
-        if not pairs:
-            return None, None
-        return max(pairs, key=lambda p: ((p[1].dead or 0.0) if p[1] else 0.0, p[0].gain or 0.0))
+                for layer in self._layers_of_op(report, prefix, net, affine_index, net.ops[affine_index]):
+                    for site in (op.origin, op.init_site, op.activation.origin if op.activation else None):
+                        if site is not None and site not in layer.sites:
+                            layer.sites.append(site)
+        return report
 
     def _layers_of_op(self, report: ProbeReport, prefix: str, net: Network, index: int, op: Op) -> list[LayerStats]:
         if op.name is not None:
@@ -269,7 +264,7 @@ def judge(report: ProbeReport, locator: Locator, settings=None, path: str | None
             continue
         rule = rule_cls()
         options = settings.options_for(rule_cls)
-        for key, fields, evidence in rule.check_probe(report, options):
+        for key, fields, evidence in rule.check(report, options):
             origin = locator.origin(report, key)
             f = rule.finding(origin, evidence={**evidence, "layer": key, "device": report.device,
                                                "framework": report.framework}, **fields)
@@ -292,28 +287,20 @@ def judge_steps(reports: list[ProbeReport], locator: Locator, settings=None, pat
                 seen[key] = f
     trajectory = [{"step": r.step, "loss": r.loss,
                    "max_dead_share": max((x.dead for x in r.relu_layers), default=None),
-                   "grad_ratio": _grad_ratio(r)} for r in reports]
+                   "grad_ratio": r.grad_ratio} for r in reports]
     for f in seen.values():
         f.evidence["trajectory"] = trajectory
     return list(seen.values())
 
 
 def _measured_text(report: ProbeReport) -> str:
-    batch = report.inputs.shape[0] if report.inputs is not None and report.inputs.shape else "?"
-    text = f"measured on a batch of {batch} ({report.framework}, {report.device})"
-    return text + (f" after {report.step} optimiser step(s)" if report.step else "")
+    from relulint.rule import after_steps
 
-
-def _grad_ratio(report: ProbeReport) -> float | None:
-    layers = report.affine_layers
-    if len(layers) < 2 or not layers[-1].weight_grad_norm:
-        return None
-    return layers[0].weight_grad_norm / layers[-1].weight_grad_norm
+    return f"measured on a batch of {report.batch_size} ({report.framework}, {report.device})" + \
+        after_steps(report.step)
 
 
 def _same_file(a: str, b: str) -> bool:
-    import os
-
     return a == b or os.path.abspath(a) == os.path.abspath(b)
 
 

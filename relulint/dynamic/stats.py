@@ -37,6 +37,9 @@ class LayerStats:
     saturated: float | None = None  # softmax: share of rows with max > 0.99; sigmoid: share within 1e-3 of 0/1
     input_grad_rms: float | None = None  # softmax/sigmoid: RMS of dL/d(logits), the signal that gets through
     nonfinite: bool = False
+    # Source spans of this layer (where it is built, where its weight is initialised, its activation),
+    # filled by whoever maps probed modules to source; `ProbeReport.layer_at` reads them.
+    sites: list = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -117,6 +120,35 @@ class ProbeReport:
     def output_stats(self) -> LayerStats | None:
         return self.layer(self.output_layer) if self.output_layer else None
 
+    def layer_at(self, origin) -> tuple[LayerStats | None, LayerStats | None]:
+        """(weighted layer, its activation) whose source sites include `origin`'s line: how a static
+        finding that points at a layer, its init or its activation finds what the batch measured."""
+        pairs = [(layer, self.activation_of(layer)) for layer in self.layers
+                 if layer.kind == "affine" and any(_same_line(s, origin) for s in layer.sites)]
+        if not pairs:
+            return None, None
+        # a class used at several module paths (two Blocks): the worst one confirms or dismisses
+        return max(pairs, key=lambda p: ((p[1].dead or 0.0) if p[1] else 0.0, p[0].gain or 0.0))
+
+    def activation_of(self, affine: LayerStats) -> LayerStats | None:
+        """The ReLU-like record fed by a weighted layer (or the layer itself when the activation is fused)."""
+        act = next((x for x in self.relu_layers if x.producer == affine.key), None)
+        if act is None and affine.dead is not None:
+            act = affine  # a fused activation (Keras Dense(activation="relu"))
+        return act
+
+    @property
+    def grad_ratio(self) -> float | None:
+        """First / last weighted layer's weight-gradient norm (None without two layers or a gradient)."""
+        layers = self.affine_layers
+        if len(layers) < 2 or not layers[-1].weight_grad_norm:
+            return None
+        return layers[0].weight_grad_norm / layers[-1].weight_grad_norm
+
+    @property
+    def batch_size(self) -> int | str:
+        return self.inputs.shape[0] if self.inputs is not None and self.inputs.shape else "?"
+
     def nonfinite_where(self) -> list[str]:
         out = []
         if self.loss is not None and not math.isfinite(self.loss):
@@ -127,6 +159,14 @@ class ProbeReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _same_line(site, origin) -> bool:
+    import os
+
+    if site is None or site.line != origin.line:
+        return False
+    return site.path == origin.path or os.path.abspath(site.path) == os.path.abspath(origin.path)
 
 
 MAX_FEATURES = 4096  # wider batches (a flattened image) get no per-feature figures: one summary is enough

@@ -6,32 +6,51 @@ cannot be read. onnx and torch are imported only inside the frontends, when a gr
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 
 from relulint.finding import Finding
 from relulint.model import ModuleFacts
 
+# The one place graph file suffixes are written: discovery, the engine, the reporters and the
+# dynamic pass all read these (case-insensitively, through is_graph_file / graph_format).
 ONNX_SUFFIXES = (".onnx",)
 TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".ptl", ".torchscript")
 PT2_SUFFIXES = (".pt2",)
+GRAPH_SUFFIXES = ONNX_SUFFIXES + TORCHSCRIPT_SUFFIXES + PT2_SUFFIXES
 
 
-def lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None]:
-    import gc
+def graph_format(path: str) -> str | None:
+    """"onnx" | "torchscript" | "pt2" by the file's suffix, or None for anything else."""
+    low = path.lower()
+    for name, suffixes in (("onnx", ONNX_SUFFIXES), ("torchscript", TORCHSCRIPT_SUFFIXES), ("pt2", PT2_SUFFIXES)):
+        if low.endswith(suffixes):
+            return name
+    return None
 
-    # Lowering a 100k-node graph allocates a few objects per node and frees none of them: the cyclic
-    # collector would rescan the growing heap again and again (a third of the pass). Nothing built
-    # here is cyclic garbage, so collection waits until the frontend returns.
+
+def is_graph_file(path: str) -> bool:
+    return graph_format(path) is not None
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic collection while a frontend lowers a graph, restored on the way out (whatever state
+    the caller had). Lowering a 100k-node graph allocates a few objects per node and frees none of
+    them: the collector would rescan the growing heap again and again (a third of the pass), and
+    nothing built there is cyclic garbage."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _lower_graph(path, settings)
+        yield
     finally:
         if enabled:
             gc.enable()
 
 
-def _lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None]:
+def lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None]:
     from relulint.engine import engine_finding
 
     def unreadable(message: str) -> tuple[None, Finding]:
@@ -40,7 +59,8 @@ def _lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | Non
     if not os.path.isfile(path):
         return unreadable("cannot read graph file: no such file")
     try:
-        if path.lower().endswith(ONNX_SUFFIXES):
+        kind = graph_format(path)
+        if kind == "onnx":
             try:
                 import onnx  # noqa: F401
             except ImportError:
@@ -48,25 +68,28 @@ def _lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | Non
             from relulint.graph import onnx_frontend
 
             try:
-                return onnx_frontend.lower(path, settings), None
+                with gc_paused():
+                    return onnx_frontend.lower(path, settings), None
             except onnx_frontend.GraphError as exc:
                 return unreadable(str(exc))
-        if path.lower().endswith(TORCHSCRIPT_SUFFIXES):
+        if kind == "torchscript":
             from relulint.graph import torchscript_frontend
 
             try:
-                return torchscript_frontend.lower(path, settings), None
+                with gc_paused():
+                    return torchscript_frontend.lower(path, settings), None
             except torchscript_frontend.GraphError as exc:
                 return unreadable(str(exc))
-        if path.lower().endswith(PT2_SUFFIXES):
+        if kind == "pt2":
             from relulint.graph import pt2_frontend
 
             try:
-                return pt2_frontend.lower(path, settings), None
+                with gc_paused():
+                    return pt2_frontend.lower(path, settings), None
             except pt2_frontend.GraphError as exc:
                 return unreadable(str(exc))
     except MemoryError:
         return unreadable("out of memory while reading the graph")
     except RecursionError:
         return unreadable("graph too deeply nested to read")
-    return unreadable("not a graph file relulint knows (.onnx, .pt, .pth, .ptl, .torchscript, .pt2)")
+    return unreadable(f"not a graph file relulint knows ({', '.join(GRAPH_SUFFIXES)})")

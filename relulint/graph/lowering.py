@@ -20,7 +20,7 @@ import numpy as np
 
 from relulint.graph import intervals as iv
 from relulint.knowledge import tables
-from relulint.model import Activation, DataSource, Init, Loss, Network, Op, Origin, WeightStats
+from relulint.model import Activation, DataSource, Init, Loss, Network, Op, OpKind, Origin, WeightStats
 
 
 @dataclass(slots=True)  # 100k+ of them: slots make building and reading each one cheaper
@@ -104,7 +104,7 @@ def _op(node: GNode, seen_affine: bool) -> Op:
     if node.activation is not None and kind == "activation":
         op.activation = Activation(kind=node.activation, display=display, origin=node.origin)
         if node.activation == "linear":
-            op.kind = "shape"
+            op.kind = OpKind.SHAPE
             op.activation = None
     return op
 

@@ -174,37 +174,40 @@ def loss_info(kind: str) -> LossInfo:
 # --------------------------------------------------------------------------------------------
 # Initialiser statistics
 
-# std = sqrt(scale / n) with n from the mode; these name the common schemes.
-SCHEMES: dict[str, tuple[float, str]] = {
-    "he": (2.0, "fan_in"),
-    "he_fan_out": (2.0, "fan_out"),
-    "glorot": (1.0, "fan_avg"),
-    "lecun": (1.0, "fan_in"),
+@dataclass(frozen=True)
+class Scheme:
+    """A fan-dependent initialiser scale: std = sqrt(scale / n), n the fan its mode names."""
+
+    scale: float
+    mode: str = "fan_in"  # fan_in | fan_out | fan_avg
+    name: str | None = None  # he, glorot, lecun, torch_default: the common ones by name
+
+    def std(self, fan_in: int, fan_out: int | None) -> float | None:
+        if self.mode == "fan_in":
+            n: float | None = fan_in
+        elif not fan_out:
+            return None
+        else:
+            n = fan_out if self.mode == "fan_out" else (fan_in + fan_out) / 2
+        return math.sqrt(self.scale / n) if n else None
+
+    @property
+    def is_lecun(self) -> bool:
+        """Variance 1 / fan_in: what SELU's self-normalisation needs."""
+        return self.scale == 1.0 and self.mode == "fan_in"
+
+    def __str__(self) -> str:
+        return self.name or f"variance_scaling(scale={self.scale:g}, mode={self.mode})"
+
+
+SCHEMES: dict[str, Scheme] = {
+    "he": Scheme(2.0, "fan_in", "he"),
+    "he_fan_out": Scheme(2.0, "fan_out", "he_fan_out"),
+    "glorot": Scheme(1.0, "fan_avg", "glorot"),
+    "lecun": Scheme(1.0, "fan_in", "lecun"),
     # torch's default Linear/Conv init: kaiming_uniform_(a=sqrt(5)) -> U(-1/sqrt(n), 1/sqrt(n))
-    "torch_default": (1.0 / 3.0, "fan_in"),
+    "torch_default": Scheme(1.0 / 3.0, "fan_in", "torch_default"),
 }
-
-
-def init_std_for_scheme(scheme: str, distribution: str, fan_in: int, fan_out: int | None) -> float | None:
-    """The std a fan-dependent scheme gives a layer. `scheme` is a key of SCHEMES or 'vs:SCALE:MODE'."""
-    if scheme.startswith("vs:"):
-        _, scale_s, mode = scheme.split(":")
-        scale = float(scale_s)
-    elif scheme in SCHEMES:
-        scale, mode = SCHEMES[scheme]
-    else:
-        return None
-    if mode == "fan_in":
-        n = fan_in
-    elif mode == "fan_out":
-        if not fan_out:
-            return None
-        n = fan_out
-    else:
-        if not fan_out:
-            return None
-        n = (fan_in + fan_out) / 2
-    return math.sqrt(scale / n) if n else None
 
 
 def he_std(fan_in: int) -> float:

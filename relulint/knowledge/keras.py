@@ -169,7 +169,7 @@ init_strings = {
     "ones": InitSpec("ones"),
     "orthogonal": InitSpec("orthogonal"),
     "identity": InitSpec("eye"),
-    "variance_scaling": InitSpec("truncated_normal", scheme="vs:1.0:fan_in"),
+    "variance_scaling": InitSpec("truncated_normal", scheme="vs"),  # defaults: scale 1, fan_in
 }
 # Keras also accepts the class names as strings: kernel_initializer="HeNormal"
 for _cls, _alias in (("GlorotUniform", "glorot_uniform"), ("GlorotNormal", "glorot_normal"),

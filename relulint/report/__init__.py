@@ -53,9 +53,18 @@ def renderer(fmt: str):
     return fn
 
 
+# Formats that carry each finding's fix (its edits): only these pay for computing fixes, and the
+# human formats when unsafe fixes are asked for (every relulint fix is unsafe; `[*]` marks them).
+FIX_FORMATS = ("json", "sarif", "lsp")
+
+
 def render(fmt: str, results: list, settings, **options) -> str:
     """Render results in a format. Keyword options reach the human formats only."""
     fn = renderer(fmt)
+    if canonical(fmt) in FIX_FORMATS or options.get("unsafe_fixes"):
+        from relulint.fixes import attach_results
+
+        attach_results(results)
     if is_human(fmt):
         return fn(results, settings, **options)
     return fn(results, settings)

@@ -68,7 +68,6 @@ def source_root(start: str | None = None) -> Path:
     return next((d for d in (here, *here.parents) if (d / ".git").exists()), here)
 
 
-_NOT_TEXT = (".onnx", ".pt", ".pth", ".ptl", ".torchscript", ".pt2")
 _MAX_BYTES = 4_000_000
 
 
@@ -87,7 +86,9 @@ class FileLines:
     def get(self, path: str) -> list[str] | None:
         if path not in self._lines:
             self._lines[path] = None
-            if path.startswith("<") or path.endswith(_NOT_TEXT):
+            from relulint.graph import is_graph_file
+
+            if path.startswith("<") or is_graph_file(path):
                 return None
             from relulint.safe_read import UnsafeFile, decode_source, read_file
 

@@ -79,14 +79,12 @@ def render(results: list, settings=None) -> str:
 
 def rule_info(rule: type) -> dict:
     """`relulint rule RL201 --output-format json` (ruff's keys, plus passes and options)."""
-    from relulint.report.text import fix_availability
-
     return {
         "code": rule.CODE,
         "name": rule.NAME,
         "severity": rule.SEVERITY.value,
         "summary": rule.summary(),
-        "fix_availability": fix_availability(rule),
+        "fix_availability": rule.fix_availability(),
         "passes": sorted(rule.PASSES),
         "explanation": rule.doc(),
         "options": _jsonable(dict(rule.OPTIONS)),

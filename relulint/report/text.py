@@ -162,18 +162,6 @@ _FIX_WORDS = {"Always": "Fix is always available.", "Sometimes": "Fix is sometim
               "None": "Fix is not available."}
 
 
-def fix_availability(rule: type) -> str:
-    """ruff's wording: Always | Sometimes | None. A rule may declare FIX_AVAILABILITY; otherwise a
-    registered fix provider (relulint.fixes.PROVIDERS) means "Sometimes": fixes depend on the code's shape."""
-    declared = getattr(rule, "FIX_AVAILABILITY", None)
-    if declared is None:
-        from relulint.fixes import PROVIDERS
-
-        declared = "Sometimes" if rule.CODE in PROVIDERS else "None"
-    value = str(declared).capitalize()
-    return value if value in _FIX_WORDS else "None"
-
-
 def rule_markdown(rule: type) -> str:
     """`relulint rule RL201`: the header, metadata lines, then the rule's own docstring."""
     passes = ", ".join(sorted(rule.PASSES))
@@ -182,7 +170,7 @@ def rule_markdown(rule: type) -> str:
         "",
         f"Severity: {rule.SEVERITY.value}",
         "",
-        _FIX_WORDS[fix_availability(rule)],
+        _FIX_WORDS[rule.fix_availability()],
         "",
         f"Passes: {passes}",
         "",

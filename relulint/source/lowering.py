@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from relulint.knowledge import Arg, InitSpec, LayerSpec, tables, uniform_stats
+from relulint.knowledge import SCHEMES, Arg, InitSpec, LayerSpec, Scheme, tables, uniform_stats
 from relulint.model import Activation, Init, Loss, Op, Origin
 from relulint.source.common import UNKNOWN, SourceContext, _is_num, kernel_volume
 
@@ -24,7 +24,7 @@ def init_from_spec(ctx: SourceContext, spec: InitSpec, call: cst.Call | None, di
             return None
         return _num(ctx.arg_const(call, ref)) if call is not None else _num(ref.default)
 
-    init = Init(display=display, origin=origin, distribution=spec.distribution, scheme=spec.scheme)
+    init = Init(display=display, origin=origin, distribution=spec.distribution)
     if spec.distribution in ("normal", "truncated_normal") and spec.scheme is None:
         init.mean, init.std = get(spec.mean), get(spec.std)
     elif spec.distribution == "uniform" and spec.scheme is None:
@@ -48,7 +48,7 @@ def init_from_spec(ctx: SourceContext, spec: InitSpec, call: cst.Call | None, di
     return init
 
 
-def _scheme(ctx: SourceContext, spec: InitSpec, call: cst.Call | None) -> str | None:
+def _scheme(ctx: SourceContext, spec: InitSpec, call: cst.Call | None) -> Scheme | None:
     if spec.scheme == "he" and spec.scheme_arg is not None and call is not None:
         # torch kaiming_*_(w, a=0, mode='fan_in', nonlinearity='leaky_relu')
         nonlin = ctx.arg_const(call, spec.scheme_arg)
@@ -59,14 +59,14 @@ def _scheme(ctx: SourceContext, spec: InitSpec, call: cst.Call | None) -> str | 
             return None
         if nonlin == "leaky_relu":
             gain2 = 2.0 / (1 + a * a)
-        return f"vs:{gain2}:{mode if mode in ('fan_in', 'fan_out') else 'fan_in'}"
+        return Scheme(gain2, mode if mode in ("fan_in", "fan_out") else "fan_in")
     if spec.scheme == "vs":
         scale = _num(ctx.arg_const(call, spec.scheme_arg)) if call is not None else 1.0
         mode = ctx.arg_const(call, Arg(1, "mode", "fan_in")) if call is not None else "fan_in"
         if scale is None or mode not in ("fan_in", "fan_out", "fan_avg"):
             return None
-        return f"vs:{scale}:{mode}"
-    return spec.scheme
+        return Scheme(scale, mode)
+    return SCHEMES.get(spec.scheme) if spec.scheme else None
 
 
 def init_from_expr(ctx: SourceContext, expr: cst.BaseExpression | None) -> Init | None:
@@ -96,7 +96,8 @@ def default_init(framework: str, display: str) -> Init | None:
     spec = tables().default_init.get(framework)
     if spec is None:
         return None
-    return Init(display=display, origin=None, distribution=spec.distribution, scheme=spec.scheme, mean=0.0)
+    return Init(display=display, origin=None, distribution=spec.distribution, mean=0.0,
+                scheme=SCHEMES.get(spec.scheme) if spec.scheme else None)
 
 
 def activation_from_expr(ctx: SourceContext, expr: cst.BaseExpression | None) -> Activation | None:
