@@ -12,7 +12,7 @@ import pytest
 from relulint.cli import main
 from relulint.config import Settings
 from relulint.engine import lint_source
-from relulint.fixes import fix_source
+from relulint.fixes import attach, fix_source
 
 BUGGY = "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(8, 1), nn.ReLU())\nloss_fn = nn.MSELoss()\n"
 FIXED = "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(8, 1))\nloss_fn = nn.MSELoss()\n"
@@ -47,18 +47,18 @@ def codes(src: str, settings: Settings | None = None) -> list[tuple[int, str]]:
 def test_fix_reports_fixed_and_remaining(run, tmp_path):
     (tmp_path / "a.py").write_text(BUGGY)
     (tmp_path / "b.py").write_text(NO_FIX)
-    code, out, err = run("a.py", "b.py", "--fix")
+    code, out, err = run("a.py", "b.py", "--fix", "--unsafe-fixes")
     assert code == 1
     assert "Found 2 findings (1 fixed, 1 remaining)." in err
     assert "RL102" in out and "RL101" not in out
     assert (tmp_path / "a.py").read_text() == FIXED
-    code, _, err = run("a.py", "--fix")
+    code, _, err = run("a.py", "--fix", "--unsafe-fixes")
     assert code == 0 and "All checks passed!" in err  # nothing left to fix: the plain summary
     (tmp_path / "a.py").write_text(BUGGY)
-    code, _, err = run("a.py", "--fix")
+    code, _, err = run("a.py", "--fix", "--unsafe-fixes")
     assert code == 0 and "Found 1 finding (1 fixed, 0 remaining)." in err
     (tmp_path / "a.py").write_text(BUGGY)
-    code, out, err = run("a.py", "--fix", "--format", "json", "-q")
+    code, out, err = run("a.py", "--fix", "--unsafe-fixes", "--format", "json", "-q")
     assert code == 0 and out.strip() == "[]" and err == ""  # machine formats stay clean
 
 
@@ -66,30 +66,30 @@ def test_fix_reports_fixed_and_remaining(run, tmp_path):
 
 
 def test_fix_stdin_prints_the_fixed_source(tmp_path):
-    p = stdin_cli("--fix", "-", "--stdin-filename", "pkg/model.py", cwd=tmp_path, stdin=BUGGY.encode())
+    p = stdin_cli("--fix", "--unsafe-fixes", "-", "--stdin-filename", "pkg/model.py", cwd=tmp_path, stdin=BUGGY.encode())
     assert p.returncode == 0, p.stderr
     assert p.stdout.decode() == FIXED
     assert b"1 fixed, 0 remaining" in p.stderr
     # CRLF and a BOM-less input come back as they went in, apart from the fix
-    p = stdin_cli("--fix", "-", cwd=tmp_path, stdin=BUGGY.replace("\n", "\r\n").encode())
+    p = stdin_cli("--fix", "--unsafe-fixes", "-", cwd=tmp_path, stdin=BUGGY.replace("\n", "\r\n").encode())
     assert p.stdout == FIXED.replace("\n", "\r\n").encode()
 
 
 def test_fix_stdin_echoes_input_when_nothing_applies(tmp_path):
     for data in (NO_FIX.encode(), b"x = 1\n", b"def broken(:\n", b"caf\xe9 = 1\n"):
-        p = stdin_cli("--fix", "-", cwd=tmp_path, stdin=data)
+        p = stdin_cli("--fix", "--unsafe-fixes", "-", cwd=tmp_path, stdin=data)
         assert p.stdout == data  # the editor's buffer is never replaced by something else
         assert b"Traceback" not in p.stderr
-    p = stdin_cli("--fix", "-", cwd=tmp_path, stdin=NO_FIX.encode())
+    p = stdin_cli("--fix", "--unsafe-fixes", "-", cwd=tmp_path, stdin=NO_FIX.encode())
     assert p.returncode == 1 and b"RL102" in p.stderr  # what remains goes to stderr
 
 
 def test_diff_stdin(tmp_path):
-    p = stdin_cli("--diff", "-", "--stdin-filename", "m.py", cwd=tmp_path, stdin=BUGGY.encode())
+    p = stdin_cli("--diff", "--unsafe-fixes", "-", "--stdin-filename", "m.py", cwd=tmp_path, stdin=BUGGY.encode())
     assert p.returncode == 1
     assert p.stdout.decode().splitlines()[:2] == ["--- a/m.py", "+++ b/m.py"]
     assert "+model = nn.Sequential(nn.Linear(8, 1))" in p.stdout.decode()
-    p = stdin_cli("--diff", "-", cwd=tmp_path, stdin=NO_FIX.encode())
+    p = stdin_cli("--diff", "--unsafe-fixes", "-", cwd=tmp_path, stdin=NO_FIX.encode())
     assert p.returncode == 0 and p.stdout == b""
 
 
@@ -206,7 +206,7 @@ def test_rl005_does_not_judge_codes_that_cannot_fire_here():
 ])
 def test_rl005_fix_removes_the_unused_codes(before, after):
     src = "import torch.nn as nn\n" + before
-    findings = lint_source(src, "m.py", neighbours=False).findings
+    findings = attach(lint_source(src, "m.py", neighbours=False).findings, {"m.py": src})
     assert {f.code for f in findings} == {"RL005"}
     # RL201/RL203 are graph-pass codes too: the comment may silence an exported graph's finding placed
     # on this line, which the source pass cannot see; so the removal is an unsafe fix
@@ -224,7 +224,7 @@ def test_rl005_fix_is_safe_for_source_only_codes():
 
 def test_rl005_no_fix_when_the_comment_holds_more_than_the_directive():
     src = "import torch.nn as nn\nx = 1  # keep this note  # noqa: RL201\n"
-    (f,) = lint_source(src, "m.py", neighbours=False).findings
+    (f,) = attach(lint_source(src, "m.py", neighbours=False).findings, {"m.py": src})
     assert f.code == "RL005" and f.fix is None
 
 
