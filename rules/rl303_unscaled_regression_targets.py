@@ -1,12 +1,13 @@
 from collections.abc import Iterator
 
+from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.model import ModelIR
-from relulint.rule import Invalid, Rule, Valid
+from relulint.rule import Confirmation, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt
 
 
-class UnscaledRegressionTargets(Rule):
+class UnscaledRegressionTargets(StaticRule):
     """
     ## What it does
     Flags a regression trained with squared error (MSE) on targets whose known magnitude is far from
@@ -40,7 +41,16 @@ class UnscaledRegressionTargets(Rule):
     - `max-abs-target`: targets whose known range exceeds this magnitude count as unscaled.
 
     ## Confirmed by
-    The dynamic pass: the measured targets' scale (each target column's RMS) against `max-abs-target`.
+    `--dynamic` measures the probed batch's targets: their `dtype`, `min`, `max`, `mean` and `std`
+    (per column for tabular targets). Confirmed when their magnitude exceeds `max-abs-target`.
+
+    ## Fix safety
+    No fix: scaling the targets changes what the model is trained to output, and every prediction
+    must then be inverted where it is used. The help text says what to change.
+
+    ## Known problems
+    Targets scaled by a helper the source pass does not follow look raw; the range of targets read
+    from a file is unknown, so they are not judged.
 
     ## References
     - [scikit-learn, "Transforming the prediction target (y)": TransformedTargetRegressor](https://scikit-learn.org/stable/modules/compose.html#transforming-target-in-regression)
@@ -168,3 +178,11 @@ class UnscaledRegressionTargets(Rule):
                 evidence={"targets": ds.display, "low": ds.low, "high": ds.high, "loss": loss.display},
                 related=[(ds.origin, f"targets made here: {ds.display}"), (loss.origin, f"loss {loss.display}")],
             )
+
+    def confirm(self, finding: Finding, report: ProbeReport, options: dict) -> Confirmation | None:
+        from relulint.dynamic.scale import target_scale
+
+        verdict = target_scale(report, float(options["max-abs-target"]))
+        if verdict is None:  # no targets, or class indices
+            return None
+        return Confirmation(verdict.raw, verdict.text, dict(verdict.numbers))

@@ -63,6 +63,7 @@ REPORTS = {
     "RL202": (_two_layers(0.001, gain=0.05), _two_layers(0.9)),
     "RL203": (_two_layers(1.0, gain=50.0), _two_layers(1.0, gain=1.4)),
     "RL301": (ProbeReport("torch", inputs=_tabular(0.0, 255.0)), ProbeReport("torch", inputs=_tabular(0.0, 1.0))),
+    "RL303": (ProbeReport("torch", targets=_inputs(0.0, 5e5)), ProbeReport("torch", targets=_inputs(-1.0, 1.0))),
     "RL302": (ProbeReport("torch", inputs=_inputs(-1.0, 0.0), layers=[_affine(), _relu(dead=0.5)]),
               ProbeReport("torch", inputs=_inputs(-1.0, 1.0), layers=[_affine(), _relu(dead=0.0)])),
 }
@@ -98,7 +99,7 @@ def test_thresholds_come_from_the_rules_options(code):
     f = _finding(code)
     assert rule().confirm(f, shows, options).confirmed
     flipped = {k: -1e9 if k.startswith("confirm-max-") else 1e9 for k in options
-               if k.startswith("confirm-") or k in ("max-abs-value", "min-negative-share")}
+               if k.startswith("confirm-") or k in ("max-abs-value", "max-abs-target", "min-negative-share")}
     assert not rule().confirm(f, shows, {**options, **flipped}).confirmed
 
 
