@@ -480,9 +480,9 @@ def _progress(args: argparse.Namespace, settings, total: int):
 
 
 def _read_limit(path: str, settings) -> int | None:
-    from relulint.engine import GRAPH_SUFFIXES
+    from relulint.graph import is_graph_file
 
-    return None if path.endswith(GRAPH_SUFFIXES) else settings.max_file_size
+    return None if is_graph_file(path) else settings.max_file_size
 
 
 _FIX_TITLE_ONLY = ("concise", "full", "github", "junit")  # formats that show a fix's title, not its edits
@@ -502,10 +502,6 @@ def _cache_dir(args: argparse.Namespace) -> str | None:
 
 
 def _open_cache(settings, args: argparse.Namespace):
-    import importlib.util
-
-    if importlib.util.find_spec("relulint.cache") is None:
-        return None
     from relulint.cache import Cache
 
     return Cache(settings.root or Path.cwd(), settings, _cache_dir(args))
