@@ -47,7 +47,8 @@ def assert_snapshot(path: Path, text: str) -> None:
 def snapshot_path(folder: Path, rule: type, valid: bool, case: object) -> Path:
     """tests/snapshots/RL101/invalid-0.snap: one file per rule case."""
     cases = rule.VALID if valid else rule.INVALID
-    return folder / rule.CODE / f"{'valid' if valid else 'invalid'}-{cases.index(case)}.snap"
+    index = next(i for i, c in enumerate(cases) if c is case)  # identity: two equal cases are two files
+    return folder / rule.CODE / f"{'valid' if valid else 'invalid'}-{index}.snap"
 
 
 def render_case(results: list, root: str) -> str:

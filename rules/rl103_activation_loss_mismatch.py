@@ -181,15 +181,6 @@ class ActivationLossMismatch(StaticRule):
         """),
         Invalid("""
             import torch.nn as nn
-            model = nn.Sequential(nn.Linear(784, 10), nn.Softmax(dim=1))  # expect: RL103
-            loss_fn = nn.CrossEntropyLoss()
-        """, fixed="""
-            import torch.nn as nn
-            model = nn.Sequential(nn.Linear(784, 10))
-            loss_fn = nn.CrossEntropyLoss()
-        """),
-        Invalid("""
-            import torch.nn as nn
             import torch.nn.functional as F
             class Net(nn.Module):
                 def __init__(self):

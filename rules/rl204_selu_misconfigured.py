@@ -169,21 +169,6 @@ class SeluMisconfigured(StaticRule):
                     return self.fc2(self.act(self.fc1(x)))
         """),
         Invalid("""
-            import torch.nn as nn
-            def init(m):
-                if isinstance(m, nn.Linear):
-                    nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
-            model = nn.Sequential(nn.Linear(8, 16), nn.SELU(), nn.Dropout(0.2), nn.Linear(16, 1))  # expect: RL204
-            model.apply(init)
-        """, fixed="""
-            import torch.nn as nn
-            def init(m):
-                if isinstance(m, nn.Linear):
-                    nn.init.kaiming_normal_(m.weight, nonlinearity="linear")
-            model = nn.Sequential(nn.Linear(8, 16), nn.SELU(), nn.AlphaDropout(0.2), nn.Linear(16, 1))
-            model.apply(init)
-        """),
-        Invalid("""
             from tensorflow import keras
             model = keras.Sequential([
                 keras.layers.Dense(64, activation="selu", kernel_initializer="lecun_normal"),
