@@ -489,12 +489,9 @@ _FIX_TITLE_ONLY = ("concise", "full", "github", "junit")  # formats that show a 
 
 
 def _refresh_cached_fixes(results: list) -> None:
-    import importlib.util
+    from relulint.cache import refresh_fixes
 
-    if importlib.util.find_spec("relulint.cache") is not None:
-        from relulint.cache import refresh_fixes
-
-        refresh_fixes(results)
+    refresh_fixes(results)
 
 
 def _cache_dir(args: argparse.Namespace) -> str | None:
