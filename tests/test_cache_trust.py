@@ -90,18 +90,19 @@ def test_forged_entry_cannot_put_edits_into_json_or_diff(project, caches, capsys
     assert cli.main(["m.py", "--format", "json"]) == 1
     out = capsys.readouterr().out
     assert "owned" not in out and json.loads(out)[0]["fix"]["edits"] == fresh["edits"]  # recomputed
-    assert cli.main(["m.py", "--diff"]) == 1
+    assert cli.main(["m.py", "--diff", "--unsafe-fixes"]) == 1
     out = capsys.readouterr().out
     assert "owned" not in out and "+model = nn.Sequential(nn.Linear(8, 1))" in out
 
 
 def test_a_cached_fix_applied_without_refresh_changes_nothing(project):
-    from relulint.fixes import fix_source
+    from relulint.fixes import attach_results, fix_source
 
     path = project / "m.py"
     path.write_text(BUGGY)
     c = Cache(project, Settings())
-    c.put(str(path), path.read_bytes(), lint_file(str(path), Settings()))
+    (linted,) = attach_results([lint_file(str(path), Settings())])  # as --unsafe-fixes or a fix format has it
+    c.put(str(path), path.read_bytes(), linted)
     hit = c.get(str(path), path.read_bytes())
     assert hit.findings[0].fix is not None  # the [*] mark survives
     assert fix_source(hit.source, hit.findings, unsafe=True)[0] == BUGGY
