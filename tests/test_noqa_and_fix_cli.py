@@ -216,8 +216,8 @@ def test_rl005_fix_removes_the_unused_codes(before, after):
 
 
 def test_rl005_fix_is_safe_for_source_only_codes():
-    src = "import torch.nn as nn\nx = 1  # noqa: E501, RL301\n"
-    (f,) = lint_source(src, "m.py", neighbours=False).findings
+    src = "import torch.nn as nn\nx = 1  # noqa: E501, RL302\n"  # RL302 runs on source only (RL301 on graphs too)
+    (f,) = attach(lint_source(src, "m.py", neighbours=False).findings, {"m.py": src})
     assert f.code == "RL005" and f.fix.applicability == "safe"
     assert fix_source(src, [f])[0] == "import torch.nn as nn\nx = 1  # noqa: E501\n"
 
@@ -230,7 +230,7 @@ def test_rl005_no_fix_when_the_comment_holds_more_than_the_directive():
 
 def test_rl005_fix_survives_a_cache_hit(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "m.py").write_text("import torch.nn as nn\nx = 1  # noqa: RL301\n")
+    (tmp_path / "m.py").write_text("import torch.nn as nn\nx = 1  # noqa: RL302\n")
     assert main(["m.py"]) == 1
     assert main(["m.py", "--fix"]) == 0  # the second run is a cache hit: the fix is recomputed
     assert (tmp_path / "m.py").read_text() == "import torch.nn as nn\nx = 1\n"
