@@ -40,6 +40,7 @@ from relulint.source.interp.values import (
     join,
     union,
 )
+from relulint.source.names import _dotted
 
 MAX_CALL_DEPTH = 10
 MAX_UNROLL = 128  # loop iterations unrolled; longer loops run once with joined state
@@ -985,12 +986,6 @@ def child_node(v: object) -> cst.CSTNode | None:
     return v.node if isinstance(v, SeqVal) else None
 
 
-def _dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def _hashable(v: object) -> bool:
