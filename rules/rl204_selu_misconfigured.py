@@ -42,8 +42,9 @@ class SeluMisconfigured(StaticRule):
     ```
 
     ## Options
-    - `graph-std-tolerance`: on exported graphs, weights whose std is within this factor of LeCun's
-      `1 / sqrt(fan_in)` count as LeCun-initialised (default 1.5).
+    - `std-tolerance`: a normal init whose declared std, or exported weights whose measured std, is
+      within this factor of LeCun's `1 / sqrt(fan_in)` counts as LeCun-initialised (default 1.5). A
+      normal init whose std or fan-in cannot be worked out statically is not judged.
 
     ## Confirmed by
     Not confirmed by `--dynamic`: the probe does not yet compare SELU activations' mean and std
@@ -69,7 +70,7 @@ class SeluMisconfigured(StaticRule):
     SEVERITY = Severity.WARNING
     MESSAGE = "{problem}"
     FIX_TITLE = "{remedy}"
-    OPTIONS = {"graph-std-tolerance": 1.5}
+    OPTIONS = {"std-tolerance": 1.5}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
@@ -106,6 +107,25 @@ class SeluMisconfigured(StaticRule):
         Valid("""
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Dropout(0.1), nn.Linear(16, 1))
+        """),
+        Valid("""
+            import math
+            import torch.nn as nn
+            class SNN(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(64, 128)
+                    self.act = nn.SELU()
+                    self.fc2 = nn.Linear(128, 1)
+                    nn.init.normal_(self.fc1.weight, 0.0, 1.0 / math.sqrt(64))
+                def forward(self, x):
+                    return self.fc2(self.act(self.fc1(x)))
+        """),
+        Valid("""
+            import torch.nn as nn
+            layer = nn.Linear(100, 100)
+            nn.init.normal_(layer.weight, std=0.1)
+            model = nn.Sequential(layer, nn.SELU(), nn.Linear(100, 1))
         """),
     ]
     INVALID = [
@@ -183,6 +203,12 @@ class SeluMisconfigured(StaticRule):
                 keras.layers.Dense(1),
             ])
         """),
+        Invalid("""
+            import torch.nn as nn
+            layer = nn.Linear(64, 64)
+            nn.init.normal_(layer.weight, 0.0, 0.5)  # expect: RL204
+            model = nn.Sequential(layer, nn.SELU(), nn.Linear(64, 1))
+        """),
     ]
 
     GRAPH_CASES = [
@@ -238,7 +264,7 @@ class SeluMisconfigured(StaticRule):
             if op.weight_stats is not None:  # a graph: no initialiser, the weights themselves
                 yield from self._judge_weights(op, options)
                 continue
-            if init is None or op.init_location is None or _is_lecun_normal(init):
+            if init is None or op.init_location is None or _is_lecun_normal(init, op.fan_in, options):
                 continue
             yield self.finding(
                 op.init_location,
@@ -266,7 +292,7 @@ class SeluMisconfigured(StaticRule):
             return
         lecun = 1.0 / math.sqrt(op.fan_in)
         ratio = stats.std / lecun
-        tolerance = float(options["graph-std-tolerance"])
+        tolerance = float(options["std-tolerance"])
         if 1 / tolerance <= ratio <= tolerance:
             return
         yield self.finding(
@@ -278,9 +304,20 @@ class SeluMisconfigured(StaticRule):
         )
 
 
-def _is_lecun_normal(init) -> bool:
-    """std = sqrt(1 / fan_in) from a (truncated) normal."""
-    return init.distribution in ("normal", "truncated_normal") and init.scheme is not None and init.scheme.is_lecun
+def _is_lecun_normal(init, fan_in: int | None, options: dict) -> bool:
+    """std = sqrt(1 / fan_in) from a (truncated) normal: a LeCun scheme, or a hand-written std such as
+    `normal_(w, 0, 1 / math.sqrt(fan_in))`. A normal whose mean, std or fan-in is not known statically
+    gets the benefit of the doubt: a wrong finding here comes with a fix that rewrites the init."""
+    if init.distribution not in ("normal", "truncated_normal"):
+        return False
+    if init.scheme is not None:
+        return init.scheme.is_lecun
+    if init.mean is None or init.std is None or not fan_in:
+        return True
+    if abs(init.mean) > 1e-6 or init.std <= 0:
+        return False
+    tolerance = float(options["std-tolerance"])
+    return 1 / tolerance <= init.std * math.sqrt(fan_in) <= tolerance
 
 
 _ALPHA = {"Dropout": "AlphaDropout", "dropout": "alpha_dropout"}

@@ -667,7 +667,7 @@ model = keras.Model(inputs, layers.Dense(1)(x))
         H + """class SNN(tf.keras.Model):
     def __init__(self):
         super().__init__()
-        self.d = layers.Dense(32, activation=tf.nn.selu, kernel_initializer=initializers.RandomNormal(0, 0.05))  # expect: RL204
+        self.d = layers.Dense(32, activation=tf.nn.selu, kernel_initializer=initializers.RandomUniform(-0.05, 0.05))  # expect: RL204
         self.out = layers.Dense(1)
     def call(self, x):
         return self.out(self.d(x))

@@ -521,8 +521,6 @@ KNOWN_GAPS: dict[str, str] = {
         "TF1 init helpers: the finding is reported at each call site, not at the init line in the helper",
     "init_helper_fan_in_at_call_site-fire2":
         "TF1 init helpers: the finding is reported at each call site, not at the init line in the helper",
-    "torch_selu_network-silent3":
-        "normal_(w, 0, 1 / sqrt(fan_in)) is not recognised as LeCun normal (wrong RL204)",
 }
 
 shape("layers_built_in_loop", fire=[
