@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -58,9 +59,12 @@ def render_case(results: list, root: str) -> str:
     from relulint import report
     from relulint.fixes import apply_fixes
 
-    body = report.render("full", results, None, color=False, unsafe_fixes=True) if any(
-        r.findings for r in results) else "(no findings)\n"
-    diff = apply_fixes(results, write=False, unsafe=True)
+    # Rendered from the case folder: paths are shown relative to the cwd, and a checkout under the
+    # same parent as the temporary folder (/tmp) would otherwise print `../pytest-of-.../model.py`.
+    with contextlib.chdir(root):
+        body = report.render("full", results, None, color=False, unsafe_fixes=True) if any(
+            r.findings for r in results) else "(no findings)\n"
+        diff = apply_fixes(results, write=False, unsafe=True)
     text = body + ("\n" + diff if diff else "")
     prefix = root.rstrip("/") + "/"
     return text.replace(prefix, "").replace(prefix.lstrip("/"), "")
