@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 from relulint.finding import Edit, Finding, Fix, Severity
-from relulint.model import Origin
+from relulint.ir import Origin
 from relulint.project import inside
 from relulint.safe_read import UnsafeFile, read_file
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from relulint.config import Settings
 from relulint.finding import Finding, Severity
-from relulint.model import ModelIR, ModuleFacts, Origin
+from relulint.ir import ModelIR, ModuleFacts, Origin
 from relulint.project import root_for
 from relulint.safe_read import MAX_SOURCE_BYTES, UnsafeFile, check_path, decode_source, read_file
 

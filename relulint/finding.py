@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from relulint.model import Origin
+from relulint.ir import Origin
 
 
 class Severity(StrEnum):

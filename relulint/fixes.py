@@ -27,7 +27,7 @@ import libcst as cst
 
 from relulint.atomic import replace_file
 from relulint.finding import Edit, Finding, Fix
-from relulint.model import Origin
+from relulint.ir import Origin
 from relulint.positions import from_offset, line_starts, to_offset
 
 # ------------------------------------------------------------------------------ parsed source

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from relulint.model import Origin
+from relulint.ir import Origin
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from relulint.finding import Finding, Fix, Severity
-from relulint.model import ModelIR, Origin
+from relulint.ir import ModelIR, Origin
 
 if TYPE_CHECKING:
     from relulint.dynamic.stats import ProbeReport

@@ -18,7 +18,7 @@ import tokenize
 from dataclasses import dataclass, field
 
 from relulint.finding import Finding, Severity
-from relulint.model import Origin
+from relulint.ir import Origin
 
 _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)", re.IGNORECASE)
 _IGNORE = re.compile(r"#\s*relulint\s*:\s*(?P<kind>ignore|file-ignore)\b(?:\s*\[(?P<codes>[^\]]*)\])?")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
+from relulint.ir import Op
 from relulint.knowledge import he_std
-from relulint.model import Op
 
 
 def init_scale(op: Op) -> tuple[float, float, int] | None:

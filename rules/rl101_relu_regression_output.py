@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Fix, Severity
 from relulint.fixes import Parsed, remove_activation
-from relulint.model import ModelIR
+from relulint.ir import ModelIR
 from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt, output_trained_with
 

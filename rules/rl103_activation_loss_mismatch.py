@@ -4,7 +4,7 @@ import libcst as cst
 
 from relulint.finding import Finding, Fix, Severity
 from relulint.fixes import Parsed, keyword_arg, last_name, remove_activation, rename_func, unsafe_fix
-from relulint.model import ModelIR
+from relulint.ir import ModelIR
 from relulint.rule import GraphCase, Invalid, StaticRule, Valid
 
 

@@ -5,7 +5,7 @@ import libcst as cst
 from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Fix, Severity
 from relulint.fixes import Parsed, keyword_arg, last_name, unsafe_fix
-from relulint.model import ModelIR
+from relulint.ir import ModelIR
 from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt, layer_figures, layer_text
 

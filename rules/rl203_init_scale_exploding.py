@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
-from relulint.model import ModelIR
+from relulint.ir import ModelIR
 from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt, init_scale, layer_figures, layer_text
 

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 
 from relulint.finding import Finding, Fix, Severity
 from relulint.fixes import Parsed, keyword_arg, last_name, rename_func, unsafe_fix
-from relulint.model import ModelIR, Op
+from relulint.ir import ModelIR, Op
 from relulint.rule import GraphCase, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt
 

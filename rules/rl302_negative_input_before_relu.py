@@ -3,7 +3,7 @@ from collections.abc import Iterator
 
 from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
-from relulint.model import DataSource, ModelIR, Origin
+from relulint.ir import DataSource, ModelIR, Origin
 from relulint.rule import Confirmation, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt
 

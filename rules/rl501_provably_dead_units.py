@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 from relulint.finding import Finding, Severity
-from relulint.model import ModelIR, Op
+from relulint.ir import ModelIR, Op
 from relulint.rule import Invalid, StaticRule, Valid
 
 

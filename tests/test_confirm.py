@@ -11,7 +11,7 @@ from relulint.config import Settings
 from relulint.dynamic.confirm import confirm
 from relulint.dynamic.stats import LayerStats, ProbeReport, TensorSummary
 from relulint.finding import Finding, Severity
-from relulint.model import Origin
+from relulint.ir import Origin
 from relulint.rule import StaticRule
 from relulint.rules import ALL_RULES, BY_CODE
 

@@ -189,7 +189,7 @@ def test_rl101_on_a_hidden_activation_is_dismissed_with_the_real_outputs_figure(
     from relulint.dynamic.attribute import attribute
     from relulint.dynamic.cli import probe_file
     from relulint.finding import Finding, Severity
-    from relulint.model import Origin
+    from relulint.ir import Origin
 
     mod, write = project
     blocks = mod.replace("model_", "blocks_")

@@ -92,7 +92,7 @@ model.apply(init_weights)
 def test_unwrap_keeps_precedence():
     from relulint.finding import Finding, Severity
     from relulint.fixes import Parsed, remove_activation
-    from relulint.model import Origin
+    from relulint.ir import Origin
 
     src = "y = F.relu(a + b) * 2\n"
     p = Parsed(src)

@@ -11,7 +11,7 @@ import pytest
 
 from relulint.config import Settings
 from relulint.engine import lint_source
-from relulint.model import Network
+from relulint.ir import Network
 from relulint.source import lower_source
 from relulint.testing import expectations
 

@@ -75,7 +75,7 @@ class Net(nn.Module):
 
 
 def test_op_kinds_are_an_enum():
-    from relulint.model import Op, OpKind
+    from relulint.ir import Op, OpKind
 
     assert Op("affine", "x").kind is OpKind.AFFINE and OpKind.AFFINE == "affine"
     with pytest.raises(ValueError):

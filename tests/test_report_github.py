@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from relulint.engine import FileResult
 from relulint.finding import Finding, Severity
-from relulint.model import Origin
+from relulint.ir import Origin
 from relulint.report import github
 
 

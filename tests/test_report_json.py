@@ -9,7 +9,7 @@ import sys
 
 from relulint.engine import FileResult
 from relulint.finding import Edit, Finding, Fix, Severity
-from relulint.model import Origin
+from relulint.ir import Origin
 from relulint.report import render
 from relulint.report.json import rule_info
 from relulint.rules import BY_CODE

@@ -8,7 +8,7 @@ from pathlib import Path
 from relulint import positions
 from relulint.engine import lint_source
 from relulint.fixes import attach_results
-from relulint.model import Origin
+from relulint.ir import Origin
 from relulint.report import lsp
 
 # a non-BMP character (U+1F600, 2 UTF-16 units) before the flagged code on the same line

@@ -7,7 +7,7 @@ import os
 
 from relulint.engine import FileResult
 from relulint.finding import Finding, Severity
-from relulint.model import Origin
+from relulint.ir import Origin
 from relulint.report import text
 from relulint.report._common import display_path
 

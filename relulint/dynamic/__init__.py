@@ -62,7 +62,7 @@ def probe(model, batch, loss_fn=None, targets=None, device: str | None = None, s
     (the model's classes' own files are always tried).
     """
     from relulint.dynamic.judge import judge, locator_for
-    from relulint.model import Origin
+    from relulint.ir import Origin
 
     report = probe_report(model, batch, loss_fn, targets, device)
     fallback = Origin(path=f"<{type(model).__name__}>", line=1, node=type(model).__name__)

@@ -94,7 +94,7 @@ def probe_file(path: str | None, entry: str | None = None, settings=None, device
     from relulint.dynamic.entry import load_entry
     from relulint.dynamic.judge import judge, judge_steps, locator_for
     from relulint.dynamic.sourcemap import model_source
-    from relulint.model import Origin
+    from relulint.ir import Origin
 
     by_abs = by_abs or {}
     e = load_entry(path, entry)
@@ -205,7 +205,7 @@ def _probe_onnx(path: str, args, settings) -> tuple[str, list]:
     from relulint.dynamic import table
     from relulint.dynamic.judge import judge
     from relulint.dynamic.onnx_probe import probe_onnx
-    from relulint.model import Origin
+    from relulint.ir import Origin
 
     report, origins = probe_onnx(path, getattr(args, "inputs", None), getattr(settings, "input_range", None),
                                  device=getattr(args, "device", None))

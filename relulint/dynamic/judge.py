@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from relulint.dynamic.stats import LayerStats, ProbeReport
 from relulint.finding import Finding
-from relulint.model import Network, Op, Origin
+from relulint.ir import Network, Op, Origin
 
 if TYPE_CHECKING:
     from relulint.dynamic.sourcemap import ModelSource

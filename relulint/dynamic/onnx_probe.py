@@ -8,7 +8,7 @@ import math
 
 from relulint.dynamic.stats import LayerStats, ProbeReport, numpy_summary
 from relulint.dynamic.torch_probe import SATURATED_SIGMOID, SATURATED_SOFTMAX, ProbeError
-from relulint.model import Origin
+from relulint.ir import Origin
 
 _ACTS = {"Relu": "relu", "Softmax": "softmax", "Sigmoid": "sigmoid", "LogSoftmax": "log_softmax"}
 DEFAULT_BATCH = 64

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 
 from relulint.finding import Finding
-from relulint.model import ModuleFacts
+from relulint.ir import ModuleFacts
 
 # The one place graph file suffixes are written: discovery, the engine, the reporters and the
 # dynamic pass all read these (case-insensitively, through is_graph_file / graph_format).

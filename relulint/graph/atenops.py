@@ -15,8 +15,8 @@ import numpy as np
 
 from relulint.graph.archive import TensorRef
 from relulint.graph.lowering import GNode, GraphInput, build_network, graph_loss
+from relulint.ir import ModuleFacts, Origin
 from relulint.knowledge.graph_ops import ATEN_ARGS, aten_op, clip_kind
-from relulint.model import ModuleFacts, Origin
 
 
 @dataclass(frozen=True, slots=True)

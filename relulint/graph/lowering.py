@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from relulint.graph import intervals as iv
+from relulint.ir import Activation, DataSource, Init, Loss, Network, Op, OpKind, Origin, WeightStats
 from relulint.knowledge import tables
-from relulint.model import Activation, DataSource, Init, Loss, Network, Op, OpKind, Origin, WeightStats
 
 
 @dataclass(slots=True)  # 100k+ of them: slots make building and reading each one cheaper

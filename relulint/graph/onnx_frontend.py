@@ -16,8 +16,8 @@ from collections.abc import Callable
 import numpy as np
 
 from relulint.graph.lowering import GNode, GraphInput, build_network, graph_loss
+from relulint.ir import ModuleFacts, Origin
 from relulint.knowledge.graph_ops import ONNX_SHAPE_PLUMBING, clip_kind, onnx_op
-from relulint.model import ModuleFacts, Origin
 
 MAX_PROTO_BYTES = 2 * 1024 ** 3  # protobuf cannot hold more: bigger models keep weights outside
 _FRAME = re.compile(r'File "(?P<f1>[^"]+)", line (?P<l1>\d+)|(?P<f2>[^\s()"]+\.py)[(:](?P<l2>\d+)')

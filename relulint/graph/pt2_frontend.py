@@ -24,7 +24,7 @@ from relulint.graph.archive import Archive, ArchiveError, StorageRef, TensorRef,
 from relulint.graph.atenops import Data, archive_facts, aten_node, data_keys, needed, normalise
 from relulint.graph.lowering import GNode, GraphInput
 from relulint.graph.onnx_frontend import source_frame
-from relulint.model import ModuleFacts, Origin
+from relulint.ir import ModuleFacts, Origin
 
 MAX_GRAPH_BYTES = 1 << 30  # the graph JSON; the archive-wide read budget applies as well
 

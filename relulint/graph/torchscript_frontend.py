@@ -21,7 +21,7 @@ import zipfile
 
 from relulint.graph.archive import Archive, ArchiveError, Record, TensorRef, read_archive
 from relulint.graph.atenops import archive_facts
-from relulint.model import ModuleFacts
+from relulint.ir import ModuleFacts
 
 
 class GraphError(Exception):

@@ -24,7 +24,7 @@ from relulint.graph.archive import Archive, ArchiveError, Record, TensorRef, saf
 from relulint.graph.atenops import Data, aten_node, data_keys, needed, normalise
 from relulint.graph.lowering import GNode, GraphInput
 from relulint.graph.onnx_frontend import source_frame
-from relulint.model import Origin
+from relulint.ir import Origin
 
 MAX_DEPTH = 64
 _UNKNOWN = object()

@@ -18,7 +18,7 @@ def fix_data(finding: Finding, lines: list[str] | None) -> dict | None:
     fix = finding.fix
     if fix is None:
         return None
-    from relulint.model import Origin
+    from relulint.ir import Origin
 
     edits = []
     for e in fix.edits:

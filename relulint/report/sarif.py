@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from relulint.finding import Finding
-from relulint.model import Origin
+from relulint.ir import Origin
 from relulint.positions import sarif_region
 from relulint.report._common import LEVELS, path_to_uri, rule_uri, severity, source_root
 

@@ -6,7 +6,7 @@ import importlib
 
 import libcst as cst
 
-from relulint.model import ModuleFacts
+from relulint.ir import ModuleFacts
 from relulint.source.common import SourceContext
 
 # (framework, import prefixes that make the frontend worth running, module)

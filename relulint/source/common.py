@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from relulint.ir import Origin
 from relulint.knowledge import Arg, canonical
-from relulint.model import Origin
 
 UNKNOWN = object()  # const() result when a value is not statically known
 _MAX_DEPTH = 6

@@ -19,9 +19,9 @@ from dataclasses import replace
 
 import libcst as cst
 
+from relulint.ir import DataSource, ModuleFacts, Network, Op, Origin
 from relulint.knowledge import DataSpec, tables
 from relulint.knowledge import data as D
-from relulint.model import DataSource, ModuleFacts, Network, Op, Origin
 from relulint.source.common import UNKNOWN, SourceContext, _is_num, is_self_attr, walk
 
 _MAX_DEPTH = 20

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from relulint.ir import Activation, ModuleFacts, Network, Op
 from relulint.knowledge import Arg, LayerSpec, tables
 from relulint.knowledge import keras as K
-from relulint.model import Activation, ModuleFacts, Network, Op
 from relulint.source.common import UNKNOWN, SourceContext, _is_num, is_self_attr, walk
 from relulint.source.lowering import loss_from_call, loss_from_expr, op_from_layer_call
 from relulint.source.subclass import activation_op, class_networks, composed_ops, find_method

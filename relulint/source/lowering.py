@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from relulint.ir import Activation, Init, Loss, Op, Origin
 from relulint.knowledge import SCHEMES, Arg, InitSpec, LayerSpec, Scheme, tables, uniform_stats
-from relulint.model import Activation, Init, Loss, Op, Origin
 from relulint.source.common import UNKNOWN, SourceContext, _is_num, kernel_volume
 
 # torch kaiming nonlinearity -> gain**2 (torch.nn.init.calculate_gain)

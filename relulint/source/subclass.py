@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from relulint.model import Activation, Network, Op
+from relulint.ir import Activation, Network, Op
 from relulint.source.common import SourceContext, is_self_attr, postorder_calls, walk
 
 OtherCallOps = Callable[[cst.Call], list[Op]]

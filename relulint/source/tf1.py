@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from relulint.ir import Activation, Init, Loss, ModuleFacts, Network, Op, Origin
 from relulint.knowledge import InitSpec, LayerSpec, tables
 from relulint.knowledge import tf1 as K
 from relulint.knowledge import tflearn as L
-from relulint.model import Activation, Init, Loss, ModuleFacts, Network, Op, Origin
 from relulint.source.common import (
     UNKNOWN,
     SourceContext,

@@ -14,7 +14,7 @@ import time
 
 import libcst as cst
 
-from relulint.model import Loss, ModelIR, ModuleFacts, Network, Op
+from relulint.ir import Loss, ModelIR, ModuleFacts, Network, Op
 from relulint.source.interp.api import is_module_class, judgeable, net_name
 from relulint.source.interp.evaluator import UNK, Interp, OutOfBudget
 from relulint.source.interp.program import ModuleState

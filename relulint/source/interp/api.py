@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from relulint.ir import Activation, Loss, Op
 from relulint.knowledge import Arg, LayerSpec, canonical, tables
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
-from relulint.model import Activation, Loss, Op
 from relulint.source.common import UNKNOWN, kernel_volume
 from relulint.source.interp.values import (
     UNK,

@@ -17,7 +17,7 @@ import time
 
 import libcst as cst
 
-from relulint.model import Loss, Op
+from relulint.ir import Loss, Op
 from relulint.source.interp import api
 from relulint.source.interp.program import MAX_MODULES, ModuleState, module_file, parse_cached
 from relulint.source.interp.values import (
@@ -602,7 +602,7 @@ class Interp:
     def site_op(self, node: cst.CSTNode, kind: str, display: str, activation_kind: str | None = None) -> Op:
         op = self.site_ops.get(id(node))
         if op is None:
-            from relulint.model import Activation
+            from relulint.ir import Activation
 
             state = self.current_state(node)
             origin = state.origin(node) if state is not None else None

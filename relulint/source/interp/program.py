@@ -14,7 +14,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from relulint.model import Origin
+from relulint.ir import Origin
 
 MAX_MODULES = 8  # project modules one interpretation may read besides the linted file
 MAX_MODULE_BYTES = 512_000

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from relulint.model import Loss, Op
+from relulint.ir import Loss, Op
 
 
 class _Unknown:
