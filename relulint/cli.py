@@ -506,7 +506,7 @@ def _open_cache(settings, args: argparse.Namespace):
 
 def _lint_stdin(settings, args: argparse.Namespace):
     from relulint.config_paths import excluded
-    from relulint.engine import FileResult, engine_finding, lint_source
+    from relulint.engine import FileResult, engine_finding, exception_summary, lint_source
 
     path = args.stdin_filename or "-"
     data = sys.stdin.buffer.read()
@@ -524,7 +524,7 @@ def _lint_stdin(settings, args: argparse.Namespace):
         import traceback
 
         return FileResult(path=path, source=code, findings=[engine_finding(
-            "RL001", "internal-error", path, f"relulint failed on this file: {type(exc).__name__}: {exc}",
+            "RL001", "internal-error", path, f"relulint failed on this file: {exception_summary(exc)}",
             evidence={"traceback": traceback.format_exc()})])
 
 

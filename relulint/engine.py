@@ -387,9 +387,18 @@ def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) ->
         return FileResult(path=path, findings=[f])
     except Exception as exc:  # per-file isolation: never let one file end the run
         f = engine_finding("RL001", "internal-error", path,
-                           f"relulint failed on this file: {type(exc).__name__}: {exc}",
+                           f"relulint failed on this file: {exception_summary(exc)}",
                            evidence={"traceback": traceback.format_exc()})
         return FileResult(path=path, findings=[f])
+
+
+def exception_summary(exc: BaseException, limit: int = 200) -> str:
+    """One line for an internal error's message; the full text stays in the traceback evidence
+    (a KeyError on a libcst node would otherwise print the node's whole repr)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if len(first) > limit:
+        first = first[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def lint_graph_file(path: str, settings: Settings) -> FileResult:

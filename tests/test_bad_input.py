@@ -115,3 +115,24 @@ def test_graph_file_without_graph_pass_is_a_finding_not_a_crash(run, tmp_path):
     code, out, err = run("model.onnx")
     assert code == 1 and "Traceback" not in err
     assert lines(out)[0].startswith("model.onnx:1:1: RL002")
+
+
+def test_internal_error_message_is_one_line(monkeypatch, tmp_path):
+    """An unexpected exception becomes one RL001 whose message is one short line; the whole text
+    (a KeyError on a libcst node prints the node's entire repr) stays in the traceback evidence."""
+    import relulint.engine as engine
+    from relulint.config import Settings
+
+    target = tmp_path / "model.py"
+    target.write_text("import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(2, 1))\n")
+
+    def boom(*args, **kwargs):
+        raise KeyError("Subscript(\n" + "    value=Name(\n" * 200 + ")")
+
+    monkeypatch.setattr(engine, "lint_source", boom)
+    result = engine.lint_file(str(target), Settings(), engine.FactsCache())
+    [finding] = result.findings
+    assert finding.code == "RL001"
+    assert "\n" not in finding.message and len(finding.message) < 300
+    assert finding.message.startswith("relulint failed on this file: KeyError: ")
+    assert "value=Name(" in finding.evidence["traceback"]
