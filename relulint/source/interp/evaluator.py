@@ -202,6 +202,9 @@ class Interp:
 
     def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> str | None:
         self.tick()
+        # statements locate their own ops (a partial `out[:, :2] = ...` update) in the frame's module,
+        # not in whichever module the last expression was evaluated in
+        self._state = frame.state
         if isinstance(stmt, cst.SimpleStatementLine):
             return self.exec_block(stmt.body, frame)
         if isinstance(stmt, cst.Assign):

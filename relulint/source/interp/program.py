@@ -32,10 +32,12 @@ class ModuleState:
     evaluated: bool = False
     evaluating: bool = False
 
-    def origin(self, node: cst.CSTNode) -> Origin:
+    def origin(self, node: cst.CSTNode) -> Origin | None:
         if self.positions is None:
             self.positions = positions_of(self.module)
-        pos = self.positions[node]
+        pos = self.positions.get(node)
+        if pos is None:  # a node of another parse of this module (evicted and re-read): not locatable
+            return None
         return Origin(self.path, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
 
     def text(self, node: cst.CSTNode, limit: int = 120) -> str:
