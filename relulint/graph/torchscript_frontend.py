@@ -29,11 +29,12 @@ class GraphError(Exception):
 
 
 def check_archive(path: str) -> None:
-    """Refuse anything that is not a TorchScript zip, without unpickling it."""
+    """Refuse anything that is not a TorchScript zip, without unpickling it (the zip layout is judged
+    by `relulint.torch_archives`, as directory walks judge it)."""
+    from relulint.torch_archives import PICKLE, TORCHSCRIPT, archive_kind, kind_of_names
+
     if not zipfile.is_zipfile(path):
-        with open(path, "rb") as fh:
-            head = fh.read(2)
-        if head[:1] == b"\x80":
+        if archive_kind(path) == PICKLE:
             raise GraphError("a legacy torch.save pickle, not TorchScript: relulint does not unpickle files "
                              "(that can run code). Export with torch.jit.script(model).save(path) or "
                              "torch.onnx.export")
@@ -43,9 +44,7 @@ def check_archive(path: str) -> None:
             names = zf.namelist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise GraphError(f"corrupt TorchScript archive: {exc}") from None
-    has_code = any("/code/" in n or n.startswith("code/") for n in names)
-    has_consts = any(n.endswith("constants.pkl") or n.endswith("bytecode.pkl") for n in names)
-    if not (has_code and has_consts):
+    if kind_of_names(names) != TORCHSCRIPT:
         raise GraphError("a torch.save checkpoint (state dict or pickled module), not TorchScript: it holds "
                          "weights but no graph, and relulint does not unpickle it. Export with "
                          "torch.jit.script(model).save(path) or torch.onnx.export")
