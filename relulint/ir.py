@@ -72,6 +72,9 @@ class Activation:
         return activation_info(self.kind).output_range
 
 
+NETWORK_INPUT = -1  # in `Op.inputs`: the op reads the network's input directly
+
+
 class OpKind(StrEnum):
     """What a step of the forward path does, as the rules need to know it (a str: `op.kind == "affine"`)."""
 
@@ -83,7 +86,7 @@ class OpKind(StrEnum):
     SCALE = "scale"  # Rescaling, x / 255, Normalization
     SHAPE = "shape"  # flatten, reshape, pooling: keeps signs
     EMBEDDING = "embedding"  # a lookup: its input is indices, not features
-    OTHER = "other"  # anything else; breaks adjacency
+    OTHER = "other"  # anything else; breaks adjacency (a join of two branches, add / concat, is one)
 
 
 @dataclass
@@ -102,6 +105,9 @@ class Op:
     weight_stats: WeightStats | None = None  # graph pass: the actual weight values' statistics
     # graph pass, ReLU ops: (units whose pre-activation is provably <= 0 on the declared input range, units)
     dead_units: tuple[int, int] | None = None
+    # What this op reads: indices of earlier ops of the same network, or NETWORK_INPUT. None: the
+    # previous op (the network input for the first op), so a frontend that lists a chain says nothing.
+    inputs: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         self.kind = OpKind(self.kind)  # an unknown kind is a frontend bug: fail where it is made
@@ -122,8 +128,20 @@ class WeightStats:
     count: int
 
 
+_SIGN_KEEPING = ("dropout", "alpha_dropout", "shape")  # ops an activation is still "after" through
+_TO_LAYER = ("shape", "dropout", "alpha_dropout", "norm", "scale")  # ops between a layer and its ReLU
+
+
 @dataclass
 class Network:
+    """A network's forward path: `ops` in topological order, each reading earlier ops (`Op.inputs`).
+
+    A frontend that lists a chain leaves every `Op.inputs` None; residual and branching networks
+    record them, and the helpers below follow producers and consumers through the DAG. Where a
+    question has no single answer in a DAG (a value that fans out, a join of two branches, heads that
+    disagree), they answer None / the conservative value: rules stay silent rather than guess.
+    """
+
     name: str
     framework: str  # torch | keras | tf1 | onnx | torchscript
     origin: Origin | None
@@ -132,15 +150,103 @@ class Network:
     inputs: list[DataSource] = field(default_factory=list)  # data seen reaching this network
     # the source interpreter followed the program: losses bind through data, never by pooling
     followed: bool = False
+    # ops whose values leave the network (graph outputs), by index; None: the ops nothing consumes
+    outputs: list[int] | None = None
+    # consumers per op, built on first use for a non-chain (keyed on the op list it was built for)
+    _dag: tuple[int, int, list[list[int]] | None] | None = field(default=None, init=False, repr=False,
+                                                               compare=False)
+
+    # ---------------------------------------------------------------- structure
+
+    def inputs_of(self, index: int) -> tuple[int, ...]:
+        """What ops[index] reads: earlier op indices and/or NETWORK_INPUT."""
+        ins = self.ops[index].inputs
+        if ins is None:
+            return (index - 1,) if index else (NETWORK_INPUT,)
+        return ins
+
+    def producers(self, index: int) -> tuple[int, ...]:
+        """The ops whose values ops[index] reads (the network input left out)."""
+        return tuple(i for i in self.inputs_of(index) if i >= 0)
+
+    def consumers(self, index: int) -> list[int]:
+        """The ops that read the value of ops[index], ascending."""
+        table = self._consumer_table()
+        if table is None:  # a chain
+            return [index + 1] if index + 1 < len(self.ops) else []
+        return table[index]
+
+    def is_chain(self) -> bool:
+        """Every op reads the previous one (the first reads the input): a plain layer list."""
+        return self._consumer_table() is None
+
+    def output_indices(self) -> list[int]:
+        """The ops that produce the network's outputs: recorded by the frontend, else those nothing reads."""
+        n = len(self.ops)
+        if self.outputs is not None:
+            return sorted({i for i in self.outputs if 0 <= i < n})
+        table = self._consumer_table()
+        if table is None:
+            return [n - 1] if n else []
+        return [i for i, users in enumerate(table) if not users]
+
+    def _consumer_table(self) -> list[list[int]] | None:
+        ops = self.ops
+        key = (id(ops), len(ops))
+        if self._dag is not None and self._dag[:2] == key:
+            return self._dag[2]
+        table: list[list[int]] | None = None
+        for i, op in enumerate(ops):
+            ins = op.inputs
+            if ins is not None and ins != ((i - 1,) if i else (NETWORK_INPUT,)):
+                table = self._build_consumers()
+                break
+        self._dag = (key[0], key[1], table)
+        return table
+
+    def _build_consumers(self) -> list[list[int]]:
+        table: list[list[int]] = [[] for _ in self.ops]
+        for i in range(len(self.ops)):
+            for p in self.inputs_of(i):
+                if 0 <= p < i and (not table[p] or table[p][-1] != i):  # earlier ops only: a malformed
+                    table[p].append(i)  # index is ignored, never followed
+        return table
+
+    def _only_consumer(self, index: int) -> int | None:
+        """The one op that reads ops[index] and nothing else (no fan-out, no join), or None."""
+        users = self.consumers(index)
+        if len(users) != 1:
+            return None
+        j = users[0]
+        return j if len(self.inputs_of(j)) == 1 else None
+
+    def _only_producer(self, index: int) -> int | None:
+        """The one op ops[index] reads when it reads nothing else (not a join, not the input), or None."""
+        ins = self.inputs_of(index)
+        return ins[0] if len(ins) == 1 and 0 <= ins[0] < index else None
+
+    def _affine_upstream(self) -> list[bool]:
+        """Per op: an affine op is the op itself or one of its ancestors."""
+        ops = self.ops
+        out = [False] * len(ops)
+        for i, op in enumerate(ops):
+            out[i] = op.kind == "affine" or any(out[p] for p in self.producers(i) if p < i)
+        return out
+
+    # ---------------------------------------------------------------- questions rules ask
 
     def embeds_input(self) -> bool:
         """True when an embedding lookup reads the input before any affine layer (token ids, not features)."""
-        for op in self.ops:
-            if op.kind == "embedding":
-                return True
-            if op.kind == "affine":
-                return False
-        return False
+        if self.is_chain():
+            for op in self.ops:
+                if op.kind == "embedding":
+                    return True
+                if op.kind == "affine":
+                    return False
+            return False
+        upstream = self._affine_upstream()
+        return any(op.kind == "embedding" and not any(upstream[p] for p in self.producers(i) if p < i)
+                   for i, op in enumerate(self.ops))
 
     def affine_indices(self) -> list[int]:
         return [i for i, op in enumerate(self.ops) if op.kind == "affine"]
@@ -149,42 +255,86 @@ class Network:
         """The activation applied to the output of ops[index], looking through sign-preserving ops.
 
         A norm op in between re-centres the pre-activation, so the affine layer no longer feeds the
-        activation in the sense the init rules mean: return None.
-        """
+        activation in the sense the init rules mean: return None. So does a fan-out (the value also
+        goes elsewhere) or a join (the activation sees another branch as well)."""
         op = self.ops[index]
         if op.activation is not None and op.kind == "affine":
             return op.activation
-        for j in range(index + 1, len(self.ops)):  # no slice: a copy per call is quadratic on 100k-op graphs
+        return self._next_activation(index, _SIGN_KEEPING)
+
+    def _next_activation(self, index: int, through: tuple[str, ...]) -> Activation | None:
+        i = index
+        while True:  # no slices or recursion: 100k-op graphs
+            j = self._only_consumer(i)
+            if j is None:
+                return None
             nxt = self.ops[j]
             if nxt.kind == "activation":
                 return nxt.activation
-            if nxt.kind in ("dropout", "alpha_dropout", "shape"):
-                continue
-            return None
-        return None
+            if nxt.kind not in through:
+                return None
+            i = j
 
     def output_activation(self) -> Activation | None:
-        """The activation that produces the network's output, or None for raw logits/linear output."""
-        affine = self.affine_indices()
-        if not affine:
-            return None
-        last = affine[-1]
-        act = self.activation_after(last)
-        if act is None:
-            act = self._after_norm(last)  # Linear -> BatchNorm -> ReLU: the output is still clamped
-        if act is None:
-            return None
-        # A later affine op would make this a hidden activation; activation_after already stops at it.
-        return act if act.kind != "linear" else None
+        """The activation that produces the network's output, or None for raw logits/linear output.
 
-    def _after_norm(self, index: int) -> Activation | None:
-        for j in range(index + 1, len(self.ops)):
+        Several outputs (a two-headed network) answer only when every head ends in the same kind."""
+        heads = self.output_indices()
+        if not heads:
+            return None
+        found: Activation | None = None
+        for out in heads:
+            act = self._head_activation(out)
+            if act is None or (found is not None and act.kind != found.kind):
+                return None
+            found = found or act
+        return found
+
+    def _head_activation(self, out: int) -> Activation | None:
+        """The activation after the last affine layer on the path to ops[out]: the path back from the
+        output through ops with one input each, then forward along it (Linear -> BatchNorm -> ReLU:
+        the output is still clamped). A join (residual add, concat) or the network input on the way
+        back: None."""
+        path = [out]
+        i = out
+        while self.ops[i].kind != "affine":
+            p = self._only_producer(i)
+            if p is None:
+                return None
+            path.append(p)
+            i = p
+        path.reverse()
+        act = self._along(path, _SIGN_KEEPING)
+        if act is None:
+            act = self._along(path, _SIGN_KEEPING + ("norm",))
+        return act if act is not None and act.kind != "linear" else None
+
+    def _along(self, path: list[int], through: tuple[str, ...]) -> Activation | None:
+        first = self.ops[path[0]]
+        if first.activation is not None and through == _SIGN_KEEPING:
+            return first.activation  # fused into the affine op (Dense(activation="relu"))
+        for j in path[1:]:
             nxt = self.ops[j]
             if nxt.kind == "activation":
                 return nxt.activation
-            if nxt.kind not in ("dropout", "alpha_dropout", "shape", "norm"):
+            if nxt.kind not in through:
                 return None
         return None
+
+    def layer_before(self, index: int) -> Op | None:
+        """The affine layer whose units feed ops[index], back through sign-keeping ops (norm and
+        scale included); None at a join, the input, or any other op."""
+        i = index
+        while True:
+            p = self._only_producer(i)
+            if p is None:
+                return None
+            op = self.ops[p]
+            if op.kind == "affine":
+                return op
+            if op.kind not in _TO_LAYER:
+                return None
+            i = p
 
     def first_affine(self) -> tuple[int, Op] | None:
         for i, op in enumerate(self.ops):
@@ -193,12 +343,31 @@ class Network:
         return None
 
     def scales_input(self) -> bool:
-        """True when a scale/norm op comes before the first affine layer (Rescaling, Normalization)."""
-        for op in self.ops:
-            if op.kind in ("scale", "norm"):
-                return True
+        """True when a scale/norm op comes before the first affine layer (Rescaling, Normalization).
+
+        In a DAG: some first layer (an affine op with no affine op upstream) reads only scaled values.
+        "Some", not "every": with several inputs the data cannot be told apart, so any scaled branch
+        keeps the input rules silent."""
+        if self.is_chain():
+            for op in self.ops:
+                if op.kind in ("scale", "norm"):
+                    return True
+                if op.kind == "affine":
+                    return False
+            return False
+        ops = self.ops
+        if not any(op.kind == "affine" for op in ops):
+            return any(op.kind in ("scale", "norm") for op in ops)
+        scaled = [False] * len(ops)
+        upstream = self._affine_upstream()
+        for i, op in enumerate(ops):
+            ins = self.inputs_of(i)
+            reads_scaled = bool(ins) and all(0 <= p < i and scaled[p] for p in ins)
             if op.kind == "affine":
-                return False
+                if reads_scaled and not any(upstream[p] for p in ins if 0 <= p < i):
+                    return True
+                continue
+            scaled[i] = op.kind in ("scale", "norm") or reads_scaled
         return False
 
     def iter_relu_affines(self) -> Iterator[tuple[int, Op, Activation]]:
@@ -206,6 +375,16 @@ class Network:
             act = self.activation_after(i)
             if act is not None and act.is_relu_like:
                 yield i, self.ops[i], act
+
+    def prepend(self, op: Op) -> None:
+        """Put `op` in front of the network: it reads the input, and everything that read the input
+        reads it (a scaling step the data-flow pass found before the first layer)."""
+        for o in self.ops:
+            if o.inputs is not None:
+                o.inputs = tuple(0 if p == NETWORK_INPUT else p + 1 for p in o.inputs)
+        self.ops.insert(0, op)
+        if self.outputs is not None:
+            self.outputs = [i + 1 for i in self.outputs]
 
 
 @dataclass

@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 from relulint.finding import Finding, Severity
-from relulint.ir import ModelIR, Op
+from relulint.ir import ModelIR
 from relulint.rule import Invalid, StaticRule, Valid
 
 
@@ -200,7 +200,7 @@ class ProvablyDeadUnits(StaticRule):
             dead, units = op.dead_units
             if dead < max(1, int(options["min-dead-units"])):
                 continue
-            layer = _producer(ops, i)
+            layer = ir.network.layer_before(i)
             name = layer.name or layer.display if layer is not None else op.display
             yield self.finding(
                 op.origin,
@@ -213,12 +213,3 @@ class ProvablyDeadUnits(StaticRule):
                 related=[(layer.origin, f"layer {name}")] if layer is not None else [],
             )
 
-
-def _producer(ops: list[Op], index: int) -> Op | None:
-    """The affine layer whose units feed this ReLU (looking back through sign-keeping ops)."""
-    for op in reversed(ops[:index]):
-        if op.kind == "affine":
-            return op
-        if op.kind not in ("shape", "dropout", "alpha_dropout", "norm", "scale"):
-            return None
-    return None

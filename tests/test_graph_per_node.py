@@ -127,13 +127,15 @@ def test_external_data_shorter_than_its_offsets_is_one_rl002(tmp_path):
     assert f.code == "RL002" and "external data" in f.message
 
 
-def test_a_pure_chain_keeps_the_order_the_general_sort_gives(tmp_path, monkeypatch):
-    from relulint.graph import onnx_frontend as of
+def test_a_pure_chain_lowers_to_a_chain(tmp_path):
+    """A Sequential of Linear/ReLU: every op reads the previous one, so the IR says nothing (inputs None)."""
+    from relulint.graph import lower_graph
 
     torch.manual_seed(0)
     path = _onnx(nn.Sequential(*[m for _ in range(6) for m in (nn.Linear(8, 8), nn.ReLU())]), tmp_path / "c.onnx")
-    model = of.load_model(path)
-    fast = [n.name for n in of._Graph(path, str(tmp_path), model.graph).lower_nodes()]
-    monkeypatch.setattr(of, "_is_chain", lambda *a: False)
-    general = [n.name for n in of._Graph(path, str(tmp_path), model.graph).lower_nodes()]
-    assert fast == general and len(fast) == 12
+    facts, err = lower_graph(path, Settings())
+    assert err is None
+    net = facts.networks[0]
+    assert [op.kind for op in net.ops] == ["affine", "activation"] * 6
+    assert all(op.inputs is None for op in net.ops) and net.is_chain()
+    assert net.output_indices() == [11]

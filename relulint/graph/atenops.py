@@ -208,10 +208,11 @@ def _float(a: np.ndarray) -> np.ndarray:
 
 
 def archive_facts(path: str, framework: str, name: str, label: str, nodes: list[GNode],
-                  inputs: list[GraphInput], settings) -> ModuleFacts:
-    """The file's facts: one network from the nodes the outputs need, with the loss setting."""
+                  inputs: list[GraphInput], settings, outputs: list[str] | None = None) -> ModuleFacts:
+    """The file's facts: one network (a DAG) from the nodes the outputs need, with the loss setting."""
     net = build_network(name=name, framework=framework, origin=Origin(path, 1, node=f"{label} {name}"),
-                        nodes=nodes, inputs=inputs, input_range=getattr(settings, "input_range", None))
+                        nodes=nodes, inputs=inputs, input_range=getattr(settings, "input_range", None),
+                        outputs=outputs)
     net.loss = graph_loss(getattr(settings, "graph_loss", None), "graph-loss setting", None)
     facts = ModuleFacts(path=path, frameworks={framework})
     facts.networks.append(net)

@@ -1,10 +1,11 @@
 """From a framework-neutral node list to the IR, with weight statistics and interval bounds.
 
-Both frontends (ONNX, TorchScript) translate their graph into `GNode`s on the data path, in an
-order that keeps chains together; this module turns them into `Network.ops` exactly as the source
-pass would (affine / activation / norm / scale / shape / dropout / other), fills `weight_stats`
-and an observed `weight_init` from the real weights, finds the data facts RL301/RL302 judge, and,
-when an input range is declared, propagates interval bounds to fill `Op.dead_units` for RL501.
+The frontends (ONNX, TorchScript, .pt2) translate their graph into `GNode`s on the data path, in
+topological order; this module turns them into a DAG of `Network.ops` (each op records the ops it
+reads) of the same kinds as the source pass (affine / activation / norm / scale / shape / dropout /
+other), fills `weight_stats` and an observed `weight_init` from the real weights, finds the data
+facts RL301/RL302 judge, and, when an input range is declared, propagates interval bounds to fill
+`Op.dead_units` for RL501.
 
 Weights are materialised one tensor at a time (a `GNode.weight` is a callable), so the pass never
 holds a second copy of the model's weights.
@@ -19,7 +20,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from relulint.graph import intervals as iv
-from relulint.ir import Activation, DataSource, Init, Loss, Network, Op, OpKind, Origin, WeightStats
+from relulint.ir import (
+    NETWORK_INPUT,
+    Activation,
+    DataSource,
+    Init,
+    Loss,
+    Network,
+    Op,
+    OpKind,
+    Origin,
+    WeightStats,
+)
 from relulint.knowledge import tables
 
 
@@ -55,8 +67,11 @@ class GraphInput:
 
 def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode], inputs: list[GraphInput],
                   input_range: tuple[float, float] | None, weights_trained: bool = False,
-                  bounds: dict[str, iv.Box] | None = None) -> Network:
-    """`bounds`, when given, receives the box in front of every ReLU-like op (by node name): the
+                  bounds: dict[str, iv.Box] | None = None, outputs: list[str] | None = None) -> Network:
+    """The network of `nodes` (topological order) as a DAG: each op's inputs are the ops producing the
+    tensors its node reads (`NETWORK_INPUT` for a graph input), `outputs` the graph's output tensors.
+
+    `bounds`, when given, receives the box in front of every ReLU-like op (by node name): the
     per-unit evidence behind `Op.dead_units`, used by the soundness tests."""
     net = Network(name=name, framework=framework, origin=origin)
     boxes: dict[str, iv.Box | None] = {}
@@ -65,15 +80,20 @@ def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode],
         lo, hi = sorted(float(v) for v in input_range)
         for gi in inputs:
             boxes[gi.name] = iv.Box.input_range(lo, hi)
-    seen_affine = False
+    producer: dict[str, int] = {}  # tensor -> index of the op that makes it
+    upstream: list[bool] = []  # per op: an affine op is the op itself or upstream of it
     scaled_by: str | None = None
-    for node in nodes:
-        op = _op(node, seen_affine)
+    ops = net.ops
+    for index, node in enumerate(nodes):
+        reads = _reads(node.inputs, producer)
+        after_affine = any(upstream[p] for p in reads if p >= 0)
+        op = _op(node, after_affine)
+        if reads != ((index - 1,) if index else (NETWORK_INPUT,)):
+            op.inputs = reads  # a chain step says nothing (None: the previous op)
         if op.kind == "affine":
-            seen_affine = True
             _affine_facts(op, node, boxes, weights_trained)
         else:
-            if op.kind in ("scale", "norm") and not seen_affine and scaled_by is None:
+            if op.kind in ("scale", "norm") and not after_affine and scaled_by is None:
                 scaled_by = op.display
             if track:  # without an input range there are no bounds anywhere: skip the bookkeeping
                 if op.activation is not None and op.activation.is_relu_like:
@@ -82,9 +102,26 @@ def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode],
                     if bounds is not None and box is not None:
                         bounds[node.name] = box
                 _propagate(node, op, boxes)
-        net.ops.append(op)
+        upstream.append(op.kind == "affine" or after_affine)
+        for o in node.outputs:
+            producer[o] = index
+        ops.append(op)
+    if outputs is not None:
+        net.outputs = sorted({producer[o] for o in outputs if o in producer})
     net.inputs = _data_sources(inputs, input_range, scaled_by)
     return net
+
+
+def _reads(tensors: list[str], producer: dict[str, int]) -> tuple[int, ...]:
+    """The ops (or the network input) a node's data tensors come from, each once, in order."""
+    if len(tensors) == 1:
+        return (producer.get(tensors[0], NETWORK_INPUT),)
+    out: list[int] = []
+    for t in tensors:
+        p = producer.get(t, NETWORK_INPUT)  # a graph input, or a value no op on the path made
+        if p not in out:
+            out.append(p)
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------ ops

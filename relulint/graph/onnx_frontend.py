@@ -206,7 +206,8 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
     name = graph.name or os.path.basename(path)
     net = build_network(name=name, framework="onnx", origin=Origin(path, 1, node=f"graph {name}"), nodes=nodes,
                         inputs=g.data_inputs(), input_range=getattr(settings, "input_range", None),
-                        weights_trained=meta.get("relulint.weights", "").lower() == "trained", bounds=bounds)
+                        weights_trained=meta.get("relulint.weights", "").lower() == "trained", bounds=bounds,
+                        outputs=[o.name for o in graph.output])
     loss_kind, where = getattr(settings, "graph_loss", None), "graph-loss setting"
     if meta.get("relulint.loss"):
         loss_kind, where = meta["relulint.loss"], "model metadata relulint.loss"
@@ -328,8 +329,7 @@ class _Graph:
             if idx in absorbed:
                 continue
             out[idx] = self.lower_node(nodes[idx], n_in[idx], n_out[idx], data, consumers, nodes, absorbed)
-        order = _chain_order([i for i in path_idx if i not in absorbed], n_in, out)
-        return [out[i] for i in order]
+        return [out[i] for i in path_idx if i not in absorbed]  # ONNX's order is topological
 
     def lower_node(self, n, ins: list[str], outs: list[str], data: set[str], consumers: dict[str, list[int]],
                    nodes, absorbed: set[int]) -> GNode:
@@ -546,56 +546,3 @@ def _bias_vector(b: np.ndarray, beta: float) -> np.ndarray:
     b = b.reshape(-1)
     return b if beta == 1.0 else b * beta
 
-
-def _is_chain(indices: list[int], lowered: dict[int, GNode]) -> bool:
-    """Every node's only data input is the previous node's output: no branch to reorder."""
-    prev: list[str] | None = None
-    for i in indices:
-        ins = lowered[i].inputs
-        if prev is not None and (len(ins) != 1 or ins[0] not in prev):
-            return False
-        prev = lowered[i].outputs
-    return True
-
-
-def _chain_order(indices: list[int], n_in: list[list[str]], lowered: dict[int, GNode]) -> list[int]:
-    """Topological order that finishes a chain before starting a sibling branch (DFS over Kahn).
-
-    ONNX's own order is topological but may interleave branches; keeping a chain together keeps
-    "the activation after this layer" adjacent in Network.ops, as it is in the source.
-    """
-    if _is_chain(indices, lowered):  # one long chain (a deep MLP): already in chain order
-        return indices
-    produced_by: dict[str, int] = {}
-    for i in indices:
-        for o in lowered[i].outputs:
-            produced_by[o] = i
-    users: dict[int, list[int]] = {i: [] for i in indices}
-    remaining: dict[int, int] = {}
-    get = produced_by.get
-    for i in indices:  # ascending, so every users list comes out sorted
-        ins = n_in[i]
-        if len(ins) == 1:  # the common case: one data input, no set needed
-            p = get(ins[0])
-            if p is not None and p != i:
-                remaining[i] = 1
-                users[p].append(i)
-            else:
-                remaining[i] = 0
-            continue
-        deps = {get(t) for t in ins}
-        deps.discard(None)
-        deps.discard(i)
-        remaining[i] = len(deps)
-        for p in deps:
-            users[p].append(i)
-    stack = [i for i in reversed(indices) if remaining[i] == 0]
-    order: list[int] = []
-    while stack:
-        i = stack.pop()
-        order.append(i)
-        for u in reversed(users[i]):  # already ascending (see above)
-            remaining[u] -= 1
-            if remaining[u] == 0:
-                stack.append(u)
-    return order

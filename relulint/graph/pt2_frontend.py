@@ -72,7 +72,7 @@ def _lower(path: str, archive: Archive, settings) -> ModuleFacts:
         outs += data_keys([walker.value(arg)]) if isinstance(arg, dict) else []
     nodes = needed(walker.nodes, set(outs))
     name = model or os.path.basename(path)
-    return archive_facts(path, "torch.export", name, "program", nodes, inputs, settings)
+    return archive_facts(path, "torch.export", name, "program", nodes, inputs, settings, outs)
 
 
 def _payloads(archive: Archive, config: str, folder: str) -> dict[str, TensorRef | None]:

@@ -66,9 +66,9 @@ def _lower(path: str, archive: Archive, settings) -> ModuleFacts:
     constants = archive.pickle("constants.pkl") if archive.has("constants.pkl") else ()
     interp = Interpreter(path, CodeIndex(archive), root, constants if isinstance(constants, tuple) else ())
     dtypes = _traced_dtypes(archive)
-    nodes, inputs = interp.run_forward(dtypes)
+    nodes, inputs, outputs = interp.run_forward(dtypes)
     name = root.qualname.rsplit(".", 1)[-1] or os.path.basename(path)
-    return archive_facts(path, "torchscript", name, "module", nodes, inputs, settings)
+    return archive_facts(path, "torchscript", name, "module", nodes, inputs, settings, outputs)
 
 
 def _traced_dtypes(archive: Archive) -> list[str | None]:

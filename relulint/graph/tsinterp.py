@@ -181,7 +181,8 @@ class Interpreter:
 
     # ---------------------------------------------------------------- entry
 
-    def run_forward(self, dtypes: list[str | None]) -> tuple[list[GNode], list[GraphInput]]:
+    def run_forward(self, dtypes: list[str | None]) -> tuple[list[GNode], list[GraphInput], list[str]]:
+        """The nodes the module's outputs need, its data inputs, and its output keys."""
         found = self.code.lookup(self.root.qualname, classes=True)
         if found is None:
             raise ArchiveError(f"the archive has no code for its module class {self.root.qualname}")
@@ -198,7 +199,8 @@ class Interpreter:
             args.append(Data(key))
             self.used_names[key] = 1
         result = self.call_function(f, fn, args, {}, self.root)
-        return needed(self.nodes, set(_leaves(result))), inputs
+        outs = _leaves(result)
+        return needed(self.nodes, set(outs)), inputs, outs
 
     # ---------------------------------------------------------------- calls
 

@@ -154,7 +154,7 @@ class DataFlow:
                 node, traced = self._trace_input(expr, 0)
                 scale = scale or traced
             if scale is not None and not net.scales_input():
-                net.ops.insert(0, Op("scale", self.ctx.text(scale), self.ctx.origin(scale)))
+                net.prepend(Op("scale", self.ctx.text(scale), self.ctx.origin(scale)))
             if node is None:
                 continue
             by_input.setdefault(node, []).append(net)
