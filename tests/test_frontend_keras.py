@@ -104,8 +104,8 @@ def test_keras3_input_in_sequential_and_loop_add():
             model.add(keras.layers.Dense(units, activation="relu"))
         model.add(keras.layers.Dense(1))
     """)
-    # the loop variable is not static: units unknown, so the next fan-in is unknown (not guessed)
-    assert [op.fan_in for op in affines(net)] == [20, None]
+    # the interpreter unrolls the loop over a known tuple: each Dense's fan-in is the previous width
+    assert [op.fan_in for op in affines(net)] == [20, 64, 32]
 
 
 def test_channels_first_conv_leaves_fan_in_unknown():
@@ -260,7 +260,9 @@ def test_subclass_attribute_list_and_keras_ops():
                     x = keras.ops.relu(layer(x))
                 return self.out(x)
     """)
-    assert [op.kind for op in net.ops] == ["affine", "activation", "affine"]
+    # the comprehension builds three Dense layers; the loop applies each, then keras.ops.relu
+    assert [op.kind for op in net.ops] == ["affine", "activation"] * 3 + ["affine"]
+    assert [op.fan_in for op in affines(net)] == [None, 64, 64, 64]
 
 
 @pytest.mark.parametrize("header, dense", [
@@ -381,8 +383,9 @@ def test_compile_binds_the_loss(loss, kind, from_logits):
     """)
     net = facts.networks[0]
     assert (net.loss.kind, net.loss.from_logits) == (kind, from_logits)
-    # a loss object compile() uses is bound, not loose; one nobody uses stays loose context
-    assert [loss.kind for loss in facts.losses] == ([] if loss == "loss_fn" else ["binary_crossentropy"])
+    # a loss object compile() uses is bound; one nobody uses is declared but unlinked (never pooled)
+    assert facts.losses == []
+    assert [loss.kind for loss in facts.unlinked_losses] == ([] if loss == "loss_fn" else ["binary_crossentropy"])
 
 
 def test_positional_compile_and_unbound_losses():
@@ -393,8 +396,11 @@ def test_positional_compile_and_unbound_losses():
         model.compile("adam", "mae")
         criterion = keras.losses.MeanSquaredError()
     """)
+    # `build` cannot be read: compile's "mae" binds to no model (a loss is never pooled onto networks
+    # it was not given to); the declared, unapplied MSE is an unlinked loss
     assert facts.networks == []
-    assert sorted(loss.kind for loss in facts.losses) == ["mae", "mse"]
+    assert facts.losses == []
+    assert [loss.kind for loss in facts.unlinked_losses] == ["mse"]
 
 
 def test_builder_function_binding_by_call():
@@ -1004,9 +1010,9 @@ def test_real_keras_model_is_silent_and_understood(name, tmp_path):
 def test_real_models_have_fan_ins():
     vgg = only_net(VGG)
     fans = [op.fan_in for op in affines(vgg)]
-    # a helper's loop body is lowered once: 32x32x3 -> conv 64 -> pool 16 -> conv 128 -> pool 8 ->
-    # conv 256 -> pool 4 -> flatten 4096, with the helper's filters read from each call's argument
-    assert fans == [27, 64 * 9, 128 * 9, 4 * 4 * 256, 512, 512]
+    # the helper runs with each call's arguments and its loop is unrolled: 32x32x3 -> 2 convs 64 ->
+    # pool 16 -> 2 convs 128 -> pool 8 -> 3 convs 256 -> pool 4 -> flatten 4096
+    assert fans == [27, 64 * 9, 64 * 9, 128 * 9, 128 * 9, 256 * 9, 256 * 9, 4 * 4 * 256, 512, 512]
     transformer = only_net(TRANSFORMER)
     assert [op.fan_in for op in affines(transformer)] == [32, 32, 32, 20]
     resnet = only_net(RESNET)
@@ -1039,7 +1045,7 @@ def test_odd_code_does_not_crash(code):
     lower_source("odd.py", code)
 
 
-def test_loop_body_in_functional_graph_is_lowered_once():
+def test_loop_in_functional_graph_is_unrolled():
     net = only_net("""
         import keras
         i = keras.Input((3,))
@@ -1048,7 +1054,7 @@ def test_loop_body_in_functional_graph_is_lowered_once():
             x = keras.layers.Dense(3, activation="relu")(x)
         m = keras.Model(i, x)
     """)
-    assert [(op.kind, op.fan_in) for op in net.ops] == [("affine", 3)]
+    assert [(op.kind, op.fan_in) for op in net.ops] == [("affine", 3)] * 3
 
 
 def _keras_application(name: str):

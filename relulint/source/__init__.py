@@ -11,8 +11,9 @@ from relulint.source.common import SourceContext
 
 # (framework, import prefixes that make the frontend worth running, module)
 FRONTENDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    # one abstract interpreter follows PyTorch and Keras / tf.keras programs
     ("torch", ("torch",), "relulint.source.interp"),
-    ("keras", ("keras", "tensorflow", "tf_keras"), "relulint.source.keras"),
+    ("keras", ("keras", "tensorflow", "tf_keras"), "relulint.source.interp"),
     ("tf1", ("tensorflow", "tflearn"), "relulint.source.tf1"),
 )
 ALL_PREFIXES = tuple(sorted({p for _, prefixes, _ in FRONTENDS for p in prefixes}))
@@ -32,10 +33,13 @@ def lower_source(path: str, code: str, module: cst.Module | None = None) -> Modu
     if not mentions_framework(code):
         return facts
     ctx = SourceContext(path, code, module)
+    ran: set[str] = set()
     for framework, prefixes, module_name in FRONTENDS:
         if ctx.imports_any(prefixes):
             facts.frameworks.add(framework)
-            importlib.import_module(module_name).lower(ctx, facts)
+            if module_name not in ran:
+                ran.add(module_name)
+                importlib.import_module(module_name).lower(ctx, facts)
     from relulint.source import dataflow
 
     dataflow.lower(ctx, facts)

@@ -106,9 +106,13 @@ class DataFlow:
             if loss.targets is None and loss.origin is not None and loss.origin.path == self.ctx.path:
                 loss.targets = by_key.get(_key(loss.origin))
         for call, ds in fits:  # model.fit(x, y): the loss model.compile gave that model
-            net = self._match(call.func.value) if isinstance(call.func, cst.Attribute) else None
-            owners = [net.loss] if net is not None and net.loss is not None else \
-                (self.facts.losses if len(self.facts.losses) == 1 else [])
+            fed = self.ctx.fed.get(id(call))
+            if fed is not None and fed[1] is not None:  # the interpreter followed the model to its compile
+                owners = [fed[1]]
+            else:
+                net = self._match(call.func.value) if isinstance(call.func, cst.Attribute) else None
+                owners = [net.loss] if net is not None and net.loss is not None else \
+                    (self.facts.losses if len(self.facts.losses) == 1 else [])
             for loss in owners:
                 if loss.targets is None:
                     loss.targets = ds
@@ -314,7 +318,8 @@ class DataFlow:
                  explicit: bool) -> None:
         if data is None or self._is_definition(receiver):
             return
-        net = self._match(receiver)
+        fed = self.ctx.fed.get(id(call))
+        net = fed[0] if fed is not None and fed[0] is not None else self._match(receiver)
         if net is None and not self._model_like(receiver, explicit):
             return
         ds = self.data_of(data)

@@ -17,6 +17,7 @@ import libcst as cst
 from relulint.ir import Loss, ModelIR, ModuleFacts, Network, Op
 from relulint.source.interp.api import is_module_class, judgeable, net_name
 from relulint.source.interp.evaluator import UNK, Interp, OutOfBudget
+from relulint.source.interp.keras_api import framework_of, is_keras_class, is_keras_model_class
 from relulint.source.interp.program import ModuleState
 from relulint.source.interp.values import Binding, ClassVal, FuncVal, Instance, SeqVal, Tensor
 
@@ -27,10 +28,15 @@ _TRAINING_METHODS = frozenset({"training_step", "train_step", "compute_loss", "t
 def lower(ctx, facts: ModuleFacts) -> None:
     state = ModuleState(path=ctx.path, module=ctx.module, name="__main__")
     state.positions = ctx.positions  # the metadata pass already computed them for this tree
-    interpret(state, facts, follow_imports=os.path.exists(ctx.path), code=ctx.code)
+    keras = ctx.imports_any(("keras", "tensorflow", "tf_keras"))
+    it = interpret(state, facts, follow_imports=os.path.exists(ctx.path), code=ctx.code, run_uncalled=keras)
+    ctx.fed = it.api.keras.fed
 
 
-def interpret(state: ModuleState, facts: ModuleFacts, follow_imports: bool, code: str) -> Interp:
+def interpret(state: ModuleState, facts: ModuleFacts, follow_imports: bool, code: str,
+              run_uncalled: bool = False) -> Interp:
+    """`run_uncalled`: also run, as entry points, functions whose name the text repeats but that nothing
+    ran (Keras builders registered by name: `@keras_export("keras.applications.VGG16") def VGG16(...)`)."""
     it = Interp(state, follow_imports=follow_imports)
     _guarded(it, lambda: it.run_module(state))
     referenced = _referenced_names(code)
@@ -42,6 +48,10 @@ def interpret(state: ModuleState, facts: ModuleFacts, follow_imports: bool, code
     for name, fn in list(state.env.items()):
         if isinstance(fn, FuncVal) and fn.module is state and not referenced.get(name):
             _guarded(it, lambda f=fn: it.invoke(f, _unknown_args(f), {}))
+    if run_uncalled:
+        for fn in list(state.env.values()):
+            if isinstance(fn, FuncVal) and fn.module is state and id(fn.node) not in it.invoked:
+                _guarded(it, lambda f=fn: it.invoke(f, _unknown_args(f), {}))
     for cls in classes:
         if not cls.instances:
             continue
@@ -109,9 +119,12 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
     for cls in classes:
         if cls.part or not cls.instances:
             continue
+        framework = "keras" if is_keras_class(cls) else "torch"
+        if framework == "keras" and not is_keras_model_class(cls):
+            continue  # a custom Keras layer is a part, not a model
         inst = cls.instances[0]
         ops = _forward_ops(it, inst)
-        net = Network(name=cls.name, framework="torch", origin=state.origin(cls.node.name), ops=ops)
+        net = Network(name=cls.name, framework=framework, origin=state.origin(cls.node.name), ops=ops)
         net.followed = True
         facts.networks.append(net)
         for i in cls.instances:
@@ -124,19 +137,30 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
         ops = _chain(it, lambda s=seq: it.apply_seq(s, Tensor(), None))
         if not ops:
             continue
-        net = Network(name=seq.name or "Sequential", framework="torch", origin=state.origin(seq.node), ops=ops)
+        net = Network(name=seq.name or "Sequential", framework=seq.framework, origin=state.origin(seq.node), ops=ops)
         net.followed = True
         facts.networks.append(net)
         keyed[id(seq)] = net
+    for seq in it.seqs:  # the same Sequential built again (a builder called twice): the same network
+        if seq.node is not None and id(seq) not in keyed:
+            first = next((keyed[id(s)] for s in it.seqs if s.node is seq.node and id(s) in keyed), None)
+            if first is not None:
+                keyed[id(seq)] = first
+    it.api.keras.networks(state, facts, keyed, lambda m: _model_chain(it, m))
     for model, loss in it.pairs:
-        if isinstance(model, Instance):
-            chain = _forward_ops(it, model)
-        else:
-            chain = _chain(it, lambda m=model: it.apply_seq(m, Tensor(), None))
+        chain = _model_chain(it, model)
         if chain:
             it.bindings.append(Binding(key=model, name=net_name(model), ops=tuple(chain), loss=loss, trained=True))
     facts.bound.extend(_bound_irs(it, keyed))
     facts.unlinked_losses.extend(loss for loss in it.unlinked if loss.origin and loss.origin.path == state.path)
+
+
+def _model_chain(it: Interp, model: object) -> list[Op]:
+    if isinstance(model, Instance):
+        return _forward_ops(it, model)
+    if isinstance(model, SeqVal):
+        return _chain(it, lambda: it.apply_seq(model, Tensor(), None))
+    return it.api.keras.model_ops(model)
 
 
 def _forward_ops(it: Interp, inst: Instance) -> list[Op]:
@@ -182,7 +206,8 @@ def _bound_irs(it: Interp, keyed: dict[int, Network]) -> list[ModelIR]:
             seen.add(sig)
             base = keyed.get(id(b.key))
             origin = base.origin if base is not None else _key_origin(b.key)
-            net = Network(name=b.name or net_name(b.key), framework="torch", origin=origin, ops=list(b.ops))
+            net = Network(name=b.name or net_name(b.key), framework=framework_of(b.key), origin=origin,
+                          ops=list(b.ops))
             net.followed = True
             out.append(ModelIR(network=net, losses=[b.loss], data=[]))
     return out

@@ -23,6 +23,7 @@ from relulint.source.interp.values import (
     DictVal,
     ExtRef,
     FuncVal,
+    GraphModel,
     Instance,
     LayerVal,
     ListVal,
@@ -33,6 +34,7 @@ from relulint.source.interp.values import (
     Tensor,
     union,
 )
+from relulint.source.interp.keras_api import SYMBOLIC, framework_of
 from relulint.source.lowering import default_init, init_from_spec
 
 # Packages never looked for among the project's files.
@@ -58,7 +60,18 @@ _REDUCE = frozenset({"mean", "sum"})
 
 
 def is_module_class(cls: ClassVal) -> bool:
-    return any(canonical(q) in MODULE_BASES for q in cls.external_bases())
+    from relulint.knowledge.keras import LAYER_BASES, MODEL_BASES as KERAS_MODELS
+
+    return any(canonical(q) in MODULE_BASES or canonical(q) in KERAS_MODELS or canonical(q) in LAYER_BASES
+               for q in cls.external_bases())
+
+
+def forward_of(cls: ClassVal) -> object:
+    """The method calling a module runs: forward(), or call() for a Keras model or layer."""
+    fwd = cls.lookup("forward")
+    if fwd is None and any(canonical(q).startswith("keras.") for q in cls.external_bases()):
+        fwd = cls.lookup("call")
+    return fwd
 
 
 def sequential_base(cls: ClassVal) -> str | None:
@@ -107,6 +120,9 @@ class Api:
     def __init__(self, interp) -> None:
         self.i = interp
         self.t = tables()
+        from relulint.source.interp.keras_api import KerasApi
+
+        self.keras = KerasApi(self)
 
     # ================================================================ helpers
 
@@ -141,6 +157,10 @@ class Api:
             return self.builtin(qname[9:], args, kwargs, node, frame)
         q = canonical(qname)
         t = self.t
+        if q.startswith("keras."):
+            return self.keras.call(q, args, kwargs, node)
+        if q.startswith("tensorflow.") and q in t.activations and args and isinstance(args[0], Tensor):
+            return self.keras.activation_applied(node, t.activations[q], args[0])  # tf.nn.relu(x) in call()
         if q in _CONTAINERS:
             return self.container(q, args, node)
         if q == "collections.OrderedDict":
@@ -251,9 +271,13 @@ class Api:
             self.i.seqs.append(seq)
         return seq
 
-    def apply_layer(self, layer: LayerVal, args: list, node) -> object:
+    def apply_layer(self, layer: LayerVal, args: list, node, kwargs: dict | None = None) -> object:
+        if self.keras.is_keras_layer(layer):
+            return self.keras.apply(layer, args, kwargs or {}, node)
         x = args[0] if args else UNK
-        t = x if isinstance(x, Tensor) else Tensor()
+        return self.apply_layer_op(layer, x if isinstance(x, Tensor) else Tensor(), node)
+
+    def apply_layer_op(self, layer: LayerVal, t: Tensor, node) -> Tensor:
         op = layer.op
         if op.kind == "activation" and node is not None and op.activation is not None:
             # a shared activation module (self.act) is judged where it is applied
@@ -302,10 +326,14 @@ class Api:
     # ================================================================ losses
 
     def loss_site(self, loss: Loss, args: list, kwargs: dict) -> Tensor:
-        pred = args[0] if args else kwargs.get("input", kwargs.get("y_pred", UNK))
+        pred = self.keras.prediction(loss, args, kwargs)
+        if pred is None:
+            pred = args[0] if args else kwargs.get("input", kwargs.get("y_pred", UNK))
         i = self.i
         if not i.recording:
             return Tensor()
+        if isinstance(pred, Tensor) and pred.net is SYMBOLIC:
+            return Tensor()  # a loss on a functional graph's symbolic tensors (add_loss): no model yet
         if isinstance(pred, Tensor) and pred.net is not None:
             if not judgeable(pred.chain):
                 return Tensor()
@@ -463,6 +491,8 @@ class Api:
                 return UNK
             return _Method(name, obj)
         if isinstance(obj, SeqVal):
+            if obj.framework == "keras":
+                return self.keras.attribute(obj, name)
             if name == "__class__":
                 return ExtRef({"sequential": "torch.nn.Sequential", "list": "torch.nn.ModuleList",
                                "dict": "torch.nn.ModuleDict"}[obj.kind])
@@ -481,6 +511,10 @@ class Api:
 
     def method(self, name: str, recv: object, args: list, kwargs: dict, node, frame) -> object:
         i = self.i
+        if self.keras.owns(recv):
+            out = self.keras.method(recv, name, args, kwargs, node)
+            if out is not NotImplemented:
+                return out
         if isinstance(recv, Tensor):
             return self.tensor_method(recv, name, args, kwargs, node)
         if isinstance(recv, ParamRef):
@@ -614,16 +648,21 @@ class Api:
         if losses or unlinked:
             return Tensor(losses=losses, unlinked=unlinked)
         chain = union([x.chain for x in tensors])
+        if net is SYMBOLIC and kind in ("Divide", "Multiply") and (ta is None or tb is None) and \
+                isinstance(b if tb is None else a, (int, float)):  # x / 255.0 in a functional graph
+            t = ta or tb
+            return Tensor(net=net, chain=chain + (self.i.site_op(node, "scale", "scale"),), shape=t.shape)
         if kind == "Subtract":
             pred = ta if ta is not None and ta.net is not None else (tb if tb is not None and tb.net is not None else ta)
             return Tensor(net=net, chain=chain, diff_of=pred or tb)
         if kind == "MatrixMultiply" and net is not None:
             return Tensor(net=net, chain=chain + (self.i.site_op(node, "other", "matmul"),))
-        return Tensor(net=net, chain=chain)
+        shapes = [x.shape for x in tensors if x.shape is not None]
+        return Tensor(net=net, chain=chain, shape=shapes[0] if shapes else None)  # x + f(x): the same shape
 
     def slice_of(self, base: object, bounds, node) -> object:
         if isinstance(base, Tensor):
-            return base
+            return _shapeless(base)
         if isinstance(base, (ListVal, tuple)):
             items = base.items if isinstance(base, ListVal) else list(base)
             if bounds is not None and all(b is None or isinstance(b, int) for b in bounds):
@@ -640,7 +679,7 @@ class Api:
 
     def index(self, base: object, key: object, node) -> object:
         if isinstance(base, Tensor):
-            return base
+            return _shapeless(base)
         if isinstance(base, (ListVal, tuple)):
             items = base.items if isinstance(base, ListVal) else base
             if isinstance(base, ListVal) and base.repeated and items:
@@ -664,6 +703,14 @@ class Api:
         return UNK
 
 
+def _shapeless(t: Tensor) -> Tensor:
+    """`x[:, :10]`: the same values' tensor, of a shape no longer known."""
+    if t.shape is None:
+        return t
+    return Tensor(net=t.net, chain=t.chain, diff_of=t.diff_of, squared=t.squared, losses=t.losses,
+                  unlinked=t.unlinked)
+
+
 def judgeable(chain: tuple[Op, ...]) -> bool:
     """A prediction can be judged when its last affine op is known and nothing unknown follows it."""
     last = None
@@ -680,6 +727,8 @@ def net_name(key: object) -> str:
         return key.cls.name
     if isinstance(key, SeqVal):
         return key.name or "Sequential"
+    if isinstance(key, GraphModel):
+        return key.name or "Model"
     return "model"
 
 

@@ -28,6 +28,7 @@ from relulint.source.interp.values import (
     DictVal,
     ExtRef,
     FuncVal,
+    GraphModel,
     Instance,
     LayerVal,
     ListVal,
@@ -103,6 +104,7 @@ class Interp:
         self.deadline = time.process_time() + MAX_SECONDS
         self.recording = True
         self.stack: list[cst.CSTNode] = []
+        self.invoked: set[int] = set()  # id of every function node run (entry points: those never run)
         self.api = api.Api(self)
         self.project_root: str | None = None
         if follow_imports:  # neighbours are read only inside the project (never a file outside it)
@@ -341,8 +343,9 @@ class Interp:
 
     def assign(self, target: cst.BaseExpression, value: object, frame: Frame) -> None:
         if isinstance(target, cst.Name):
-            if isinstance(value, SeqVal) and value.name is None:
-                value.name = target.value
+            if isinstance(value, (SeqVal, GraphModel)) and (value.name is None or frame.locals is self.root.env and
+                                                            api.framework_of(value) == "keras"):
+                value.name = target.value  # Keras: the name the program's top level gives the model
             frame.locals[target.value] = value
         elif isinstance(target, cst.Attribute):
             self.setattr(self.eval(target.value, frame), target.attr.value, value)
@@ -454,6 +457,7 @@ class Interp:
             return UNK
         frame = Frame(fn.module, {}, closure=fn.closure, func=fn)
         frame.self_val = self_val
+        self.invoked.add(id(fn.node))
         self._bind_params(fn, args, kwargs, frame)
         self.depth += 1
         self.stack.append(fn.node)
@@ -519,7 +523,9 @@ class Interp:
         if isinstance(f, Instance):
             return self.call_instance(f, args, kwargs, node)
         if isinstance(f, LayerVal):
-            return self.api.apply_layer(f, args, node)
+            return self.api.apply_layer(f, args, node, kwargs)
+        if isinstance(f, GraphModel):
+            return self.api.keras.apply_graph(f, args)
         if isinstance(f, SeqVal):
             return self.apply_seq(f, args[0] if args else UNK, node)
         if isinstance(f, LossVal):
@@ -551,7 +557,7 @@ class Interp:
         return inst
 
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: cst.CSTNode | None) -> object:
-        fwd = inst.cls.lookup("forward")
+        fwd = api.forward_of(inst.cls)
         if inst.is_module:
             args = [a if isinstance(a, Tensor) else (Tensor() if a is UNK else a) for a in args]
             if isinstance(fwd, FuncVal):
@@ -570,7 +576,7 @@ class Interp:
         if isinstance(value, Tensor):
             if value.losses or value.net is None and not value.chain:
                 return value
-            return Tensor(net=key, chain=value.chain, diff_of=value.diff_of, squared=value.squared)
+            return Tensor(net=key, chain=value.chain, diff_of=value.diff_of, squared=value.squared, shape=value.shape)
         if isinstance(value, tuple):
             return tuple(self.retag(v, key) for v in value)
         if isinstance(value, DictVal):
@@ -580,6 +586,8 @@ class Interp:
     def apply_seq(self, seq: SeqVal, x: object, node: cst.CSTNode | None) -> object:
         if seq.kind != "sequential":
             return UNK
+        if seq.framework == "keras":
+            return self.api.keras.apply_seq(seq, x, node)
         out = self._apply_children(seq.children, x, node)
         return self.retag(out, seq)
 
@@ -814,6 +822,8 @@ class Interp:
             return v if v is not None else UNK
         if isinstance(obj, SuperRef):
             return self.api.super_attr(obj, name)
+        if isinstance(obj, GraphModel):
+            return self.api.keras.attribute(obj, name)
         if isinstance(obj, DictVal) and name in ("items", "keys", "values", "get", "update", "setdefault", "pop"):
             return _Method(name, obj)
         if isinstance(obj, (ListVal, SeqVal, Tensor, LayerVal, ParamRef, LossVal, str, tuple)):
@@ -874,7 +884,7 @@ class Interp:
             return v != 0
         if isinstance(v, str):
             return v != ""
-        if isinstance(v, (FuncVal, ClassVal, Instance, LayerVal, SeqVal, LossVal, BoundMethod)):
+        if isinstance(v, (FuncVal, ClassVal, Instance, LayerVal, SeqVal, LossVal, BoundMethod, GraphModel)):
             return True
         return UNK
 

@@ -125,6 +125,17 @@ class SeqVal:
     name: str | None = None
     part: bool = False
     network: object | None = None
+    framework: str = "torch"  # keras: Sequential([...]) / Sequential() + .add(...)
+
+
+@dataclass(eq=False)
+class GraphModel:
+    """A Keras functional model, `Model(inputs, outputs)`: the ops from its inputs to each output."""
+
+    outputs: object  # a Tensor, or a tuple / ListVal / DictVal of them (the structure calling it returns)
+    node: cst.CSTNode | None = None
+    name: str | None = None
+    part: bool = False
 
 
 @dataclass(eq=False)
@@ -175,6 +186,7 @@ class Tensor:
     squared: Tensor | None = None  # (a - b) ** 2: the prediction inside
     losses: tuple[Binding, ...] = ()  # a loss value: the loss sites it sums
     unlinked: tuple[Loss, ...] = ()  # loss sites whose prediction came from no known network
+    shape: tuple | None = None  # Keras: the batch-less shape, where known (fan-in inference)
 
 
 def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
