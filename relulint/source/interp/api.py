@@ -15,6 +15,7 @@ from relulint.ir import Activation, Loss, Op
 from relulint.knowledge import Arg, LayerSpec, canonical, tables
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
 from relulint.source.common import UNKNOWN, kernel_volume
+from relulint.source.interp.keras_api import SYMBOLIC
 from relulint.source.interp.values import (
     UNK,
     Binding,
@@ -34,7 +35,6 @@ from relulint.source.interp.values import (
     Tensor,
     union,
 )
-from relulint.source.interp.keras_api import SYMBOLIC, framework_of
 from relulint.source.lowering import default_init, init_from_spec
 
 # Packages never looked for among the project's files.
@@ -60,7 +60,8 @@ _REDUCE = frozenset({"mean", "sum"})
 
 
 def is_module_class(cls: ClassVal) -> bool:
-    from relulint.knowledge.keras import LAYER_BASES, MODEL_BASES as KERAS_MODELS
+    from relulint.knowledge.keras import LAYER_BASES
+    from relulint.knowledge.keras import MODEL_BASES as KERAS_MODELS
 
     return any(canonical(q) in MODULE_BASES or canonical(q) in KERAS_MODELS or canonical(q) in LAYER_BASES
                for q in cls.external_bases())
