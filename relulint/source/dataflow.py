@@ -501,6 +501,9 @@ class DataFlow:
             resolved = inner if isinstance(inner, cst.Call) else resolved
         if not isinstance(resolved, cst.Call):
             return None
+        returned = self._helper_return(resolved)
+        if returned is not None:  # x, y = load() with `def load(): ... return x, y`
+            return self._unpacked(returned, path, depth + 1)
         q = self.ctx.call_qname(resolved)
         if q in D.UNPACKED_INPUTS:
             return self.data_of(resolved, depth) if path in D.UNPACKED_INPUTS[q] else None
@@ -547,6 +550,21 @@ class DataFlow:
                 fallback = (at, (stmt, node, path))
         chosen = best or (fallback if before is None else None)
         return chosen[1] if chosen else None
+
+    def _helper_return(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The value a call of one of the file's own functions returns, when it has one `return`."""
+        func = call.func
+        if not isinstance(func, cst.Name) or self.ctx.qname(func) is not None:
+            return None
+        scope = self.ctx.scopes.get(func)
+        if scope is None:
+            return None
+        defs = [a.node for a in scope[func.value] if isinstance(getattr(a, "node", None), cst.FunctionDef)]
+        if len(defs) != 1:
+            return None
+        returns = [n for n in walk(defs[0].body) if isinstance(n, cst.Return) and n.value is not None
+                   and self.ctx.enclosing(n, (cst.FunctionDef, cst.Lambda)) is defs[0]]
+        return returns[0].value if len(returns) == 1 else None
 
     def _binding_value(self, name: cst.Name) -> cst.BaseExpression | None:
         found = self._binding(name)
@@ -615,6 +633,9 @@ class DataFlow:
         q = ctx.call_qname(call) if not _on_call_result(func) else None
         if q is not None:
             return self._library_call(call, q, depth)
+        returned = self._helper_return(call)
+        if returned is not None:  # x = make_inputs(): the data the helper returns
+            return self.data_of(returned, depth)
         if isinstance(func, cst.Call):  # a transform object applied: Rescaling(1/255)(x), ToTensor()(img)
             return self._applied(call, func, depth)
         if isinstance(func, cst.Attribute):

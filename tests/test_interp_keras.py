@@ -1,0 +1,277 @@
+"""Keras / tf.keras through the abstract interpreter: the shapes real Keras programs take, each with a
+firing and a silent twin. Models are built in helpers, subclassed, composed as layers; losses reach
+them through compile() (a string, a class instance, a variable) or a custom training loop, and data
+through fit() from helper functions. Each loss judges the model it was given, never its neighbours."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from relulint.config import Settings
+from relulint.engine import lint_source
+from relulint.source import lower_source
+
+
+def findings(code: str, select=("RL101", "RL102", "RL103")) -> list[tuple[int, str]]:
+    result = lint_source(textwrap.dedent(code), "train.py", Settings(select=list(select)))
+    return sorted((f.origin.line, f.code) for f in result.findings)
+
+
+def twins(template: str, bad: str, good: str) -> list:
+    return [pytest.param(template.replace("{X}", bad), True, id="fires"),
+            pytest.param(template.replace("{X}", good), False, id="silent")]
+
+
+def _check(code: str, fires: bool, code_name: str, select=("RL101", "RL102", "RL103")) -> None:
+    got = findings(code, select)
+    if fires:
+        assert [c for _, c in got] == [code_name], got
+    else:
+        assert got == [], got
+
+
+# ---------------------------------------------------------------- subclassed keras.Model
+
+SUBCLASSED = """
+import numpy as np
+import tensorflow as tf
+
+
+class PriceModel(tf.keras.Model):
+    def __init__(self, hidden=64):
+        super().__init__()
+        self.body = [tf.keras.layers.Dense(hidden, activation="relu") for _ in range(2)]
+        self.head = tf.keras.layers.Dense(1{X})
+
+    def call(self, inputs, training=False):
+        x = inputs
+        for layer in self.body:
+            x = layer(x)
+        return self.head(x)
+
+
+model = PriceModel()
+model.compile(optimizer="adam", loss="mean_squared_error")
+model.fit(np.random.rand(64, 8), np.random.rand(64) - 0.5, epochs=3)
+"""
+
+
+@pytest.mark.parametrize(("code", "fires"), twins(SUBCLASSED, ', activation="relu"', ""))
+def test_subclassed_model_call(code, fires):
+    _check(code, fires, "RL101")
+
+
+# ---------------------------------------------------------------- model built in a helper
+
+HELPER = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def dense_block(x, units):
+    x = layers.Dense(units)(x)
+    return layers.Activation("relu")(x)
+
+
+def build_classifier(n_features, n_classes):
+    inputs = keras.Input(shape=(n_features,))
+    x = dense_block(inputs, 64)
+    x = dense_block(x, 32)
+    outputs = layers.Dense(n_classes{X})(x)
+    return keras.Model(inputs, outputs)
+
+
+clf = build_classifier(20, 5)
+clf.compile(optimizer="adam", loss="mse")
+"""
+
+
+@pytest.mark.parametrize(("code", "fires"), twins(HELPER, ', activation="softmax"', ""))
+def test_model_from_helper_function(code, fires):
+    _check(code, fires, "RL102")
+
+
+def test_helper_model_fan_ins_follow_the_call_arguments():
+    facts = lower_source("train.py", textwrap.dedent(HELPER.replace("{X}", "")))
+    (net,) = facts.networks
+    assert net.name == "clf" and net.framework == "keras"
+    assert [op.fan_in for op in net.ops if op.kind == "affine"] == [20, 64, 32]
+    assert net.loss.kind == "mse"
+
+
+# ---------------------------------------------------------------- models used as layers (VAE)
+
+VAE = """
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import backend as K
+from tensorflow.keras import layers
+
+
+def reparameterize(args):
+    mean, log_var = args
+    return mean + K.exp(0.5 * log_var) * K.random_normal(shape=K.shape(mean))
+
+
+def make_encoder(dim, latent):
+    x_in = keras.Input(shape=(dim,))
+    h = layers.Dense(128, activation="relu")(x_in)
+    mean = layers.Dense(latent)(h)
+    log_var = layers.Dense(latent)(h)
+    z = layers.Lambda(reparameterize)([mean, log_var])
+    return keras.Model(x_in, [mean, log_var, z])
+
+
+def make_decoder(dim, latent):
+    z_in = keras.Input(shape=(latent,))
+    h = layers.Dense(128, activation="relu")(z_in)
+    return keras.Model(z_in, layers.Dense(dim{X})(h))
+
+
+encoder = make_encoder(784, 2)
+decoder = make_decoder(784, 2)
+images = keras.Input(shape=(784,))
+vae = keras.Model(images, decoder(encoder(images)[2]))
+vae.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy())
+pixels = np.random.rand(32, 784)
+vae.fit(pixels, pixels, epochs=1)
+"""
+
+
+@pytest.mark.parametrize(("code", "fires"), twins(VAE, "", ', activation="sigmoid"'))
+def test_vae_output_is_the_decoders_last_activation(code, fires):
+    _check(code, fires, "RL103")
+
+
+def test_vae_sub_models_are_parts_of_the_composed_model():
+    facts = lower_source("train.py", textwrap.dedent(VAE.replace("{X}", ', activation="sigmoid"')))
+    assert [n.name for n in facts.networks] == ["vae"]
+    (vae,) = facts.networks
+    assert vae.output_activation().kind == "sigmoid"
+    assert vae.loss.kind == "binary_crossentropy"
+
+
+# ---------------------------------------------------------------- compile's loss from a variable
+
+LOSS_VARIABLE = """
+import keras
+from keras import layers
+
+LOSS = {X}
+
+
+def compile_model(model, loss=LOSS):
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, metrics=["accuracy"])
+    return model
+
+
+digits = keras.Sequential([
+    keras.Input(shape=(64,)),
+    layers.Dense(32, activation="relu"),
+    layers.Dense(10, activation="softmax"),
+])
+compile_model(digits)
+"""
+
+
+@pytest.mark.parametrize(("code", "fires"), twins(
+    LOSS_VARIABLE, "keras.losses.CategoricalCrossentropy(from_logits=True)", "keras.losses.CategoricalCrossentropy()"))
+def test_compile_loss_from_a_variable(code, fires):
+    _check(code, fires, "RL103")
+
+
+@pytest.mark.parametrize(("code", "fires"), twins(LOSS_VARIABLE, '"mean_squared_error"', '"categorical_crossentropy"'))
+def test_compile_loss_string_from_a_variable(code, fires):
+    _check(code, fires, "RL102")
+
+
+# ---------------------------------------------------------------- data made in a helper
+
+DATA_HELPER = """
+import numpy as np
+from tensorflow import keras
+
+
+def make_dataset(n=500):
+    features = np.random.uniform(0, 5000, size=(n, 3)){X}
+    targets = np.random.rand(n)
+    return features, targets
+
+
+net = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+net.compile(optimizer="adam", loss="mse")
+x_train, y_train = make_dataset()
+net.fit(x_train, y_train, epochs=5)
+"""
+
+
+@pytest.mark.parametrize(("code", "fires"), twins(DATA_HELPER, "", " / 5000.0"))
+def test_fit_data_from_a_helper(code, fires):
+    _check(code, fires, "RL301", select=("RL301",))
+
+
+def test_fit_data_from_a_helper_reaches_that_network():
+    facts = lower_source("train.py", textwrap.dedent(DATA_HELPER.replace("{X}", "")))
+    (net,) = facts.networks
+    (ds,) = net.inputs
+    assert (ds.low, ds.high) == (0, 5000) and ds.origin.line == 7
+
+
+# ---------------------------------------------------------------- two models, two losses
+
+TWO_MODELS = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+classifier = keras.Sequential([layers.Dense(32, activation="relu"), layers.Dense(3, activation="softmax")])
+regressor = keras.Sequential([layers.Dense(32, activation="relu"), layers.Dense(1{X})])
+classifier.compile(optimizer="adam", loss="categorical_crossentropy")
+regressor.compile(optimizer="adam", loss="mse")
+"""
+
+
+@pytest.mark.parametrize(("code", "fires"), twins(TWO_MODELS, ', activation="relu"', ""))
+def test_each_model_is_judged_with_its_own_loss(code, fires):
+    _check(code, fires, "RL101")
+
+
+def test_a_second_compiled_model_does_not_lend_its_loss():
+    facts = lower_source("train.py", textwrap.dedent(TWO_MODELS.replace("{X}", "")))
+    assert {n.name: n.loss.kind for n in facts.networks} == {"classifier": "categorical_crossentropy",
+                                                             "regressor": "mse"}
+
+
+# ---------------------------------------------------------------- custom training loop
+
+TAPE = """
+import tensorflow as tf
+
+model = tf.keras.Sequential([
+    tf.keras.layers.Dense(64, activation="relu"),
+    tf.keras.layers.Dense(10{X}),
+])
+loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+optimizer = tf.keras.optimizers.Adam()
+
+
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        logits = model(x, training=True)
+        loss = loss_fn(y, logits)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+"""
+
+
+@pytest.mark.parametrize(("code", "fires"), twins(TAPE, ', activation="softmax"', ""))
+def test_gradient_tape_loss_binds_through_the_prediction(code, fires):
+    _check(code, fires, "RL103")
+
+
+def test_keras_loss_reads_the_prediction_from_its_second_argument():
+    # y_true first: the model's output is the second argument (or y_pred=)
+    code = TAPE.replace("{X}", ', activation="softmax"').replace("loss_fn(y, logits)", "loss_fn(y_pred=logits, y_true=y)")
+    assert [c for _, c in findings(code)] == ["RL103"]
