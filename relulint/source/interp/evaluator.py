@@ -104,6 +104,7 @@ class Interp:
         self.deadline = time.process_time() + MAX_SECONDS
         self.recording = True
         self.stack: list[cst.CSTNode] = []
+        self._strings: dict[int, tuple[cst.CSTNode, object]] = {}
         self.invoked: set[int] = set()  # id of every function node run (entry points: those never run)
         self.api = api.Api(self)
         self.project_root: str | None = None
@@ -204,63 +205,64 @@ class Interp:
 
     def exec_stmt(self, stmt: cst.CSTNode, frame: Frame) -> str | None:
         self.tick()
+        t = type(stmt)  # libcst nodes are ABCs: isinstance is slow, their concrete types are exact
         # statements locate their own ops (a partial `out[:, :2] = ...` update) in the frame's module,
         # not in whichever module the last expression was evaluated in
         self._state = frame.state
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if t is cst.SimpleStatementLine:
             return self.exec_block(stmt.body, frame)
-        if isinstance(stmt, cst.Assign):
+        if t is cst.Assign:
             value = self.eval(stmt.value, frame)
-            for t in stmt.targets:
-                self.assign(t.target, value, frame)
+            for tgt in stmt.targets:
+                self.assign(tgt.target, value, frame)
             return None
-        if isinstance(stmt, cst.Expr):
+        if t is cst.Expr:
             self.eval(stmt.value, frame)
             return None
-        if isinstance(stmt, cst.AugAssign):
+        if t is cst.AugAssign:
             cur = self.eval(stmt.target, frame)
             value = self.binop(cur, stmt.operator, self.eval(stmt.value, frame), stmt)
             if isinstance(cur, ListVal) and isinstance(stmt.operator, cst.AddAssign):
                 return None  # list += [...] already extended in place
             self.assign(stmt.target, value, frame)
             return None
-        if isinstance(stmt, cst.AnnAssign):
+        if t is cst.AnnAssign:
             if stmt.value is not None:
                 self.assign(stmt.target, self.eval(stmt.value, frame), frame)
             return None
-        if isinstance(stmt, cst.Return):
+        if t is cst.Return:
             value = self.eval(stmt.value, frame) if stmt.value is not None else None
             frame.returns.append(value)
             return "return"
-        if isinstance(stmt, cst.Raise):
+        if t is cst.Raise:
             return "raise"
-        if isinstance(stmt, (cst.Break, cst.Continue)):
-            return "break" if isinstance(stmt, cst.Break) else "continue"
-        if isinstance(stmt, cst.FunctionDef):
+        if t in (cst.Break, cst.Continue):
+            return "break" if t is cst.Break else "continue"
+        if t is cst.FunctionDef:
             frame.locals[stmt.name.value] = self.make_function(stmt, frame)
             return None
-        if isinstance(stmt, cst.ClassDef):
+        if t is cst.ClassDef:
             frame.locals[stmt.name.value] = self.make_class(stmt, frame)
             return None
-        if isinstance(stmt, cst.If):
+        if t is cst.If:
             return self.exec_if(stmt, frame)
-        if isinstance(stmt, cst.For):
+        if t is cst.For:
             return self.exec_for(stmt, frame)
-        if isinstance(stmt, cst.While):
+        if t is cst.While:
             self.eval(stmt.test, frame)
             return self.exec_once(stmt.body, frame)
-        if isinstance(stmt, cst.With):
+        if t is cst.With:
             for item in stmt.items:
                 v = self.eval(item.item, frame)
                 if item.asname is not None:
                     self.assign(item.asname.name, UNK if isinstance(v, ExtRef) else v, frame)
             return self.exec_body(stmt.body, frame)
-        if isinstance(stmt, cst.Try):
+        if t is cst.Try:
             return self.exec_try(stmt, frame)
-        if isinstance(stmt, cst.Import):
+        if t is cst.Import:
             self._import(stmt, frame)
             return None
-        if isinstance(stmt, cst.ImportFrom):
+        if t is cst.ImportFrom:
             self._import_from(stmt, frame)
             return None
         return None  # pass, global, del, assert, match: nothing the rules need
@@ -646,30 +648,36 @@ class Interp:
             self._state = saved
 
     def _eval(self, e: cst.BaseExpression, frame: Frame) -> object:
-        if isinstance(e, cst.Name):
+        t = type(e)  # libcst nodes are ABCs: isinstance is slow, their concrete types are exact
+        if t is cst.Name:
             return self.lookup(e.value, frame)
-        if isinstance(e, cst.Attribute):
+        if t is cst.Attribute:
             return self.getattr(self.eval(e.value, frame), e.attr.value, e)
-        if isinstance(e, cst.Call):
+        if t is cst.Call:
             return self.eval_call(e, frame)
-        if isinstance(e, cst.Integer):
+        if t is cst.Integer:
             v = e.evaluated_value
             return v if abs(v) <= MAX_INT else UNK
-        if isinstance(e, cst.Float):
+        if t is cst.Float:
             return e.evaluated_value
-        if isinstance(e, cst.Imaginary):
+        if t is cst.Imaginary:
             return UNK
-        if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
+        if t in (cst.SimpleString, cst.ConcatenatedString):
+            hit = self._strings.get(id(e))  # evaluated_value runs ast.literal_eval: once per node
+            if hit is not None and hit[0] is e:
+                return hit[1]
             try:
                 v = e.evaluated_value
             except Exception:
-                return UNK
-            return v if isinstance(v, str) else UNK
-        if isinstance(e, cst.BinaryOperation):
+                v = UNK
+            v = v if isinstance(v, str) else UNK
+            self._strings[id(e)] = (e, v)
+            return v
+        if t is cst.BinaryOperation:
             return self.binop(self.eval(e.left, frame), e.operator, self.eval(e.right, frame), e)
-        if isinstance(e, cst.UnaryOperation):
+        if t is cst.UnaryOperation:
             return self.unary(e.operator, self.eval(e.expression, frame))
-        if isinstance(e, cst.BooleanOperation):
+        if t is cst.BooleanOperation:
             left = self.truth(self.eval(e.left, frame))
             if isinstance(e.operator, cst.And):
                 if left is False:
@@ -680,20 +688,20 @@ class Interp:
                 return True
             right = self.truth(self.eval(e.right, frame))
             return False if left is False and right is False else (True if right is True else UNK)
-        if isinstance(e, cst.Comparison):
+        if t is cst.Comparison:
             return self.compare(e, frame)
-        if isinstance(e, cst.IfExp):
+        if t is cst.IfExp:
             test = self.truth(self.eval(e.test, frame))
             if test is True:
                 return self.eval(e.body, frame)
             if test is False:
                 return self.eval(e.orelse, frame)
             return join(self.eval(e.body, frame), self.eval(e.orelse, frame))
-        if isinstance(e, cst.Tuple):
+        if t is cst.Tuple:
             return tuple(self._elements(e.elements, frame))
-        if isinstance(e, (cst.List, cst.Set)):
+        if t in (cst.List, cst.Set):
             return ListVal(self._elements(e.elements, frame))
-        if isinstance(e, cst.Dict):
+        if t is cst.Dict:
             items: dict = {}
             for el in e.elements:
                 if isinstance(el, cst.DictElement):
@@ -706,27 +714,27 @@ class Interp:
                     if isinstance(sub, DictVal):
                         items.update(sub.items)
             return DictVal(items)
-        if isinstance(e, cst.Subscript):
+        if t is cst.Subscript:
             return self.subscript(e, frame)
-        if isinstance(e, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+        if t in (cst.ListComp, cst.GeneratorExp, cst.SetComp):
             return self.comprehension(e, frame)
-        if isinstance(e, cst.DictComp):
+        if t is cst.DictComp:
             self.comprehension(e, frame)
             return DictVal({})
-        if isinstance(e, cst.Lambda):
+        if t is cst.Lambda:
             return self.make_function(e, frame)
-        if isinstance(e, cst.NamedExpr):
+        if t is cst.NamedExpr:
             v = self.eval(e.value, frame)
             self.assign(e.target, v, frame)
             return v
-        if isinstance(e, cst.Ellipsis):
+        if t is cst.Ellipsis:
             return UNK
-        if isinstance(e, (cst.FormattedString,)):
+        if t in (cst.FormattedString,):
             for part in e.parts:
                 if isinstance(part, cst.FormattedStringExpression):
                     self.eval(part.expression, frame)
             return UNK
-        if isinstance(e, cst.Await):
+        if t is cst.Await:
             return self.eval(e.expression, frame)
         return UNK
 

@@ -31,6 +31,7 @@ class ModuleState:
     positions: object | None = None  # PositionProvider map, computed on first use
     evaluated: bool = False
     evaluating: bool = False
+    _texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     def origin(self, node: cst.CSTNode) -> Origin | None:
         if self.positions is None:
@@ -41,8 +42,13 @@ class ModuleState:
         return Origin(self.path, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
 
     def text(self, node: cst.CSTNode, limit: int = 120) -> str:
-        s = " ".join(self.module.code_for_node(node).split())
-        return s if len(s) <= limit else s[: limit - 3] + "..."
+        # cached per node: a helper called from a loop builds its layers from the same nodes many times
+        key = (id(node), limit)
+        hit = self._texts.get(key)
+        if hit is None:
+            s = " ".join(self.module.code_for_node(node).split())
+            hit = self._texts[key] = s if len(s) <= limit else s[: limit - 3] + "..."
+        return hit
 
 
 _POSITIONS: dict[int, tuple[cst.Module, object]] = {}
