@@ -119,9 +119,6 @@ class SourceContext:
     def self_attrs(self, cls: cst.ClassDef) -> dict[str, list[cst.BaseExpression]]:
         return self._self_attrs.get(cls, {})
 
-    def assigned_value(self, target: cst.CSTNode) -> cst.BaseExpression | None:
-        return self._assigned.get(target)
-
     def resolve(self, expr: cst.BaseExpression | None, depth: int = 0) -> cst.BaseExpression | None:
         """Follow a Name / self.attr to the expression last assigned to it; else return expr."""
         if expr is None or depth > _MAX_DEPTH:
@@ -192,9 +189,6 @@ class SourceContext:
             if ref.pos < len(positional):
                 return positional[ref.pos].value
         return None
-
-    def has_arg(self, call: cst.Call, ref: Arg | None) -> bool:
-        return self.arg(call, ref) is not None
 
     def arg_const(self, call: cst.Call, ref: Arg | None) -> object:
         """The constant value of an argument, its table default when absent, UNKNOWN when not static."""
@@ -334,16 +328,6 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Pre-order walk of a subtree."""
     return _walk(node)
-
-
-def postorder_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
-    """Calls in evaluation order: arguments (and the receiver) before the call that uses them."""
-    for child in children(node):
-        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        yield from postorder_calls(child)
-    if isinstance(node, cst.Call):
-        yield node
 
 
 def kernel_volume(value: object, dims: int) -> int | None:

@@ -150,25 +150,6 @@ def loss_from_call(ctx: SourceContext, call: cst.Call, qname: str | None = None)
                 from_logits=from_logits if isinstance(from_logits, bool) else None)
 
 
-def loss_from_expr(ctx: SourceContext, expr: cst.BaseExpression | None) -> Loss | None:
-    """loss='mse', loss=MeanSquaredError(), loss=tf.keras.losses.mse, or a name bound to one."""
-    if expr is None:
-        return None
-    value = ctx.resolve(expr)
-    t = tables()
-    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
-        s = ctx.const(value)
-        kind = t.loss_strings.get(s) if isinstance(s, str) else None
-        return Loss(kind, repr(s), ctx.origin(expr)) if kind else None
-    if isinstance(value, cst.Call):
-        return loss_from_call(ctx, value)
-    if isinstance(value, (cst.Name, cst.Attribute)):
-        q = ctx.qname(value)
-        spec = t.losses.get(q) if q else None
-        return Loss(spec.kind, ctx.text(value), ctx.origin(expr)) if spec else None
-    return None
-
-
 def fan_from_layer_call(ctx: SourceContext, call: cst.Call, spec: LayerSpec) -> tuple[int | None, int | None]:
     """(fan_in, fan_out) from a layer constructor's arguments where they are explicit (torch)."""
     fan_in = ctx.int_value(ctx.arg(call, spec.fan_in)) if spec.fan_in else None

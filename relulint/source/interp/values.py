@@ -197,7 +197,7 @@ def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
     # Keras functional graph that merges many branches (NASNet: ~1,000 merges of ~1,000-op chains)
     by_id: dict[int, Op] = {}
     for chain in chains:
-        by_id.update(zip(map(id, chain), chain))
+        by_id.update(zip(map(id, chain), chain, strict=False))
     return tuple(by_id.values())
 
 
