@@ -1,4 +1,4 @@
-"""The source pass: parse once with libcst metadata and let each framework frontend lower what it knows."""
+"""The source pass: parse once, follow PyTorch and Keras programs with the interpreter, lower TF1 with its frontend."""
 
 from __future__ import annotations
 

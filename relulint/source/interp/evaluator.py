@@ -19,6 +19,7 @@ import libcst as cst
 
 from relulint.ir import Loss, Op
 from relulint.source.interp import api
+from relulint.source.interp.keras_api import framework_of
 from relulint.source.interp.program import MAX_MODULES, ModuleState, module_file, parse_cached
 from relulint.source.interp.values import (
     UNK,
@@ -346,7 +347,7 @@ class Interp:
     def assign(self, target: cst.BaseExpression, value: object, frame: Frame) -> None:
         if isinstance(target, cst.Name):
             if isinstance(value, (SeqVal, GraphModel)) and (value.name is None or frame.locals is self.root.env and
-                                                            api.framework_of(value) == "keras"):
+                                                            framework_of(value) == "keras"):
                 value.name = target.value  # Keras: the name the program's top level gives the model
             frame.locals[target.value] = value
         elif isinstance(target, cst.Attribute):
