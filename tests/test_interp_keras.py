@@ -19,19 +19,6 @@ def findings(code: str, select=("RL101", "RL102", "RL103")) -> list[tuple[int, s
     return sorted((f.origin.line, f.code) for f in result.findings)
 
 
-def twins(template: str, bad: str, good: str) -> list:
-    return [pytest.param(template.replace("{X}", bad), True, id="fires"),
-            pytest.param(template.replace("{X}", good), False, id="silent")]
-
-
-def _check(code: str, fires: bool, code_name: str, select=("RL101", "RL102", "RL103")) -> None:
-    got = findings(code, select)
-    if fires:
-        assert [c for _, c in got] == [code_name], got
-    else:
-        assert got == [], got
-
-
 # ---------------------------------------------------------------- subclassed keras.Model
 
 SUBCLASSED = """
@@ -58,9 +45,6 @@ model.fit(np.random.rand(64, 8), np.random.rand(64) - 0.5, epochs=3)
 """
 
 
-@pytest.mark.parametrize(("code", "fires"), twins(SUBCLASSED, ', activation="relu"', ""))
-def test_subclassed_model_call(code, fires):
-    _check(code, fires, "RL101")
 
 
 # ---------------------------------------------------------------- model built in a helper
@@ -88,9 +72,6 @@ clf.compile(optimizer="adam", loss="mse")
 """
 
 
-@pytest.mark.parametrize(("code", "fires"), twins(HELPER, ', activation="softmax"', ""))
-def test_model_from_helper_function(code, fires):
-    _check(code, fires, "RL102")
 
 
 def test_helper_model_fan_ins_follow_the_call_arguments():
@@ -140,9 +121,6 @@ vae.fit(pixels, pixels, epochs=1)
 """
 
 
-@pytest.mark.parametrize(("code", "fires"), twins(VAE, "", ', activation="sigmoid"'))
-def test_vae_output_is_the_decoders_last_activation(code, fires):
-    _check(code, fires, "RL103")
 
 
 def test_vae_sub_models_are_parts_of_the_composed_model():
@@ -176,15 +154,8 @@ compile_model(digits)
 """
 
 
-@pytest.mark.parametrize(("code", "fires"), twins(
-    LOSS_VARIABLE, "keras.losses.CategoricalCrossentropy(from_logits=True)", "keras.losses.CategoricalCrossentropy()"))
-def test_compile_loss_from_a_variable(code, fires):
-    _check(code, fires, "RL103")
 
 
-@pytest.mark.parametrize(("code", "fires"), twins(LOSS_VARIABLE, '"mean_squared_error"', '"categorical_crossentropy"'))
-def test_compile_loss_string_from_a_variable(code, fires):
-    _check(code, fires, "RL102")
 
 
 # ---------------------------------------------------------------- data made in a helper
@@ -207,9 +178,6 @@ net.fit(x_train, y_train, epochs=5)
 """
 
 
-@pytest.mark.parametrize(("code", "fires"), twins(DATA_HELPER, "", " / 5000.0"))
-def test_fit_data_from_a_helper(code, fires):
-    _check(code, fires, "RL301", select=("RL301",))
 
 
 def test_fit_data_from_a_helper_reaches_that_network():
@@ -232,9 +200,6 @@ regressor.compile(optimizer="adam", loss="mse")
 """
 
 
-@pytest.mark.parametrize(("code", "fires"), twins(TWO_MODELS, ', activation="relu"', ""))
-def test_each_model_is_judged_with_its_own_loss(code, fires):
-    _check(code, fires, "RL101")
 
 
 def test_a_second_compiled_model_does_not_lend_its_loss():
@@ -266,12 +231,34 @@ def train_step(x, y):
 """
 
 
-@pytest.mark.parametrize(("code", "fires"), twins(TAPE, ', activation="softmax"', ""))
-def test_gradient_tape_loss_binds_through_the_prediction(code, fires):
-    _check(code, fires, "RL103")
 
 
 def test_keras_loss_reads_the_prediction_from_its_second_argument():
     # y_true first: the model's output is the second argument (or y_pred=)
     code = TAPE.replace("{X}", ', activation="softmax"').replace("loss_fn(y, logits)", "loss_fn(y_pred=logits, y_true=y)")
     assert [c for _, c in findings(code)] == ["RL103"]
+
+
+# ---------------------------------------------------------------- every shape: a firing and a silent twin
+
+TWINS = [
+    ("subclassed_model_call", SUBCLASSED, ', activation="relu"', "", "RL101"),
+    ("model_from_helper_function", HELPER, ', activation="softmax"', "", "RL102"),
+    ("vae_output_is_the_decoders_last_activation", VAE, "", ', activation="sigmoid"', "RL103"),
+    ("compile_loss_from_a_variable", LOSS_VARIABLE, "keras.losses.CategoricalCrossentropy(from_logits=True)", "keras.losses.CategoricalCrossentropy()", "RL103"),
+    ("compile_loss_string_from_a_variable", LOSS_VARIABLE, '"mean_squared_error"', '"categorical_crossentropy"', "RL102"),
+    ("fit_data_from_a_helper", DATA_HELPER, "", " / 5000.0", "RL301"),
+    ("each_model_is_judged_with_its_own_loss", TWO_MODELS, ', activation="relu"', "", "RL101"),
+    ("gradient_tape_loss_binds_through_the_prediction", TAPE, ', activation="softmax"', "", "RL103"),
+]
+
+
+@pytest.mark.parametrize(("template", "bad", "good", "rule"), [pytest.param(*c[1:], id=c[0]) for c in TWINS])
+@pytest.mark.parametrize("fires", [True, False], ids=["fires", "silent"])
+def test_twins(template, bad, good, rule, fires):
+    code = template.replace("{X}", bad if fires else good)
+    got = findings(code, (rule,) if rule.startswith("RL3") else ("RL101", "RL102", "RL103"))
+    if fires:
+        assert [c for _, c in got] == [rule], got
+    else:
+        assert got == [], got

@@ -47,14 +47,12 @@ Shape = tuple | None  # batch-less dims (int or None); a leading Ellipsis means 
 
 
 class _Symbolic:
+    """The `net` of a tensor in a functional graph (made from keras.Input): neither data nor a model's
+    output, so no loss binds to it (a VAE's `mse(inputs, outputs)` handed to `add_loss`)."""
+
     __slots__ = ()
 
-    def __repr__(self) -> str:
-        return "SYMBOLIC"
 
-
-# The `net` of a tensor in a functional graph (made from keras.Input): neither data nor a model's
-# output, so no loss binds to it (a VAE's `mse(inputs, outputs)` handed to `add_loss`).
 SYMBOLIC = _Symbolic()
 
 
