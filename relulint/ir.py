@@ -110,7 +110,8 @@ class Op:
     inputs: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        self.kind = OpKind(self.kind)  # an unknown kind is a frontend bug: fail where it is made
+        if type(self.kind) is not OpKind:  # (the graph pass passes OpKinds: 100k+ ops)
+            self.kind = OpKind(self.kind)  # an unknown kind is a frontend bug: fail where it is made
 
     @property
     def init_location(self) -> Origin | None:
@@ -263,12 +264,17 @@ class Network:
         return self._next_activation(index, _SIGN_KEEPING)
 
     def _next_activation(self, index: int, through: tuple[str, ...]) -> Activation | None:
+        ops = self.ops
+        chain = self._consumer_table() is None
         i = index
         while True:  # no slices or recursion: 100k-op graphs
-            j = self._only_consumer(i)
+            if chain:  # the next op reads this one, and only this one
+                j: int | None = i + 1 if i + 1 < len(ops) else None
+            else:
+                j = self._only_consumer(i)
             if j is None:
                 return None
-            nxt = self.ops[j]
+            nxt = ops[j]
             if nxt.kind == "activation":
                 return nxt.activation
             if nxt.kind not in through:

@@ -84,28 +84,53 @@ def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode],
     upstream: list[bool] = []  # per op: an affine op is the op itself or upstream of it
     scaled_by: str | None = None
     ops = net.ops
-    for index, node in enumerate(nodes):
-        reads = _reads(node.inputs, producer)
-        after_affine = any(upstream[p] for p in reads if p >= 0)
-        op = _op(node, after_affine)
-        if reads != ((index - 1,) if index else (NETWORK_INPUT,)):
-            op.inputs = reads  # a chain step says nothing (None: the previous op)
-        if op.kind == "affine":
-            _affine_facts(op, node, boxes, weights_trained)
+    batch = _StatsBatch()
+    relu_like: dict[str, bool] = {}
+    made = producer.get
+    box_of = boxes.get
+    for index, node in enumerate(nodes):  # 100k+ nodes: plain loops, no per-node generators
+        tensors = node.inputs
+        if len(tensors) == 1:  # the common case: one data input
+            p = made(tensors[0], NETWORK_INPUT)
+            reads: tuple[int, ...] = (p,)
+            after_affine = p >= 0 and upstream[p]
         else:
-            if op.kind in ("scale", "norm") and not after_affine and scaled_by is None:
+            reads = _reads(tensors, producer)
+            after_affine = False
+            for p in reads:
+                if p >= 0 and upstream[p]:
+                    after_affine = True
+                    break
+        op = _op(node, after_affine)
+        if len(reads) != 1 or reads[0] != index - 1:  # (index 0 reading the input: -1 == NETWORK_INPUT)
+            op.inputs = reads  # a chain step says nothing (None: the previous op)
+        kind = op.kind
+        if kind == "affine":
+            _affine_facts(op, node, boxes, weights_trained, batch)
+        else:
+            if (kind == "scale" or kind == "norm") and not after_affine and scaled_by is None:
                 scaled_by = op.display
             if track:  # without an input range there are no bounds anywhere: skip the bookkeeping
-                if op.activation is not None and op.activation.is_relu_like:
-                    box = boxes.get(node.inputs[0]) if node.inputs else None
-                    op.dead_units = iv.dead_units(box) if box is not None else None
-                    if bounds is not None and box is not None:
-                        bounds[node.name] = box
-                _propagate(node, op, boxes)
-        upstream.append(op.kind == "affine" or after_affine)
+                act = op.activation
+                if act is not None:
+                    rl = relu_like.get(act.kind)
+                    if rl is None:
+                        rl = relu_like[act.kind] = act.is_relu_like
+                    if rl:
+                        box = box_of(tensors[0]) if tensors else None
+                        op.dead_units = iv.dead_units(box) if box is not None else None
+                        if bounds is not None and box is not None:
+                            bounds[node.name] = box
+                if len(tensors) == 1 and box_of(tensors[0]) is None:  # bounds stopped before here
+                    for o in node.outputs:
+                        boxes[o] = None
+                else:
+                    _propagate(node, op, boxes)
+        upstream.append(kind == "affine" or after_affine)
         for o in node.outputs:
             producer[o] = index
         ops.append(op)
+    batch.flush()
     if outputs is not None:
         net.outputs = sorted({producer[o] for o in outputs if o in producer})
     net.inputs = _data_sources(inputs, input_range, scaled_by)
@@ -127,6 +152,9 @@ def _reads(tensors: list[str], producer: dict[str, int]) -> tuple[int, ...]:
 # ------------------------------------------------------------------------------------ ops
 
 
+_KINDS = {k.value: k for k in OpKind}
+
+
 def _op(node: GNode, seen_affine: bool) -> Op:
     kind = node.kind
     if kind == "arith":
@@ -137,7 +165,7 @@ def _op(node: GNode, seen_affine: bool) -> Op:
         else:
             kind = "other"
     display = f"{node.op_type} {node.name}".strip()
-    op = Op(kind=kind, display=display, origin=node.origin, name=node.name)
+    op = Op(kind=_KINDS.get(kind, kind), display=display, origin=node.origin, name=node.name)
     if node.activation is not None and kind == "activation":
         op.activation = Activation(kind=node.activation, display=display, origin=node.origin)
         if node.activation == "linear":
@@ -146,7 +174,8 @@ def _op(node: GNode, seen_affine: bool) -> Op:
     return op
 
 
-def _affine_facts(op: Op, node: GNode, boxes: dict[str, iv.Box | None], trained: bool) -> None:
+def _affine_facts(op: Op, node: GNode, boxes: dict[str, iv.Box | None], trained: bool,
+                  batch: _StatsBatch) -> None:
     if node.weight is None:
         _propagate_unknown(node, boxes)
         return
@@ -158,22 +187,83 @@ def _affine_facts(op: Op, node: GNode, boxes: dict[str, iv.Box | None], trained:
     else:
         op.fan_out, op.fan_in = int(w.shape[0]), int(w.shape[1])
     box = boxes.get(node.inputs[0]) if node.inputs else None
-    moments = _Moments(w)
+    small = 0 < w.size <= _BATCH_ELEMS
+    moments = None if small else _Moments(w)
     out = None
     if box is not None and not node.params.get("no_bounds"):
         bias = node.bias() if node.bias is not None else None
+        visit = moments.add if moments is not None else None
         with np.errstate(all="ignore"):  # the bounds code widens each chunk once; stats read it too
-            out = iv.conv(box, w, bias, node.group, node.zero_pad, moments.add) if node.conv else \
-                iv.dense(box, w, bias, moments.add)
+            out = iv.conv(box, w, bias, node.group, node.zero_pad, visit) if node.conv else \
+                iv.dense(box, w, bias, visit)
         out = _usable(out)
-    stats = moments.result()
-    op.weight_stats = stats
-    if not trained:
-        op.weight_init = observed_init(node.weight_name or node.name, stats, node.origin)
-        op.init_site = node.origin
     for o in node.outputs:
         boxes[o] = out
+    if small:  # statistics later, in one vectorised step with the other small layers of its shape
+        batch.add(op, w, node.weight_name or node.name, None if trained else node.origin)
+        return
+    _set_stats(op, moments.result(), node.weight_name or node.name, None if trained else node.origin)
     del w
+
+
+def _set_stats(op: Op, stats: WeightStats, name: str, init_site: Origin | None) -> None:
+    """`init_site` None: trained weights, no initialiser to judge."""
+    op.weight_stats = stats
+    if init_site is not None:
+        op.weight_init = observed_init(name, stats, init_site)
+        op.init_site = init_site
+
+
+_BATCH_ELEMS = 1 << 16  # weights up to this size get their statistics in batches (deep stacks of small layers)
+
+
+class _StatsBatch:
+    """Weight statistics of many small layers at once: the layers of one shape and dtype are stacked
+    (a copy of at most CHUNK_ELEMS elements at a time) and reduced row by row. A 60k-layer MLP costs
+    one numpy call per statistic per batch instead of a dozen per layer.
+
+    The figures are those of `_Moments` in its one-chunk form: min/max on the raw values, a shifted
+    float64 sum for the mean and a sum of squares for the variance, each row reduced on its own (so
+    a layer's figures do not depend on which batch it lands in, or on whether bounds were tracked)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple, list[tuple[Op, np.ndarray, str, Origin | None]]] = {}
+        self.elems = 0
+
+    def add(self, op: Op, w: np.ndarray, name: str, init_site: Origin | None) -> None:
+        key = (w.shape, w.dtype.str)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = []
+        group.append((op, w, name, init_site))
+        self.elems += w.size
+        if self.elems >= iv.CHUNK_ELEMS:
+            self.flush()
+
+    def flush(self) -> None:
+        for items in self.groups.values():
+            flat = np.stack([w.reshape(-1) for _, w, _, _ in items])  # (layers, elements)
+            n = flat.shape[1]
+            lo = _MIN(flat, axis=1)
+            hi = _MAX(flat, axis=1)
+            shift = flat[:, 0].astype(np.float64)
+            c = np.subtract(flat, shift[:, None], dtype=np.float64)
+            del flat
+            mean_c = _SUM(c, axis=1) / n
+            np.multiply(c, c, out=c)
+            var = np.maximum(_SUM(c, axis=1) / n - mean_c * mean_c, 0.0)
+            del c
+            mean = (mean_c + shift).tolist()
+            std = np.sqrt(var).tolist()
+            los, his = lo.astype(np.float64).tolist(), hi.astype(np.float64).tolist()
+            for k, (op, _, name, site) in enumerate(items):
+                if los[k] == his[k]:  # constant: exact, without summation noise
+                    stats = WeightStats(mean=los[k], std=0.0, min=los[k], max=his[k], count=n)
+                else:
+                    stats = WeightStats(mean=mean[k], std=std[k], min=los[k], max=his[k], count=n)
+                _set_stats(op, stats, name, site)
+        self.groups.clear()
+        self.elems = 0
 
 
 def weight_stats(w: np.ndarray) -> WeightStats:

@@ -53,14 +53,17 @@ def load_model(path: str):
 _EXTERNAL = 1  # onnx.TensorProto.EXTERNAL (a protobuf enum value, fixed by the ONNX spec)
 
 
-def external_location(tensor, base_dir: str, checked: dict[str, str] | None = None) -> str | None:
+def external_location(tensor, base_dir: str, checked: dict[str, str] | None = None,
+                      info: dict[str, str] | None = None) -> str | None:
     """The validated file of an external-data tensor, or None for inline data.
 
     `checked` caches the verdict per location string: exporters put every tensor in one or a few
-    files, and three path syscalls per tensor dominated the pass on 60k-tensor models."""
+    files, and three path syscalls per tensor dominated the pass on 60k-tensor models. `info`: the
+    tensor's external_data entries when the caller has read them already."""
     if tensor.data_location != _EXTERNAL:
         return None
-    info = {e.key: e.value for e in tensor.external_data}
+    if info is None:
+        info = {e.key: e.value for e in tensor.external_data}
     loc = info.get("location", "")
     if checked is not None and loc in checked:
         return checked[loc]
@@ -89,42 +92,56 @@ class ExternalData:
         self.base_dir = base_dir
         self.checked: dict[str, str] = {}
         self.maps: dict[str, object] = {}
+        # tensor name -> its external_data entries, read once (protobuf entries cost ~3 us a tensor)
+        self.infos: dict[str, dict[str, str]] = {}
 
-    def location(self, tensor) -> str | None:
-        return external_location(tensor, self.base_dir, self.checked)
+    def location(self, tensor, fresh: bool = False) -> str | None:
+        """`fresh`: read the entries again (the up-front check of every initializer; the last
+        tensor of a name wins, as it does in the graph's initializer table)."""
+        if tensor.data_location != _EXTERNAL:
+            return None
+        name = tensor.name
+        info = None if fresh else self.infos.get(name)
+        if info is None:
+            info = self.infos[name] = {e.key: e.value for e in tensor.external_data}
+        return external_location(tensor, self.base_dir, self.checked, info)
 
     def array(self, tensor) -> np.ndarray | None:
         """The tensor's values, or None when its layout needs onnx's general reader."""
-        import mmap
-
         full = self.location(tensor)
         dtype = _RAW_DTYPES.get(tensor.data_type)
         if full is None or dtype is None or not _LITTLE:
             return None
-        info = {e.key: e.value for e in tensor.external_data}
+        info = self.infos[tensor.name]  # filled by location() above
         try:
             offset = int(info.get("offset", 0) or 0)
             dims = tuple(tensor.dims)
             count = math.prod(dims)
-            length = int(info["length"]) if info.get("length") else count * np.dtype(dtype).itemsize
+            length = int(info["length"]) if info.get("length") else count * _ITEMSIZE[dtype]
         except (ValueError, KeyError):
             return None
-        if length != count * np.dtype(dtype).itemsize or offset < 0:
+        if length != count * _ITEMSIZE[dtype] or offset < 0:
             return None
         mm = self.maps.get(full)
         if mm is None:
-            with open(full, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-            self.maps[full] = mm
+            mm = self.maps[full] = self._map(full)
         if offset + length > len(mm):
             raise GraphError(f"initializer {tensor.name!r}: external data ends before offset {offset} + {length}")
         return np.frombuffer(mm, dtype=dtype, count=count, offset=offset).reshape(dims)
+
+    @staticmethod
+    def _map(full: str):
+        import mmap
+
+        with open(full, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
 
 
 # TensorProto data types whose raw bytes numpy reads directly (little-endian, as ONNX stores them)
 _RAW_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 10: np.float16, 11: np.float64}
 _LITTLE = sys.byteorder == "little"
+_ITEMSIZE = {t: np.dtype(t).itemsize for t in _RAW_DTYPES.values()}
 
 
 def tensor_array(tensor, base_dir: str, external: ExternalData | None = None) -> np.ndarray:
@@ -133,8 +150,6 @@ def tensor_array(tensor, base_dir: str, external: ExternalData | None = None) ->
     Inline raw data is viewed with `np.frombuffer` (read-only, no second conversion): this is the
     common case, and numpy_helper.to_array's generality costs ~10 us a tensor on 60k small tensors.
     """
-    from onnx import numpy_helper
-
     if tensor.data_location != _EXTERNAL:
         dtype = _RAW_DTYPES.get(tensor.data_type)
         if dtype is not None and _LITTLE and tensor.HasField("raw_data"):
@@ -142,11 +157,15 @@ def tensor_array(tensor, base_dir: str, external: ExternalData | None = None) ->
             dims = tuple(tensor.dims)
             if arr.size == math.prod(dims):
                 return arr.reshape(dims)
+        from onnx import numpy_helper
+
         return numpy_helper.to_array(tensor)
     if external is not None:
         arr = external.array(tensor)
         if arr is not None:
             return arr
+    from onnx import numpy_helper
+
     full = external_location(tensor, base_dir, external.checked if external is not None else None)
     from onnx import TensorProto
 
@@ -196,7 +215,7 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
     external = ExternalData(base_dir)
     for t in graph.initializer:
         if t.data_location == _EXTERNAL:
-            external.location(t)  # fail early and clearly on a bad external reference
+            external.location(t, fresh=True)  # fail early and clearly on a bad external reference
     meta = {p.key: p.value for p in model.metadata_props}
     facts = ModuleFacts(path=path, frameworks={"onnx"})
     from relulint.project import root_for
@@ -230,15 +249,18 @@ class _Graph:
         self.inits = {t.name: t for t in graph.initializer}
         self.alias: dict[str, str] = {}  # Identity(constant) outputs: exporters share a tensor this way
         self.consts: dict[str, object] = {}  # Constant node outputs -> their TensorProto
-        for n in graph.node:
-            if n.op_type == "Constant":
+        # protobuf fields cost a lookup on every touch: read the node list and op types once
+        self.nodes = list(graph.node)
+        self.op_types = [n.op_type for n in self.nodes]
+        for n, op in zip(self.nodes, self.op_types, strict=True):
+            if op == "Constant":
                 for a in n.attribute:
                     if a.name == "value":
                         self.consts[n.output[0]] = a.t
                     elif a.name in ("value_float", "value_int", "value_floats", "value_ints"):
                         self.consts[n.output[0]] = np.array(helper.get_attribute_value(a), dtype=np.float64)
-        for n in graph.node:
-            if n.op_type == "Identity" and n.input and self.is_const(n.input[0]):
+        for n, op in zip(self.nodes, self.op_types, strict=True):
+            if op == "Identity" and n.input and self.is_const(n.input[0]):
                 self.alias[n.output[0]] = self.resolve(n.input[0])
         self.inputs = [i for i in graph.input if i.name not in self.inits]
         self.has_props = hasattr(graph.node[0], "metadata_props") if len(graph.node) else False  # onnx >= 1.16
@@ -249,7 +271,7 @@ class _Graph:
         return self.alias.get(name, name)
 
     def is_const(self, name: str) -> bool:
-        name = self.resolve(name)
+        name = self.alias.get(name, name)
         return name in self.inits or name in self.consts
 
     def const_loader(self, name: str) -> Callable[[], np.ndarray]:
@@ -294,14 +316,15 @@ class _Graph:
     # ---------------------------------------------------------------- nodes
 
     def lower_nodes(self) -> list[GNode]:
-        nodes = list(self.graph.node)
+        nodes = self.nodes
+        op_types = self.op_types
         # protobuf repeated fields are slow to touch: read each node's edges once
         n_in = [list(n.input) for n in nodes]
         n_out = [list(n.output) for n in nodes]
         data = {i.name for i in self.inputs}
         on_path: list[int] = []
-        for idx, n in enumerate(nodes):  # ONNX requires topological order: one forward sweep
-            if n.op_type in ONNX_SHAPE_PLUMBING:
+        for idx, op in enumerate(op_types):  # ONNX requires topological order: one forward sweep
+            if op in ONNX_SHAPE_PLUMBING:
                 continue
             for i in n_in[idx]:  # plain loops: a generator per node costs more than the test
                 if i in data and i:  # "" is an omitted optional edge, never a tensor
@@ -318,30 +341,37 @@ class _Graph:
                     keep.add(idx)
                     needed.update(n_in[idx])
                     break
-        path_idx = [i for i in on_path if i in keep]
-        consumers: dict[str, list[int]] = {}
-        for idx in path_idx:
-            for i in n_in[idx]:
-                consumers.setdefault(i, []).append(idx)
+        path_idx = [i for i in on_path if i in keep] if len(keep) != len(on_path) else on_path
+        self._consumers: dict[str, list[int]] | None = None
+        self._path = (path_idx, n_in)
         absorbed: set[int] = set()
-        out: dict[int, GNode] = {}
+        out: list[GNode] = []
+        lower = self.lower_node
         for idx in path_idx:
             if idx in absorbed:
                 continue
-            out[idx] = self.lower_node(nodes[idx], n_in[idx], n_out[idx], data, consumers, nodes, absorbed)
-        return [out[i] for i in path_idx if i not in absorbed]  # ONNX's order is topological
+            out.append(lower(nodes[idx], op_types[idx], n_in[idx], n_out[idx], data, absorbed))
+        return out  # ONNX's order is topological (an absorbed bias Add comes after its MatMul)
 
-    def lower_node(self, n, ins: list[str], outs: list[str], data: set[str], consumers: dict[str, list[int]],
-                   nodes, absorbed: set[int]) -> GNode:
+    def consumers(self) -> dict[str, list[int]]:
+        """Tensor -> the nodes on the data path that read it (built on first need: MatMul + Add)."""
+        if self._consumers is None:
+            path_idx, n_in = self._path
+            self._consumers = {}
+            for idx in path_idx:
+                for i in n_in[idx]:
+                    self._consumers.setdefault(i, []).append(idx)
+        return self._consumers
+
+    def lower_node(self, n, op: str, ins: list[str], outs: list[str], data: set[str], absorbed: set[int]) -> GNode:
         # protobuf field access costs a lookup each time: read every field once (120k nodes)
-        op = n.op_type
         attrs = _attributes(n.attribute, self.helper) if len(n.attribute) else {}
         kind, act = onnx_op(op)
         name = n.name or (outs[0] if outs else op)
         g = GNode(op_type=op, name=name, kind=kind, origin=self.origin(n, name),
                   inputs=[i for i in ins if i in data], outputs=[o for o in outs if o], activation=act)
         if kind == "affine":
-            self._affine(n, g, attrs, consumers, nodes, absorbed)
+            self._affine(n, op, ins, g, attrs, absorbed)
         elif op == "Clip":
             lo = attrs.get("min")
             hi = attrs.get("max")
@@ -385,11 +415,10 @@ class _Graph:
             g.interval = "unknown"
         return g
 
-    def _affine(self, n, g: GNode, attrs: dict, consumers, nodes, absorbed: set[int]) -> None:
-        op = n.op_type
-        w_name = n.input[1] if len(n.input) > 1 else ""
-        b_name = n.input[2] if len(n.input) > 2 and n.input[2] else None
-        if not self.is_const(w_name) or (n.input and n.input[0] not in g.inputs):
+    def _affine(self, n, op: str, ins: list[str], g: GNode, attrs: dict, absorbed: set[int]) -> None:
+        w_name = ins[1] if len(ins) > 1 else ""
+        b_name = ins[2] if len(ins) > 2 and ins[2] else None
+        if not self.is_const(w_name) or (ins and ins[0] not in g.inputs):
             g.kind = "other"  # weights computed at run time (attention, dynamic filters)
             g.interval = "unknown"
             return
@@ -410,7 +439,7 @@ class _Graph:
                 g.kind, g.interval = "other", "unknown"
                 return
             g.weight = lambda: load_w().T
-            self._fold_bias(n, g, shape[1], consumers, nodes, absorbed)
+            self._fold_bias(n, g, shape[1], absorbed)
         elif op == "Conv":
             g.conv = True
             g.group = int(attrs.get("group", 1))
@@ -426,12 +455,12 @@ class _Graph:
             g.params["no_bounds"] = True
             g.weight = lambda: np.swapaxes(load_w(), 0, 1)
 
-    def _fold_bias(self, n, g: GNode, width: int, consumers, nodes, absorbed: set[int]) -> None:
+    def _fold_bias(self, n, g: GNode, width: int, absorbed: set[int]) -> None:
         """MatMul followed by Add(constant bias) is one affine layer (how exporters write Linear)."""
-        users = consumers.get(n.output[0], [])
+        users = self.consumers().get(n.output[0], [])
         if len(users) != 1:
             return
-        add = nodes[users[0]]
+        add = self.nodes[users[0]]
         if add.op_type != "Add":
             return
         other = [i for i in add.input if i != n.output[0]]
