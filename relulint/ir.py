@@ -156,6 +156,9 @@ class Network:
     # consumers per op, built on first use for a non-chain (keyed on the op list it was built for)
     _dag: tuple[int, int, list[list[int]] | None] | None = field(default=None, init=False, repr=False,
                                                                compare=False)
+    # activation_after for every op, built in one backward pass on first use (keyed like _dag)
+    _after: tuple[int, int, list[Activation | None]] | None = field(default=None, init=False, repr=False,
+                                                                  compare=False)
 
     # ---------------------------------------------------------------- structure
 
@@ -258,28 +261,31 @@ class Network:
         A norm op in between re-centres the pre-activation, so the affine layer no longer feeds the
         activation in the sense the init rules mean: return None. So does a fan-out (the value also
         goes elsewhere) or a join (the activation sees another branch as well)."""
-        op = self.ops[index]
-        if op.activation is not None and op.kind == "affine":
-            return op.activation
-        return self._next_activation(index, _SIGN_KEEPING)
-
-    def _next_activation(self, index: int, through: tuple[str, ...]) -> Activation | None:
         ops = self.ops
+        key = (id(ops), len(ops))
+        if self._after is None or self._after[:2] != key:
+            self._after = (key[0], key[1], self._activations_after())
+        return self._after[2][index]
+
+    def _activations_after(self) -> list[Activation | None]:
+        """activation_after for every op in one backward pass (rules ask it for every layer of 100k-op
+        graphs, several rules over): `reach[i]` is what the walk finds from ops[i] on."""
+        ops = self.ops
+        n = len(ops)
         chain = self._consumer_table() is None
-        i = index
-        while True:  # no slices or recursion: 100k-op graphs
-            if chain:  # the next op reads this one, and only this one
-                j: int | None = i + 1 if i + 1 < len(ops) else None
-            else:
-                j = self._only_consumer(i)
-            if j is None:
-                return None
-            nxt = ops[j]
-            if nxt.kind == "activation":
-                return nxt.activation
-            if nxt.kind not in through:
-                return None
-            i = j
+        reach: list[Activation | None] = [None] * n  # the activation op i is, or passes on to
+        after: list[Activation | None] = [None] * n
+        for i in range(n - 1, -1, -1):
+            j = (i + 1 if i + 1 < n else None) if chain else self._only_consumer(i)
+            nxt = reach[j] if j is not None else None  # what the op reading this one leads to
+            op = ops[i]
+            kind = op.kind
+            after[i] = op.activation if kind == "affine" and op.activation is not None else nxt
+            if kind == "activation":
+                reach[i] = op.activation
+            elif kind in _SIGN_KEEPING:
+                reach[i] = nxt
+        return after
 
     def output_activation(self) -> Activation | None:
         """The activation that produces the network's output, or None for raw logits/linear output.

@@ -130,6 +130,45 @@ def test_a_layer_whose_value_fans_out_is_not_judged_against_one_branch(tmp_path)
     assert [c for c, _ in codes(path) if c == "RL201"] == []
 
 
+def test_small_layers_get_their_statistics_in_batches(tmp_path):
+    """A deep stack of small layers (batched statistics) gives numpy's figures per layer, and the
+    same figures as the layer lowered alone, with and without an input range."""
+    rng = np.random.default_rng(3)
+    n_layers = 40
+    nodes, inits, x = [], [], "x"
+    weights = []
+    for k in range(n_layers):
+        w = rng.normal(0.3 * (k % 3), 0.1 + k / 100, (W, W)).astype(np.float32)
+        if k == 7:
+            w[:] = 0.25  # a constant layer: exact figures, std 0
+        weights.append(w)
+        inits += [numpy_helper.from_array(w, f"fc{k}.w"), numpy_helper.from_array(np.zeros(W, np.float32), f"fc{k}.b")]
+        nodes += [gemm(f"fc{k}", x, f"z{k}"), relu(f"r{k}", f"z{k}", f"a{k}")]
+        x = f"a{k}"
+    g = helper.make_graph(nodes, "deep", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, W])],
+                          [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, W])], inits)
+    path = str(tmp_path / "deep.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+    runs = []
+    for input_range in (None, (0.0, 1.0)):
+        facts, err = lower_graph(path, Settings(input_range=input_range))
+        assert err is None
+        runs.append([op.weight_stats for op in facts.networks[0].ops if op.kind == "affine"])
+    assert runs[0] == runs[1] and len(runs[0]) == n_layers
+    for st, w in zip(runs[0], weights, strict=True):
+        w64 = w.astype(np.float64)
+        assert st.count == w.size and st.min == w64.min() and st.max == w64.max()
+        assert st.mean == pytest.approx(w64.mean(), rel=1e-12, abs=1e-15)
+        assert st.std == pytest.approx(w64.std(), rel=1e-9, abs=1e-15)
+    assert runs[0][7].std == 0.0 and runs[0][7].mean == pytest.approx(0.25)
+    alone = _graph(tmp_path / "one.onnx", [gemm("fc0", "x", "y")], ["y"], {}, loss=None)
+    m = onnx.load(alone)
+    m.graph.initializer.extend([numpy_helper.from_array(weights[5], "fc0.w"),
+                                numpy_helper.from_array(np.zeros(W, np.float32), "fc0.b")])
+    onnx.save(m, alone)
+    assert network(alone).ops[0].weight_stats == runs[0][5]
+
+
 # ------------------------------------------------------------------------------ torch formats
 
 torch = pytest.importorskip("torch")

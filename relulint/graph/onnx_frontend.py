@@ -368,7 +368,7 @@ class _Graph:
         attrs = _attributes(n.attribute, self.helper) if len(n.attribute) else {}
         kind, act = onnx_op(op)
         name = n.name or (outs[0] if outs else op)
-        g = GNode(op_type=op, name=name, kind=kind, origin=self.origin(n, name),
+        g = GNode(op_type=op, name=name, kind=kind, origin=self.origin(n, name, op),
                   inputs=[i for i in ins if i in data], outputs=[o for o in outs if o], activation=act)
         if kind == "affine":
             self._affine(n, op, ins, g, attrs, absorbed)
@@ -513,9 +513,9 @@ class _Graph:
 
     # ---------------------------------------------------------------- locations
 
-    def origin(self, n, name: str) -> Origin:
+    def origin(self, n, name: str, op: str) -> Origin:
         """The exporter's recorded source line when it names a file that exists, else the graph file."""
-        label = f"{name} ({n.op_type})"
+        label = f"{name} ({op})"
         doc = n.doc_string
         props = n.metadata_props if self.has_props else ()
         if doc or len(props):  # most exported nodes carry neither: skip the search

@@ -139,7 +139,8 @@ ACTIVATION_KINDS: dict[str, ActivationInfo] = {
 
 
 def activation_info(kind: str) -> ActivationInfo:
-    return ACTIVATION_KINDS.get(kind, ActivationInfo(kind))
+    info = ACTIVATION_KINDS.get(kind)  # (no default built on every call: rules ask per op of 100k-op graphs)
+    return info if info is not None else ActivationInfo(kind)
 
 
 # --------------------------------------------------------------------------------------------
