@@ -9,6 +9,7 @@ and `tf.layers.dense` both become `tensorflow.layers.dense`; `tensorflow.keras.l
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -233,6 +234,7 @@ _PREFIXES = (
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def canonical(qname: str) -> str:
     for old, new in _PREFIXES:
         if qname.startswith(old):

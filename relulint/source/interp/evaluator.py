@@ -105,7 +105,7 @@ class Interp:
         self.deadline = time.process_time() + MAX_SECONDS
         self.recording = True
         self.stack: list[cst.CSTNode] = []
-        self._strings: dict[int, tuple[cst.CSTNode, object]] = {}
+        self._strings: dict[int, tuple[cst.CSTNode, object]] = {}  # literal nodes' values
         self.invoked: set[int] = set()  # id of every function node run (entry points: those never run)
         self.api = api.Api(self)
         self.project_root: str | None = None
@@ -656,15 +656,18 @@ class Interp:
             return self.getattr(self.eval(e.value, frame), e.attr.value, e)
         if t is cst.Call:
             return self.eval_call(e, frame)
-        if t is cst.Integer:
+        if t is cst.Integer or t is cst.Float:
+            hit = self._strings.get(id(e))  # evaluated_value runs ast.literal_eval: once per node
+            if hit is not None and hit[0] is e:
+                return hit[1]
             v = e.evaluated_value
-            return v if abs(v) <= MAX_INT else UNK
-        if t is cst.Float:
-            return e.evaluated_value
+            v = v if t is cst.Float or abs(v) <= MAX_INT else UNK
+            self._strings[id(e)] = (e, v)
+            return v
         if t is cst.Imaginary:
             return UNK
         if t in (cst.SimpleString, cst.ConcatenatedString):
-            hit = self._strings.get(id(e))  # evaluated_value runs ast.literal_eval: once per node
+            hit = self._strings.get(id(e))
             if hit is not None and hit[0] is e:
                 return hit[1]
             try:

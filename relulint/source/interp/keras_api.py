@@ -43,6 +43,7 @@ from relulint.source.interp.values import (
 )
 from relulint.source.lowering import init_from_spec
 
+_SHAPE_KWS = frozenset({*K.INPUT_SHAPE_KWS, *K.BATCH_SHAPE_KWS, K.INPUT_DIM_KW})
 Shape = tuple | None  # batch-less dims (int or None); a leading Ellipsis means "unknown leading dims"
 
 
@@ -330,7 +331,8 @@ class KerasApi:
             return Tensor(net=net, chain=union([t.chain for t in merged]) + (layer.op,), shape=shape)
         t = x if isinstance(x, Tensor) else Tensor()
         in_shape = t.shape
-        if in_shape is None and a is not None:
+        if in_shape is None and a is not None and (q == "keras.layers.InputLayer" or
+                                                   not _SHAPE_KWS.isdisjoint(a.kwargs)):
             in_shape = declared_shape(a, input_layer=q == "keras.layers.InputLayer")
         if q == "keras.layers.InputLayer":
             return Tensor(net=t.net, chain=t.chain, shape=in_shape)
