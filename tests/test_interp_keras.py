@@ -239,6 +239,39 @@ def test_keras_loss_reads_the_prediction_from_its_second_argument():
     assert [c for _, c in findings(code)] == ["RL103"]
 
 
+# ---------------------------------------------------------------- hand-written losses
+
+CUSTOM_LOSS = """
+import tensorflow as tf
+from tensorflow.keras import backend as K
+
+
+def rmse(y_true, y_pred):
+    return K.sqrt(K.mean(K.square(y_pred - y_true)))
+
+
+def build():
+    return tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"), tf.keras.layers.Dense(1{X})])
+
+
+model = build()
+model.compile(optimizer="adam", loss=rmse)
+"""
+
+TAPE_SQUARED = """
+import tensorflow as tf
+
+net = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"), tf.keras.layers.Dense(1{X})])
+opt = tf.keras.optimizers.Adam()
+
+
+def step(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(y - net(x, training=True)))
+    opt.apply_gradients(zip(tape.gradient(loss, net.trainable_variables), net.trainable_variables))
+"""
+
+
 # ---------------------------------------------------------------- every shape: a firing and a silent twin
 
 TWINS = [
@@ -250,6 +283,8 @@ TWINS = [
     ("fit_data_from_a_helper", DATA_HELPER, "", " / 5000.0", "RL301"),
     ("each_model_is_judged_with_its_own_loss", TWO_MODELS, ', activation="relu"', "", "RL101"),
     ("gradient_tape_loss_binds_through_the_prediction", TAPE, ', activation="softmax"', "", "RL103"),
+    ("compile_with_a_hand_written_loss_function", CUSTOM_LOSS, ', activation="softmax"', "", "RL102"),
+    ("hand_written_squared_error_in_a_tape", TAPE_SQUARED, ', activation="relu"', "", "RL101"),
 ]
 
 

@@ -187,6 +187,8 @@ losses = {
     "keras.losses.MeanAbsoluteError": LossSpec("mae"),
     "keras.losses.mean_absolute_error": LossSpec("mae"),
     "keras.losses.mae": LossSpec("mae"),
+    "keras.losses.MSE": LossSpec("mse"),  # function aliases (all capitals): called as MSE(y_true, y_pred)
+    "keras.losses.MAE": LossSpec("mae"),
     "keras.losses.Huber": LossSpec("huber"),
     "keras.losses.huber": LossSpec("huber"),
     "keras.losses.MeanSquaredLogarithmicError": LossSpec("msle"),

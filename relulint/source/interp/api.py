@@ -160,8 +160,12 @@ class Api:
         t = self.t
         if q.startswith("keras."):
             return self.keras.call(q, args, kwargs, node)
-        if q.startswith("tensorflow.") and q in t.activations and args and isinstance(args[0], Tensor):
-            return self.keras.activation_applied(node, t.activations[q], args[0])  # tf.nn.relu(x) in call()
+        if q.startswith("tensorflow.") and args and isinstance(args[0], Tensor):
+            if q in t.activations:
+                return self.keras.activation_applied(node, t.activations[q], args[0])  # tf.nn.relu(x) in call()
+            out = self.keras.tensor_op(q, args, node)
+            if out is not None:
+                return out
         if q in _CONTAINERS:
             return self.container(q, args, node)
         if q == "collections.OrderedDict":

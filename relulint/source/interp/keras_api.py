@@ -29,9 +29,11 @@ from relulint.source.common import kernel_volume
 from relulint.source.interp.values import (
     UNK,
     Binding,
+    BoundMethod,
     ClassVal,
     DictVal,
     ExtRef,
+    FuncVal,
     GraphModel,
     Instance,
     LayerVal,
@@ -43,6 +45,11 @@ from relulint.source.interp.values import (
 )
 from relulint.source.lowering import init_from_spec
 
+# element-wise squares and reductions: `K.mean(K.square(y_pred - y_true))` is a hand-written squared error
+_SQUARES = frozenset({"keras.backend.square", "keras.ops.square", "tensorflow.square", "tensorflow.math.square"})
+_REDUCES = frozenset({"keras.backend.mean", "keras.backend.sum", "keras.ops.mean", "keras.ops.sum",
+                      "tensorflow.reduce_mean", "tensorflow.reduce_sum", "tensorflow.math.reduce_mean",
+                      "tensorflow.math.reduce_sum"})
 _SHAPE_KWS = frozenset({*K.INPUT_SHAPE_KWS, *K.BATCH_SHAPE_KWS, K.INPUT_DIM_KW})
 Shape = tuple | None  # batch-less dims (int or None); a leading Ellipsis means "unknown leading dims"
 
@@ -185,6 +192,9 @@ class KerasApi:
             if _short(q)[:1].islower():  # keras.layers.add([a, b]): the function form applies at once
                 return self.apply(layer, args[:1], {}, None)
             return layer
+        out = self.tensor_op(q, args, node)
+        if out is not None:
+            return out
         kind = self.t.activations.get(q)
         if kind is not None:  # keras.activations.relu(x), keras.ops.relu(x) inside call()
             x = args[0] if args else kwargs.get("x", UNK)
@@ -192,7 +202,7 @@ class KerasApi:
         lspec = self.t.losses.get(q)
         if lspec is not None:
             from_logits = a.get(lspec.from_logits) if lspec.from_logits is not None else None
-            if _short(q)[:1].isupper():  # a loss object, called later (or handed to compile)
+            if _short(q)[:1].isupper() and not _short(q).isupper():  # a class (MSE is a function): an object
                 loss = Loss(lspec.kind, self.api.text(node), self.api.origin(node),
                             from_logits=from_logits if isinstance(from_logits, bool) else None)
                 self.loss_ids.add(id(loss))
@@ -207,6 +217,19 @@ class KerasApi:
         if ispec is not None:
             return InitVal(init_from_spec(a, ispec, node, self.api.text(node), self.api.origin(node)))
         return self.api._through(args, node, kwargs)
+
+    def tensor_op(self, q: str, args: list, node) -> object | None:
+        """tf.square / K.square and the reductions, so a hand-written squared error is a loss site."""
+        x = args[0] if args else None
+        if not isinstance(x, Tensor):
+            return None
+        if q in _SQUARES:
+            return self.api.square(x)
+        if q in _REDUCES:
+            if x.squared is not None or x.losses or x.unlinked:
+                return self.api.reduce(x, node)
+            return self.api.kind_op(node, "shape", x) if x.net is not None else x
+        return None
 
     def prediction(self, loss: Loss, args: list, kwargs: dict) -> object:
         """The prediction a Keras loss call compares: `loss_fn(y_true, y_pred)`."""
@@ -442,9 +465,12 @@ class KerasApi:
         from relulint.source.interp.api import Args
 
         if name == "compile":
-            loss = self.compile_loss(Args(args, kwargs).get(K.COMPILE_LOSS), node)
+            value = Args(args, kwargs).get(K.COMPILE_LOSS)
+            loss = self.compile_loss(value, node)
             if loss is not None:
                 self.compiled.append((recv, loss))
+            elif isinstance(value, (FuncVal, BoundMethod)):
+                self.custom_loss(recv, value)
             return None
         if name == "add" and isinstance(recv, SeqVal) and args:
             self._adopt(args[0], len(recv.children))
@@ -459,6 +485,17 @@ class KerasApi:
                     "load_weights", "save_weights", "get_weights", "set_weights"):
             return UNK
         return NotImplemented
+
+    def custom_loss(self, model: object, fn: object) -> None:
+        """compile(loss=my_loss): run my_loss(y_true, y_pred) on the model's output, so a hand-written
+        squared error inside it binds to this model (and is what it trains with)."""
+        pred = self.i.call(model, [Tensor()], {}, None)
+        pred = next(iter(_tensors_in(pred)), None) if not isinstance(pred, Tensor) else pred
+        if pred is None or pred.net is None:
+            return
+        out = self.i.call(fn, [Tensor(), pred], {}, None)
+        for b in out.losses if isinstance(out, Tensor) else ():
+            b.trained = True
 
     def compile_loss(self, v: object, node) -> Loss | None:
         """loss='mse', loss=MeanSquaredError(), loss=keras.losses.mse, or a variable holding one."""
