@@ -2,4 +2,5 @@
 
 from relulint.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # (worker processes started by spawn import this module as __mp_main__)
+    raise SystemExit(main())

@@ -120,6 +120,8 @@ def add_lsp_arguments(p: argparse.ArgumentParser) -> None:
     mode.add_argument("--stdio", action="store_true", help="speak LSP over stdin/stdout (default)")
     mode.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port instead")
     p.add_argument("--host", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
+    p.add_argument("--timeout", type=_seconds, metavar="SECONDS", default=20.0,
+                   help="time limit per lint of a document (default 20); over it the document gets one RL001")
     p.add_argument("-v", "--verbose", action="store_true", help="log to stderr at debug level")
 
 

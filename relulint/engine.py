@@ -104,32 +104,72 @@ def stage(name: str) -> None:
 
 
 class FactsCache:
-    """Lowered facts per path for one run, so a neighbour read for several files is parsed once."""
+    """Lowered facts per path, so a neighbour read for several files is parsed once.
 
-    def __init__(self) -> None:
+    For one run by default. With `watch` (the language server's cache, kept between keystrokes) each
+    entry carries stamps (relulint.stamps) of the file and of every project module its lowering read,
+    and is lowered again only when one of them changed on disk."""
+
+    def __init__(self, watch: bool = False) -> None:
         self._facts: dict[str, ModuleFacts | None] = {}
-        self._unhinted: set[str] = set()  # read, but skipped: no loss, feed or import of the asker
+        # read, but skipped for these askers: no loss, feed or import of the asker (module names)
+        self._unhinted: dict[str, set[str | None]] = {}
+        self._watch = watch
+        self._stamps: dict[str, tuple[str | None, list]] = {}  # key -> (root, stamps), with watch
 
     def get(self, path: str, asker: str | None = None, root: str | None = None) -> ModuleFacts | None:
         """Facts of a neighbour of `asker` (the linted file). A neighbour that imports the asker is its
         driver script and is always lowered; others only when their text hints at a loss or a feed."""
         key = os.path.abspath(path)
-        if key not in self._facts or (key in self._unhinted and asker is not None):
-            facts = self._lower(path, Path(asker).stem if asker else None, root)
+        asker_module = Path(asker).stem if asker else None
+        if self._watch and key in self._facts and self._changed(key):
+            self._forget(key)
+        skipped_for = self._unhinted.get(key)
+        if key not in self._facts or (skipped_for is not None and asker is not None
+                                      and asker_module not in skipped_for):
+            reads: list[str] = []
+            facts = self._lower(path, asker_module, root, reads if self._watch else None)
             if facts is _SKIPPED:
-                self._unhinted.add(key)
+                self._unhinted.setdefault(key, set()).add(asker_module)
                 facts = None
             else:
-                self._unhinted.discard(key)
+                self._unhinted.pop(key, None)
             self._facts[key] = facts
+            if self._watch:
+                self._stamp(key, [key, *reads], root)
         return self._facts[key]
 
-    def put(self, path: str, facts: ModuleFacts) -> None:
-        self._facts[os.path.abspath(path)] = facts
+    def put(self, path: str, facts: ModuleFacts, root: str | None = None) -> None:
+        key = os.path.abspath(path)
+        self._facts[key] = facts
+        self._unhinted.pop(key, None)
+        if self._watch:  # (an editor buffer: its facts stand for the file until the file changes on disk)
+            self._stamp(key, [key], root)
+
+    def _stamp(self, key: str, paths: list[str], root: str | None) -> None:
+        from relulint import stamps
+
+        root = root or root_for(None, key)
+        self._stamps[key] = (root, [stamps.take(p, root, MAX_NEIGHBOUR_BYTES) for p in dict.fromkeys(paths)])
+
+    def _changed(self, key: str) -> bool:
+        from relulint import stamps
+
+        root, taken = self._stamps.get(key, (None, []))
+        return not all(stamps.unchanged(s, root, MAX_NEIGHBOUR_BYTES) for s in taken)
+
+    def _forget(self, key: str) -> None:
+        self._facts.pop(key, None)
+        self._unhinted.pop(key, None)
+        self._stamps.pop(key, None)
 
     @staticmethod
-    def _lower(path: str, asker_module: str | None, root: str | None) -> ModuleFacts | None | object:
+    def _lower(path: str, asker_module: str | None, root: str | None,
+               reads: list[str] | None = None) -> ModuleFacts | None | object:
+        """The neighbour's facts (None: no context, _SKIPPED: no hint for this asker); `reads`, when
+        given, collects the project modules the interpreter read while lowering it."""
         from relulint.source import lower_source, mentions_framework
+        from relulint.source.interp import program
 
         try:
             # only regular files inside the project (`root`), bounded, are read
@@ -138,7 +178,8 @@ class FactsCache:
                 return None
             if not _has_context_hints(code) and not _imports_module(code, asker_module):
                 return _SKIPPED
-            return lower_source(path, code, parse_module(code))
+            with program.recording_reads(reads):
+                return lower_source(path, code, parse_module(code))
         except Exception:  # a neighbour that cannot be read is simply not context
             return None
 
@@ -349,7 +390,7 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     facts = lower_source(path, code, module)
     result.facts = facts
     cache = cache or FactsCache()
-    cache.put(path, facts)
+    cache.put(path, facts, root_for(settings, path))
     near: list[ModuleFacts] = []
     if neighbours and facts.networks and os.path.exists(path):
         stage("neighbours")
@@ -367,17 +408,32 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
 
 
 def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) -> FileResult:
-    try:
-        from relulint.graph import is_graph_file
+    return isolated(path, _lint_file, path, settings, cache)
 
-        if is_graph_file(path):
-            stage("graph")
-            return lint_graph_file(path, settings)
-        stage("read")
-        code, err = read_source(path, root_for(settings, path), getattr(settings, "max_file_size", MAX_SOURCE_BYTES))
-        if err is not None:
-            return FileResult(path=path, findings=[err])
-        return lint_source(code, path, settings, cache)
+
+def lint_buffer(code: str, path: str, settings: Settings, cache: FactsCache | None = None) -> FileResult:
+    """An editor buffer's text (the language server's): lint_source, isolated like lint_file."""
+    return isolated(path, lint_source, code, path, settings, cache)
+
+
+def _lint_file(path: str, settings: Settings, cache: FactsCache | None) -> FileResult:
+    from relulint.graph import is_graph_file
+
+    if is_graph_file(path):
+        stage("graph")
+        return lint_graph_file(path, settings)
+    stage("read")
+    code, err = read_source(path, root_for(settings, path), getattr(settings, "max_file_size", MAX_SOURCE_BYTES))
+    if err is not None:
+        return FileResult(path=path, findings=[err])
+    return lint_source(code, path, settings, cache)
+
+
+def isolated(path: str, fn: Callable[..., FileResult], *args: object) -> FileResult:
+    """fn(*args), with any exception turned into one RL001 for `path` (per-file isolation: never let
+    one file end the run)."""
+    try:
+        return fn(*args)
     except (RecursionError, OverflowError, MemoryError) as exc:  # a limit of relulint, not a bug in the file
         what = {"RecursionError": "nested too deeply", "OverflowError": "a number too large",
                 "MemoryError": "too large"}[type(exc).__name__]
@@ -385,7 +441,7 @@ def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) ->
                            f"relulint cannot lint this file: {what} for its {_current_stage} stage "
                            f"({type(exc).__name__})", evidence={"traceback": traceback.format_exc()})
         return FileResult(path=path, findings=[f])
-    except Exception as exc:  # per-file isolation: never let one file end the run
+    except Exception as exc:
         f = engine_finding("RL001", "internal-error", path,
                            f"relulint failed on this file: {exception_summary(exc)}",
                            evidence={"traceback": traceback.format_exc()})

@@ -19,17 +19,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from relulint.finding import Finding
 from relulint.positions import Span, from_lsp_position, split_lines, utf16_len
 
-DEBOUNCE_S = 0.3
+DEBOUNCE_S = 0.1  # a pause in typing this long starts a lint; a newer edit abandons the one running
+TIME_LIMIT_S = 20.0  # per lint (relulint lsp --timeout): over it, the document gets one RL001
 PYTHON_SUFFIXES = (".py", ".pyi")
 log = logging.getLogger("relulint.lsp")
 
+
+_CLOSED = object()
 
 # How an editor's quick fix says that applying it changes what the model computes (ruff: unsafe).
 UNSAFE_LABEL = " (unsafe: changes what the model computes)"
@@ -52,23 +57,27 @@ def _version() -> str:
         return "0"
 
 
-def create_server():
-    """Build the server (imports pygls here: nothing else in relulint needs it)."""
+def create_server(time_limit: float | None = TIME_LIMIT_S):
+    """Build the server (imports pygls here: nothing else in relulint needs it). Each lint runs in a
+    warm worker process (relulint.workers.BufferLinter) under a `time_limit` in seconds."""
     from lsprotocol import types as t
     from lsprotocol.converters import get_converter
     from pygls.lsp.server import LanguageServer
     from pygls.uris import to_fs_path
 
     from relulint.report.lsp import diagnostic
+    from relulint.workers import BufferLinter
 
     server = LanguageServer("relulint", _version())
     converter = get_converter()
     state: dict[str, DocState] = {}
     languages: dict[str, str] = {}
     pending: dict[str, asyncio.Task] = {}
+    running: dict[str, threading.Event] = {}  # the cancel switch of each document's lint in progress
     warned: set[str] = set()
-    # one linting thread: keeps the event loop answering while libcst works, lints in order
+    # one thread drives the lint worker: keeps the event loop answering, lints in order
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relulint-lint")
+    linter = BufferLinter(time_limit)
 
     def is_python(uri: str) -> bool:
         lang = languages.get(uri)
@@ -100,42 +109,67 @@ def create_server():
             log.warning("relulint: cannot load settings for %s: %s", path, exc)
             return Settings()
 
-    def lint(uri: str, text: str) -> list[Finding]:
-        from relulint.engine import lint_source
-
+    def lint(uri: str, text: str, cancel: threading.Event) -> list[Finding] | None:
+        """The buffer's findings in this file, from the warm worker process; None when cancelled."""
         path = doc_path(uri)
-        result = lint_source(text, path, settings_for(path))
+        result = linter.lint(path, text, settings_for(path), cancel)
+        if result is None:
+            return None
         return [f for f in result.findings if f.origin.path == path]
 
     async def run_lint(uri: str, delay: float) -> None:
+        cancel = threading.Event()
         try:
             if delay:
                 await asyncio.sleep(delay)
             doc = server.workspace.get_text_document(uri)
             text, version = doc.source, doc.version
+            running[uri] = cancel
             try:
-                findings = await asyncio.get_running_loop().run_in_executor(pool, lint, uri, text)
+                findings = await asyncio.get_running_loop().run_in_executor(pool, lint, uri, text, cancel)
             except Exception as exc:  # a relulint bug must not take the editor's server down
                 log.exception("relulint failed on %s", uri)
                 server.window_log_message(t.LogMessageParams(
                     type=t.MessageType.Error, message=f"relulint failed on {uri}: {type(exc).__name__}: {exc}"))
                 return
+            finally:
+                if running.get(uri) is cancel:
+                    del running[uri]
+            if findings is None or cancel.is_set() or open_version(uri) != version:
+                log.debug("relulint: dropped the stale result for %s version %s", uri, version)
+                return  # a newer edit (or a close) came: never publish over newer text
             lines = split_lines(text)
             state[uri] = DocState(version, findings, lines, text)
             diags = [converter.structure(diagnostic(f, lines), t.Diagnostic) for f in findings]
             server.text_document_publish_diagnostics(
                 t.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=version))
         except asyncio.CancelledError:
-            pass  # superseded by a newer edit
+            cancel.set()  # superseded by a newer edit
+
+    def open_version(uri: str) -> int | None | object:
+        docs = server.workspace.text_documents  # (keyed by the unquoted URI, as pygls stores them)
+        doc = docs.get(uri) or docs.get(unquote(uri))
+        return doc.version if doc is not None else _CLOSED
+
+    def stop(uri: str) -> None:
+        """Drop the document's pending lint and abandon the one running (its worker stays warm)."""
+        old = pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        running_cancel = running.get(uri)
+        if running_cancel is not None:
+            running_cancel.set()
 
     def schedule(uri: str, delay: float) -> None:
         if not is_python(uri):
             log.info("relulint: ignoring non-Python document %s", uri)
             return
-        old = pending.pop(uri, None)
-        if old is not None:
-            old.cancel()
+        stop(uri)
         pending[uri] = asyncio.get_running_loop().create_task(run_lint(uri, delay))
+
+    @server.feature(t.INITIALIZED)
+    def initialized(ls, params: t.InitializedParams) -> None:
+        pool.submit(linter.start)  # the worker imports relulint while the editor opens its files
 
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls, params: t.DidOpenTextDocumentParams) -> None:
@@ -153,9 +187,7 @@ def create_server():
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls, params: t.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        task = pending.pop(uri, None)
-        if task is not None:
-            task.cancel()
+        stop(uri)
         languages.pop(uri, None)
         if state.pop(uri, None) is not None:
             server.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -208,9 +240,10 @@ def create_server():
 
     @server.feature(t.SHUTDOWN)
     def on_shutdown(ls, params: None) -> None:
-        for task in pending.values():
-            task.cancel()
+        for uri in list(pending):
+            stop(uri)
         pool.shutdown(wait=False, cancel_futures=True)
+        linter.close()
 
     return server
 
@@ -271,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="relulint-lsp %(levelname)s %(message)s")
     from relulint import lsp_framing
 
-    server = create_server()
+    server = create_server(args.timeout)
     if args.tcp is not None:
         return lsp_framing.start_tcp(server, args.host, args.tcp)
     return lsp_framing.start_io(server)

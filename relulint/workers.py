@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -49,9 +50,10 @@ class _Task:
 
 
 class _Worker:
-    def __init__(self, ctx, settings: Settings) -> None:
+    def __init__(self, ctx, settings: Settings | None, target: Callable | None = None) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_serve, args=(child, settings), daemon=True, name="relulint-worker")
+        self.process = ctx.Process(target=target or _serve, args=(child, settings), daemon=True,
+                                   name="relulint-worker")
         self.process.start()
         child.close()
         self.chunk: list[tuple[int, str]] = []  # files sent and not yet done, in order
@@ -181,7 +183,7 @@ def _drain(w: _Worker, finish: Callable[[int, FileResult], None]) -> bool:
     return False
 
 
-def _died(task: _Task, exitcode: int | None, now: float) -> FileResult:
+def _died(task: _Task, exitcode: int | None, now: float, after: str = "the rest of the run went on") -> FileResult:
     if exitcode is not None and exitcode < 0:
         try:
             how = f"killed by {signal.Signals(-exitcode).name}"
@@ -192,7 +194,7 @@ def _died(task: _Task, exitcode: int | None, now: float) -> FileResult:
     return FileResult(path=task.path, findings=[engine_finding(
         "RL001", "internal-error", task.path,
         f"relulint's worker process was {how} while in the {task.stage} stage of this file "
-        f"({task.where(now)}); the rest of the run went on", evidence={"stage": task.stage})])
+        f"({task.where(now)}); {after}", evidence={"stage": task.stage})])
 
 
 def _timed_out(task: _Task, timeout: float, now: float) -> FileResult:
@@ -201,3 +203,233 @@ def _timed_out(task: _Task, timeout: float, now: float) -> FileResult:
         f"not linted: over the {timeout:g} s time budget (--timeout) in the {task.stage} stage "
         f"({task.where(now)})", evidence={"stage": task.stage})])
 
+
+
+# ------------------------------------------------------------------------------ editor buffers
+
+
+_WARM_UP = """import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x / 255.0)
+
+
+model = Net()
+loss = nn.MSELoss()(model(torch.randn(4, 8)), torch.randn(4, 1))
+"""
+
+
+class LintCancelled(BaseException):
+    """Raised inside a buffer worker's lint thread when a newer edit made the lint stale. A
+    BaseException, so that the engine's per-neighbour `except Exception` does not swallow it (and
+    cache a half-lowered neighbour as having no context)."""
+
+
+class BufferLinter:
+    """One warm worker process that lints editor buffers for the language server, supervised like
+    lint_supervised's workers: a buffer that kills the worker (a native crash, the OOM killer) or runs
+    past `time_limit` costs that buffer one RL001 and the next lint gets a fresh worker. The worker is
+    persistent, so its parsed neighbours and imported modules (relulint.stamps-checked caches) stay
+    warm between keystrokes.
+
+    `lint` is blocking (run it on a thread) and serialised. Setting its `cancel` event makes the worker
+    abandon the lint at once (an asynchronous exception in its lint thread) and stay warm; a lint that
+    does not stop within `grace` seconds (stuck in native code) gets the worker killed."""
+
+    POLL_S = 0.02
+
+    def __init__(self, time_limit: float | None = 20.0, grace: float = 2.0) -> None:
+        # spawn, not fork: the server has threads (the event loop's readers), and a fork copies
+        # whatever lock they held; a fresh interpreter costs ~1 s, paid at start and after a crash
+        self._ctx = multiprocessing.get_context("spawn")
+        self._worker: _Worker | None = None
+        self._seq = 0
+        self._lock = threading.Lock()
+        self.time_limit = time_limit
+        self.grace = grace
+
+    def start(self) -> None:
+        with self._lock:
+            self._ensure()
+
+    def _ensure(self) -> _Worker:
+        if self._worker is None or not self._worker.process.is_alive():
+            if self._worker is not None:
+                self._worker.conn.close()
+            self._worker = _Worker(self._ctx, None, _serve_buffers)
+        return self._worker
+
+    def _discard(self) -> None:
+        w, self._worker = self._worker, None
+        if w is not None:
+            if w.process.is_alive():
+                w.process.kill()
+            w.process.join()
+            w.conn.close()
+
+    @property
+    def pid(self) -> int | None:
+        w = self._worker
+        return w.process.pid if w is not None else None
+
+    def lint(self, path: str, text: str, settings: Settings,
+             cancel: threading.Event | None = None) -> FileResult | None:
+        """The buffer's result, or None when `cancel` was set before it finished."""
+        with self._lock:
+            w = self._ensure()
+            self._seq += 1
+            job = self._seq
+            task = _Task(job, path)
+            try:
+                w.conn.send(("lint", job, path, text, settings))
+            except (OSError, ValueError):  # died since the last lint: a fresh one takes the buffer
+                self._discard()
+                w = self._ensure()
+                w.conn.send(("lint", job, path, text, settings))
+            cancelled_at: float | None = None
+            while True:
+                multiprocessing.connection.wait([w.conn, w.process.sentinel], self.POLL_S)
+                lost, reply = self._receive(w, task)
+                if reply is not None:
+                    kind, result = reply
+                    return result if kind == "done" and cancelled_at is None else None
+                now = time.monotonic()
+                if lost or not w.process.is_alive():
+                    w.process.join()
+                    code = w.process.exitcode
+                    self._discard()
+                    if cancelled_at is not None:
+                        return None
+                    return _died(task, code, now, "the language server went on")
+                if cancel is not None and cancel.is_set() and cancelled_at is None:
+                    cancelled_at = now
+                    w.conn.send(("cancel", job))
+                if cancelled_at is not None and now - cancelled_at >= self.grace:
+                    self._discard()  # stuck where the cancel cannot reach (native code)
+                    return None
+                if self.time_limit is not None and now - task.started >= self.time_limit:
+                    self._discard()
+                    return _timed_out(task, self.time_limit, now)
+
+    @staticmethod
+    def _receive(w: _Worker, task: _Task) -> tuple[bool, tuple[str, FileResult | None] | None]:
+        """(pipe broke, (kind, result) once the worker answered this task)."""
+        try:
+            while w.conn.poll():
+                msg = w.conn.recv()
+                if msg[0] == "stage":
+                    task.enter(msg[1])
+                elif msg[1] == task.index:  # ("done", job, result) or ("cancelled", job, None)
+                    return False, (msg[0], msg[2])
+                # else: the answer to an earlier, abandoned job
+        except (EOFError, OSError):
+            return True, None
+        return False, None
+
+    def close(self) -> None:
+        with self._lock:
+            w, self._worker = self._worker, None
+            if w is not None:
+                w.stop()
+
+
+def _serve_buffers(conn, _settings: None) -> None:
+    """The buffer worker: this (main) thread reads jobs and cancels; one deep-stack lint thread lints,
+    with a neighbour cache that lives as long as the worker (entries re-read when their files change).
+
+    A cancel is an asynchronous exception in the lint thread, raised only while that thread lints the
+    cancelled job and is not writing to the pipe (a message cut in half would desynchronise it): while
+    it writes, the cancel is deferred and raised by the thread itself right after."""
+    import ctypes
+    import faulthandler
+    import os
+    import queue
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()
+    os.dup2(2, 1)  # fd 1 may be the editor's protocol stream: nothing relulint prints may land there
+    sys.stdout = sys.stderr
+    from relulint import engine, parse_guard
+
+    # every lazily imported module of the source pass, imported now: a cancel landing inside a
+    # first-time import would leave a half-initialised module behind (and the first lint pays less)
+    engine.lint_buffer(_WARM_UP, "<stdin>", Settings())
+    cache = engine.FactsCache(watch=True)
+    jobs: queue.Queue = queue.Queue()
+    lock = threading.Lock()
+    state = {"running": None, "sending": False, "deferred": None}
+
+    def checkpoint() -> None:
+        """A Python call: a pending asynchronous exception is delivered here at the latest."""
+
+    def report(msg: tuple) -> None:
+        with lock:
+            state["sending"] = True
+        try:
+            checkpoint()  # a cancel raised before `sending` was set lands here, before any byte is written
+            conn.send(msg)
+        except (OSError, ValueError):  # the server is gone: the main thread ends the worker
+            pass
+        finally:
+            with lock:
+                state["sending"] = False
+                deferred = state["deferred"] is not None and state["deferred"] == state["running"]
+        if deferred:
+            raise LintCancelled
+
+    def lint_loop() -> None:
+        engine._stage_hook = lambda name: report(("stage", name))
+        while True:
+            job = jobs.get()  # nothing is running: no cancel can be raised here
+            if job is None:
+                return
+            _, index, path, text, settings = job
+            try:
+                with lock:
+                    state["running"], state["deferred"] = index, None
+                result = engine.lint_buffer(text, path, settings, cache)
+                result.facts = None  # not needed across the process boundary
+                outcome = ("done", index, result)
+                with lock:
+                    state["running"] = None
+                checkpoint()
+            except LintCancelled:
+                with lock:
+                    state["running"] = None
+                outcome = ("cancelled", index, None)
+            report(outcome)
+
+    old_stack = threading.stack_size()
+    threading.stack_size(parse_guard.STACK_BYTES)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), parse_guard.RECURSION_LIMIT))
+    # named like parse_guard's deep-stack thread, so lint_source runs on it instead of a new one
+    linter = threading.Thread(target=lint_loop, name=parse_guard._THREAD, daemon=True)
+    linter.start()
+    threading.stack_size(old_stack)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            msg = None
+        if msg is None:
+            jobs.put(None)
+            return
+        if msg[0] == "lint":
+            jobs.put(msg)
+        elif msg[0] == "cancel":
+            with lock:
+                if state["running"] != msg[1]:
+                    continue
+                if state["sending"]:
+                    state["deferred"] = msg[1]
+                else:
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(linter.ident),
+                                                               ctypes.py_object(LintCancelled))

@@ -1,13 +1,16 @@
 """The files one interpretation reads: the linted file and the project modules its imports reach.
 
 Modules are parsed (never imported or run), bounded in number and size, and cached between runs by
-(path, size, mtime) so that a language server re-linting one file does not re-parse its neighbours.
+path, checked by size, mtime and digest (relulint.stamps), so that a language server re-linting one
+file does not re-parse its neighbours.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +21,9 @@ from relulint.ir import Origin
 
 MAX_MODULES = 8  # project modules one interpretation may read besides the linted file
 MAX_MODULE_BYTES = 512_000
-_PARSED: dict[str, tuple[tuple[int, float], cst.Module | None]] = {}
+_PARSED: dict[str, tuple[object, cst.Module | None]] = {}  # path -> (stamps.Stamp, tree)
 _PARSED_LIMIT = 128
+_read_log: list[str] | None = None  # see recording_reads
 
 
 @dataclass(eq=False)
@@ -67,27 +71,43 @@ def positions_of(tree: cst.Module) -> object:
     return positions
 
 
+@contextlib.contextmanager
+def recording_reads(log: list[str] | None) -> Iterator[None]:
+    """Append to `log` every project file parse_cached is asked for meanwhile (a cache that outlives a
+    run, the language server's, re-reads a neighbour when one of the files it read changes)."""
+    global _read_log
+    previous, _read_log = _read_log, log
+    try:
+        yield
+    finally:
+        _read_log = previous
+
+
 def parse_cached(path: str, root: str | None = None) -> cst.Module | None:
     """A project file's tree, or None when it is missing, outside the project `root`, too large, not
     text or not valid Python."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    key = (st.st_size, st.st_mtime)
+    if _read_log is not None:
+        _read_log.append(os.path.abspath(path))
+    from relulint import stamps
+    from relulint.project import root_for
+
+    root = root or root_for(None, path)
     hit = _PARSED.get(path)
-    if hit is not None and hit[0] == key:
+    if hit is not None and stamps.unchanged(hit[0], root, MAX_MODULE_BYTES):
         return hit[1]
+    # (size, mtime, inode) and a digest: a rewrite within the clock's granularity is noticed too
+    stamp = stamps.take(path, root, MAX_MODULE_BYTES)
+    if stamp.stat is None:
+        return None
     tree = None
-    if st.st_size <= MAX_MODULE_BYTES:
+    if stamp.digest is not None:  # a regular file inside the project, within the size limit
         try:
             from relulint.parse_guard import complexity_error
-            from relulint.project import root_for
             from relulint.safe_read import decode_source, read_file
 
             # regular files inside the project only (no FIFO, no symlink out), bounded, and within
             # the limits libcst's native parser takes safely
-            code = decode_source(read_file(path, root or root_for(None, path), MAX_MODULE_BYTES))
+            code = decode_source(read_file(path, root, MAX_MODULE_BYTES))
             if complexity_error(code) is not None:
                 raise ValueError("too complex to parse safely")
             compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
@@ -96,7 +116,7 @@ def parse_cached(path: str, root: str | None = None) -> cst.Module | None:
             tree = None
     if len(_PARSED) >= _PARSED_LIMIT:
         _PARSED.pop(next(iter(_PARSED)))
-    _PARSED[path] = (key, tree)
+    _PARSED[path] = (stamp, tree)
     return tree
 
 
