@@ -270,11 +270,24 @@ def tree_rss_kib(pid: int) -> int:
     return total
 
 
-def edit_at(lines: list[str], k: int) -> tuple[int, int, str]:
-    """A single-character edit inside a comment-free code line: append and later remove a space at the
-    end of a line (the text stays valid Python, as most keystrokes leave it between edits)."""
-    line = (k * 37) % len(lines)
-    return line, len(lines[line]), " "
+def edit_at(lines: list[str], k: int) -> dict:
+    """The k-th single-character edit, applied to `lines`; returns the LSP content change. At a
+    spread of lines: bump the last digit of the line (a layer width, a rate, a class name), else add
+    a space at its end. The text stays valid Python, as most keystrokes leave it between pauses."""
+    n = (k * 37) % len(lines)
+    text = lines[n]
+    digits = [i for i, c in enumerate(text) if c.isdigit()]
+    if digits:
+        col = digits[-1]
+        new = str((int(text[col]) + 1) % 10)
+        lines[n] = text[:col] + new + text[col + 1:]
+        end = col + 1
+    else:
+        col = end = len(text)
+        new = " "
+        lines[n] = text + new
+    return {"range": {"start": {"line": n, "character": col}, "end": {"line": n, "character": end}},
+            "text": new}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -315,28 +328,22 @@ def main() -> None:
             version = 1
             latencies = []
             for k in range(args.edits):
-                line, col, ch = edit_at(lines, k)
+                change = edit_at(lines, k)
                 version += 1
-                change = {"range": {"start": {"line": line, "character": col},
-                                    "end": {"line": line, "character": col}}, "text": ch}
                 t0 = time.perf_counter()
                 srv.send({"method": "textDocument/didChange", "params": {
                     "textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}})
                 when, msg = srv.diagnostics(uri, version)
                 latencies.append(when - t0)
-                lines[line] += ch
                 peak = max(peak, tree_rss_kib(srv.proc.pid))
 
             burst = []
             for _ in range(3 if args.burst > 1 else 0):
-                for j in range(args.burst):
-                    line, col, ch = edit_at(lines, version + j)
+                for _j in range(args.burst):
+                    change = edit_at(lines, version)
                     version += 1
                     srv.send({"method": "textDocument/didChange", "params": {
-                        "textDocument": {"uri": uri, "version": version}, "contentChanges": [
-                            {"range": {"start": {"line": line, "character": col},
-                                       "end": {"line": line, "character": col}}, "text": ch}]}})
-                    lines[line] += ch
+                        "textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}})
                     t0 = time.perf_counter()
                     time.sleep(0.03)  # ~30 ms between keystrokes
                 when, _ = srv.diagnostics(uri, version)

@@ -22,10 +22,10 @@ loss_fn = nn.MSELoss()
 
 
 class Client:
-    def __init__(self, cwd: Path) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    def __init__(self, cwd: Path, args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "relulint", "lsp", "--stdio"], cwd=cwd, env=env,
+            [sys.executable, "-m", "relulint", "lsp", "--stdio", *args], cwd=cwd, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.messages: queue.Queue = queue.Queue()
         self.next_id = 0
@@ -94,14 +94,20 @@ class Client:
                 self.proc.wait()
 
 
-@pytest.fixture
-def client(tmp_path):
-    c = Client(tmp_path)
+def started(tmp_path: Path, args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Client:
+    """A server past `initialize` / `initialized`, serving the project `tmp_path`."""
+    c = Client(tmp_path, args, env)
     result = c.request("initialize", {"processId": os.getpid(), "rootUri": tmp_path.as_uri(),
                                       "capabilities": {}}, timeout=60)
     assert result["capabilities"]["codeActionProvider"]
     assert result["capabilities"]["hoverProvider"]
     c.notify("initialized", {})
+    return c
+
+
+@pytest.fixture
+def client(tmp_path):
+    c = started(tmp_path)
     yield c
     if c.proc.poll() is None:
         c.proc.kill()
