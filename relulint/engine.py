@@ -354,21 +354,23 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = None,
-                cache: FactsCache | None = None, neighbours: bool = True) -> FileResult:
-    """Lint Python source text (the file need not exist; neighbours are read when it does).
+                cache: FactsCache | None = None, neighbours: bool = True,
+                parse: Callable[[str], object] | None = None) -> FileResult:
+    """Lint Python source text (the file need not exist; neighbours are read when it does). `parse`
+    replaces libcst's parse of the text (the language server's reuses the previous version's tree).
     Runs on a thread with a deep stack: libcst's parser and visitors recurse once per tree level."""
     from relulint import project
     from relulint.parse_guard import call_with_stack
 
     previous = project.set_active(project.root_for(settings, path) if path not in ("<stdin>", "-") else None)
     try:
-        return call_with_stack(_lint_source, code, path, settings, cache, neighbours)
+        return call_with_stack(_lint_source, code, path, settings, cache, neighbours, parse)
     finally:
         project.set_active(previous)
 
 
 def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCache | None,
-                 neighbours: bool) -> FileResult:
+                 neighbours: bool, parse: Callable[[str], object] | None = None) -> FileResult:
     from relulint import suppress
     from relulint.source import lower_source
 
@@ -385,7 +387,7 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     if err is not None:
         result.findings = [err] if settings.is_enabled("RL000", path) else []
         return result
-    module = parse_module(code)
+    module = parse(code) if parse is not None else parse_module(code)
     stage("lower")
     facts = lower_source(path, code, module)
     result.facts = facts
@@ -411,9 +413,10 @@ def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) ->
     return isolated(path, _lint_file, path, settings, cache)
 
 
-def lint_buffer(code: str, path: str, settings: Settings, cache: FactsCache | None = None) -> FileResult:
+def lint_buffer(code: str, path: str, settings: Settings, cache: FactsCache | None = None,
+                parse: Callable[[str], object] | None = None) -> FileResult:
     """An editor buffer's text (the language server's): lint_source, isolated like lint_file."""
-    return isolated(path, lint_source, code, path, settings, cache)
+    return isolated(path, lint_source, code, path, settings, cache, True, parse)
 
 
 def _lint_file(path: str, settings: Settings, cache: FactsCache | None) -> FileResult:

@@ -71,6 +71,10 @@ class Suppressions:
 
 def parse(source: str, path: str = "<stdin>", known_codes: set[str] | None = None) -> Suppressions:
     out = Suppressions()
+    if _NOQA.search(source) is None and _IGNORE.search(source) is None:
+        # no directive anywhere in the text, so none in its comments: skip tokenizing (a quarter of a
+        # second on a 2,000-line file, paid on every keystroke in the language server)
+        return out
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):

@@ -245,7 +245,7 @@ class BufferLinter:
 
     POLL_S = 0.02
 
-    def __init__(self, time_limit: float | None = 20.0, grace: float = 2.0) -> None:
+    def __init__(self, time_limit: float | None = 20.0, grace: float = 5.0) -> None:
         # spawn, not fork: the server has threads (the event loop's readers), and a fork copies
         # whatever lock they held; a fresh interpreter costs ~1 s, paid at start and after a crash
         self._ctx = multiprocessing.get_context("spawn")
@@ -358,14 +358,17 @@ def _serve_buffers(conn, _settings: None) -> None:
     os.dup2(2, 1)  # fd 1 may be the editor's protocol stream: nothing relulint prints may land there
     sys.stdout = sys.stderr
     from relulint import engine, parse_guard
+    from relulint.incremental import Parsers
 
     # every lazily imported module of the source pass, imported now: a cancel landing inside a
     # first-time import would leave a half-initialised module behind (and the first lint pays less)
     engine.lint_buffer(_WARM_UP, "<stdin>", Settings())
     cache = engine.FactsCache(watch=True)
+    parsers = Parsers()  # each buffer's previous parse: an edit re-parses only the statements it touched
     jobs: queue.Queue = queue.Queue()
     lock = threading.Lock()
     state = {"running": None, "sending": False, "deferred": None}
+    cancelled: set[int] = set()  # jobs cancelled before the lint thread took them up
 
     def checkpoint() -> None:
         """A Python call: a pending asynchronous exception is delivered here at the latest."""
@@ -394,8 +397,11 @@ def _serve_buffers(conn, _settings: None) -> None:
             _, index, path, text, settings = job
             try:
                 with lock:
+                    if index in cancelled:
+                        cancelled.discard(index)
+                        raise LintCancelled
                     state["running"], state["deferred"] = index, None
-                result = engine.lint_buffer(text, path, settings, cache)
+                result = engine.lint_buffer(text, path, settings, cache, parsers.for_path(path).parse)
                 result.facts = None  # not needed across the process boundary
                 outcome = ("done", index, result)
                 with lock:
@@ -427,6 +433,8 @@ def _serve_buffers(conn, _settings: None) -> None:
         elif msg[0] == "cancel":
             with lock:
                 if state["running"] != msg[1]:
+                    if state["running"] is None or state["running"] < msg[1]:  # queued, not started
+                        cancelled.add(msg[1])
                     continue
                 if state["sending"]:
                     state["deferred"] = msg[1]

@@ -1,0 +1,107 @@
+"""relulint.incremental: the language server re-parses only the top-level statements an edit touched,
+and the spliced tree is the buffer's text exactly, so positions and findings are those of a full parse."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from relulint.config import Settings
+from relulint.engine import lint_source
+from relulint.incremental import IncrementalParser, chunks
+from relulint.source.names import fast_children
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted(ROOT.glob("examples/*/*.py")) + sorted(ROOT.glob("tests/real_models/*.py"))
+KEYS = ["1", " ", "x", "#", "\n", "(", ":"]
+
+
+def _edits(code: str, seed: int, n: int):
+    """n random single-character insertions that leave valid Python (as text between keystrokes is)."""
+    rnd = random.Random(seed)
+    done = 0
+    for _ in range(50 * n):
+        i = rnd.randrange(len(code) + 1)
+        new = code[:i] + rnd.choice(KEYS) + code[i:]
+        try:
+            compile(new, "<edit>", "exec")
+        except (SyntaxError, ValueError):
+            continue
+        code = new
+        yield code
+        done += 1
+        if done == n:
+            return
+
+
+def _nodes(module: cst.Module) -> list[cst.CSTNode]:
+    out, todo = [], [module]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        todo.extend(fast_children(node))
+    return out
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_an_edited_buffer_parses_to_its_own_text_reusing_the_untouched_statements(path):
+    code = path.read_text()
+    parser = IncrementalParser()
+    assert parser.parse(code).code == code
+    reused = []
+    for k, new in enumerate(_edits(code, zlib.crc32(path.name.encode()), 4)):
+        module = parser.parse(new)
+        assert module.code == new, (path.name, k)
+        nodes = _nodes(module)
+        assert len({id(n) for n in nodes}) == len(nodes)  # no node object twice in one tree
+        if len(chunks(new, compile(new, "<edit>", "exec", flags=1024)) or []) > 2:
+            reused.append(parser.reused > 0 and parser.parsed <= 2)
+    # (an edit that makes the chunks disagree on indentation falls back to a full parse)
+    assert not reused or any(reused)
+
+
+@pytest.mark.parametrize("path", FILES[::3], ids=lambda p: p.name)
+def test_findings_after_an_incremental_parse_are_those_of_a_full_parse(path):
+    code = path.read_text()
+    parser = IncrementalParser()
+    lint_source(code, str(path), Settings(), neighbours=False, parse=parser.parse)
+    for new in _edits(code, 7, 2):
+        full = lint_source(new, str(path), Settings(), neighbours=False)
+        incremental = lint_source(new, str(path), Settings(), neighbours=False, parse=parser.parse)
+
+        def key(r):
+            return [(f.code, f.origin.line, f.origin.col, f.origin.end_line, f.origin.end_col, f.message)
+                    for f in r.findings]
+
+        assert key(incremental) == key(full)
+
+
+def test_a_repeated_statement_is_parsed_again_not_shared():
+    block = "def f(x):\n    return x\n\n\n"
+    code = block * 3
+    parser = IncrementalParser()
+    parser.parse(code)
+    module = parser.parse(code + "y = 1\n")
+    assert module.code == code + "y = 1\n"
+    assert len({id(s) for s in module.body}) == 4
+
+
+def test_chunks_with_different_indentation_fall_back_to_a_full_parse():
+    code = "def f(x):\n  return x\n\n\ndef g(x):\n    return x\n"
+    parser = IncrementalParser()
+    module = parser.parse(code)
+    assert module.code == code and parser.reused == 0 and parser.parsed == 1
+    assert module.deep_equals(cst.parse_module(code))
+
+
+def test_comments_decorators_and_a_file_without_a_final_newline():
+    code = ("#!/usr/bin/env python\n# header\n\nimport torch\n\n\n@decorator(1)\n# between\n"
+            "def f():\n    pass  # trailing\n    # inside\n\n# before g\nx = 1; y = 2\nz = [\n  1,\n]\n# end")
+    parser = IncrementalParser()
+    assert parser.parse(code).code == code
+    edited = code.replace("x = 1", "x = 2")
+    assert parser.parse(edited).code == edited and parser.reused >= 3
