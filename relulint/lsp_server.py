@@ -1,7 +1,9 @@
 """`relulint lsp`: a language server (pygls 2 / lsprotocol) over stdio or TCP.
 
-- diagnostics on didOpen / didChange / didSave, debounced; the *buffer* text is linted (with
-  `engine.lint_source`), not the file on disk, and neighbours (train.py) are read from disk;
+- diagnostics on didOpen / didChange / didSave, debounced; the *buffer* text is linted, not the file
+  on disk, and neighbours (train.py) are read from disk. Lints run in a warm worker process
+  (`relulint.workers.BufferLinter`): a newer edit abandons the running lint and its result is never
+  published; a crash, a limit or the time limit (`--timeout`) costs the document one RL001;
 - code actions: the rule's fix when it has one, and "Disable RLxxx for this line" (`# noqa: RLxxx`,
   extending an existing `# noqa:` list);
 - hover on a diagnostic: the rule's explanation (`Rule.doc()`).
