@@ -72,7 +72,10 @@ class Activation:
         return activation_info(self.kind).output_range
 
 
-NETWORK_INPUT = -1  # in `Op.inputs`: the op reads the network's input directly
+# In `Op.inputs`, besides indices of earlier ops:
+NETWORK_INPUT = -1  # the op reads the network's input directly
+PREVIOUS_OP = -2  # the op listed just before it (a frontend that builds chains of shared ops)
+UNKNOWN_VALUE = -3  # a value the IR does not hold (the other operand of a join the source pass sees)
 
 
 class OpKind(StrEnum):
@@ -105,7 +108,7 @@ class Op:
     weight_stats: WeightStats | None = None  # graph pass: the actual weight values' statistics
     # graph pass, ReLU ops: (units whose pre-activation is provably <= 0 on the declared input range, units)
     dead_units: tuple[int, int] | None = None
-    # What this op reads: indices of earlier ops of the same network, or NETWORK_INPUT. None: the
+    # What this op reads: indices of earlier ops of the same network, or the markers above. None: the
     # previous op (the network input for the first op), so a frontend that lists a chain says nothing.
     inputs: tuple[int, ...] | None = None
 
@@ -163,10 +166,12 @@ class Network:
     # ---------------------------------------------------------------- structure
 
     def inputs_of(self, index: int) -> tuple[int, ...]:
-        """What ops[index] reads: earlier op indices and/or NETWORK_INPUT."""
+        """What ops[index] reads: earlier op indices, NETWORK_INPUT and/or UNKNOWN_VALUE."""
         ins = self.ops[index].inputs
         if ins is None:
             return (index - 1,) if index else (NETWORK_INPUT,)
+        if PREVIOUS_OP in ins:
+            return tuple((index - 1 if index else NETWORK_INPUT) if p == PREVIOUS_OP else p for p in ins)
         return ins
 
     def producers(self, index: int) -> tuple[int, ...]:
@@ -202,7 +207,7 @@ class Network:
         table: list[list[int]] | None = None
         for i, op in enumerate(ops):
             ins = op.inputs
-            if ins is not None and ins != ((i - 1,) if i else (NETWORK_INPUT,)):
+            if ins is not None and self.inputs_of(i) != ((i - 1,) if i else (NETWORK_INPUT,)):
                 table = self._build_consumers()
                 break
         self._dag = (key[0], key[1], table)
@@ -393,7 +398,7 @@ class Network:
         reads it (a scaling step the data-flow pass found before the first layer)."""
         for o in self.ops:
             if o.inputs is not None:
-                o.inputs = tuple(0 if p == NETWORK_INPUT else p + 1 for p in o.inputs)
+                o.inputs = tuple(0 if p == NETWORK_INPUT else p + 1 if p >= 0 else p for p in o.inputs)
         self.ops.insert(0, op)
         if self.outputs is not None:
             self.outputs = [i + 1 for i in self.outputs]

@@ -11,7 +11,17 @@ import random
 
 import pytest
 
-from relulint.ir import NETWORK_INPUT, Activation, Loss, ModelIR, Network, Op, Origin
+from relulint.ir import (
+    NETWORK_INPUT,
+    PREVIOUS_OP,
+    UNKNOWN_VALUE,
+    Activation,
+    Loss,
+    ModelIR,
+    Network,
+    Op,
+    Origin,
+)
 
 IN = NETWORK_INPUT
 
@@ -150,6 +160,19 @@ def test_prepend_keeps_the_dag():
     assert n.outputs == [4]
     assert n.scales_input() and n.output_activation() is None
     assert n.activation_after(1).kind == "relu"
+
+
+def test_a_join_with_a_value_the_ir_does_not_hold():
+    """The source pass's residual add: (PREVIOUS_OP, UNKNOWN_VALUE), wherever the shared op sits."""
+    join = other("add", (PREVIOUS_OP, UNKNOWN_VALUE))
+    n = net(affine("fc1"), act("relu"), join)
+    assert n.inputs_of(2) == (1, UNKNOWN_VALUE) and n.consumers(1) == [2]
+    assert n.output_indices() == [2] and n.output_activation() is None
+    assert n.activation_after(0).kind == "relu"
+    clamped = net(affine("fc1"), act("relu"), join, affine("fc2"), act("relu", name="out"))
+    assert clamped.output_activation().kind == "relu" and clamped.output_indices() == [4]
+    n.prepend(Op("scale", "x / 255"))
+    assert join.inputs == (PREVIOUS_OP, UNKNOWN_VALUE) and n.inputs_of(3) == (2, UNKNOWN_VALUE)
 
 
 def test_malformed_inputs_are_never_followed():

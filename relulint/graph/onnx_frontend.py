@@ -95,24 +95,32 @@ class ExternalData:
         # tensor name -> its external_data entries, read once (protobuf entries cost ~3 us a tensor)
         self.infos: dict[str, dict[str, str]] = {}
 
-    def location(self, tensor, fresh: bool = False) -> str | None:
-        """`fresh`: read the entries again (the up-front check of every initializer; the last
-        tensor of a name wins, as it does in the graph's initializer table)."""
+    def location(self, tensor) -> str | None:
         if tensor.data_location != _EXTERNAL:
             return None
         name = tensor.name
-        info = None if fresh else self.infos.get(name)
+        info = self.infos.get(name)
         if info is None:
             info = self.infos[name] = {e.key: e.value for e in tensor.external_data}
         return external_location(tensor, self.base_dir, self.checked, info)
 
+    def check(self, tensor) -> None:
+        """Read an external tensor's entries and validate its location (once per location string)."""
+        info = self.infos[tensor.name] = {e.key: e.value for e in tensor.external_data}
+        if info.get("location", "") not in self.checked:
+            external_location(tensor, self.base_dir, self.checked, info)
+
     def array(self, tensor) -> np.ndarray | None:
         """The tensor's values, or None when its layout needs onnx's general reader."""
-        full = self.location(tensor)
+        name = tensor.name
+        info = self.infos.get(name)
+        full = self.checked.get(info.get("location", "")) if info is not None else None
+        if full is None:  # not checked up front (a tensor handed over on its own)
+            full = self.location(tensor)
+            info = self.infos.get(name)
         dtype = _RAW_DTYPES.get(tensor.data_type)
-        if full is None or dtype is None or not _LITTLE:
+        if full is None or info is None or dtype is None or not _LITTLE:
             return None
-        info = self.infos[tensor.name]  # filled by location() above
         try:
             offset = int(info.get("offset", 0) or 0)
             dims = tuple(tensor.dims)
@@ -213,14 +221,16 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
     base_dir = os.path.dirname(os.path.abspath(path))
     graph = model.graph
     external = ExternalData(base_dir)
-    for t in graph.initializer:
+    inits = {}
+    for t in graph.initializer:  # one pass over the initializers (60k+ on deep models)
+        inits[t.name] = t  # the last tensor of a name wins
         if t.data_location == _EXTERNAL:
-            external.location(t, fresh=True)  # fail early and clearly on a bad external reference
+            external.check(t)  # fail early and clearly on a bad external reference
     meta = {p.key: p.value for p in model.metadata_props}
     facts = ModuleFacts(path=path, frameworks={"onnx"})
     from relulint.project import root_for
 
-    g = _Graph(path, base_dir, graph, external, root_for(settings, path))
+    g = _Graph(path, base_dir, graph, external, root_for(settings, path), inits)
     nodes = g.lower_nodes()
     name = graph.name or os.path.basename(path)
     net = build_network(name=name, framework="onnx", origin=Origin(path, 1, node=f"graph {name}"), nodes=nodes,
@@ -237,7 +247,7 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
 
 class _Graph:
     def __init__(self, path: str, base_dir: str, graph, external: ExternalData | None = None,
-                 root: str | None = None) -> None:
+                 root: str | None = None, inits: dict | None = None) -> None:
         from onnx import helper
 
         self.path = path
@@ -246,7 +256,7 @@ class _Graph:
         self.graph = graph
         self.external = external or ExternalData(base_dir)
         self.helper = helper
-        self.inits = {t.name: t for t in graph.initializer}
+        self.inits = inits if inits is not None else {t.name: t for t in graph.initializer}
         self.alias: dict[str, str] = {}  # Identity(constant) outputs: exporters share a tensor this way
         self.consts: dict[str, object] = {}  # Constant node outputs -> their TensorProto
         # protobuf fields cost a lookup on every touch: read the node list and op types once
@@ -368,8 +378,14 @@ class _Graph:
         attrs = _attributes(n.attribute, self.helper) if len(n.attribute) else {}
         kind, act = onnx_op(op)
         name = n.name or (outs[0] if outs else op)
-        g = GNode(op_type=op, name=name, kind=kind, origin=self.origin(n, name, op),
-                  inputs=[i for i in ins if i in data], outputs=[o for o in outs if o], activation=act)
+        if len(ins) == 1 and len(outs) == 1 and outs[0]:  # most nodes: one tensor in, one out
+            data_in = ins if ins[0] in data else []
+            data_out = outs
+        else:
+            data_in = [i for i in ins if i in data]
+            data_out = [o for o in outs if o]
+        g = GNode(op_type=op, name=name, kind=kind, origin=self.origin(n, name, op), inputs=data_in,
+                  outputs=data_out, activation=act)
         if kind == "affine":
             self._affine(n, op, ins, g, attrs, absorbed)
         elif op == "Clip":
@@ -429,7 +445,7 @@ class _Graph:
                 g.params["no_bounds"] = True
             alpha, beta = float(attrs.get("alpha", 1.0)), float(attrs.get("beta", 1.0))
             trans_b = bool(attrs.get("transB", 0))
-            g.weight = lambda: _scaled(load_w() if trans_b else load_w().T, alpha)
+            g.weight = load_w if trans_b and alpha == 1.0 else lambda: _scaled(load_w() if trans_b else load_w().T, alpha)
             if b_name is not None and self.is_const(b_name):
                 load_b = self.const_loader(b_name)
                 g.bias = lambda: _bias_vector(load_b(), beta)

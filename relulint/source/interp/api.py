@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from relulint.ir import Activation, Loss, Op
+from relulint.ir import PREVIOUS_OP, UNKNOWN_VALUE, Activation, Loss, Op
 from relulint.knowledge import Arg, LayerSpec, canonical, tables
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
 from relulint.source.common import UNKNOWN, kernel_volume
@@ -662,6 +662,14 @@ class Api:
             return Tensor(net=net, chain=chain, diff_of=pred or tb)
         if kind == "MatrixMultiply" and net is not None:
             return Tensor(net=net, chain=chain + (self.i.site_op(node, "other", "matmul"),))
+        if kind == "Add" and net is not SYMBOLIC and ((ta is not None and tb is not None) or a is UNK or b is UNK) \
+                and any(op.kind == "affine" for op in chain):
+            # a residual add after a layer (relu(fc(x)) + x, x maybe unknown): the sum is no activation's
+            # output. The join reads the op before it and a value the chain does not hold: every walk
+            # through the IR stops there (ir.Network)
+            join = self.i.site_op(node, "other", "add")
+            join.inputs = (PREVIOUS_OP, UNKNOWN_VALUE)
+            return Tensor(net=net, chain=chain + (join,), shape=(ta or tb).shape)
         shapes = [x.shape for x in tensors if x.shape is not None]
         return Tensor(net=net, chain=chain, shape=shapes[0] if shapes else None)  # x + f(x): the same shape
 
