@@ -105,21 +105,30 @@ class ExternalData:
         return external_location(tensor, self.base_dir, self.checked, info)
 
     def check(self, tensor) -> None:
-        """Read an external tensor's entries and validate its location (once per location string)."""
-        info = self.infos[tensor.name] = {e.key: e.value for e in tensor.external_data}
-        if info.get("location", "") not in self.checked:
-            external_location(tensor, self.base_dir, self.checked, info)
+        """Validate an external tensor's location (once per location string). Exporters write the
+        location as the first entry: reading only that one is what makes the up-front check cheap
+        (the rest is read when the tensor is loaded, and any location not checked here is checked
+        then)."""
+        entries = tensor.external_data
+        first = entries[0] if len(entries) else None
+        if first is not None and first.key == "location":
+            loc = first.value
+            if loc not in self.checked:
+                external_location(tensor, self.base_dir, self.checked, {"location": loc})
+        else:
+            self.location(tensor)
 
     def array(self, tensor) -> np.ndarray | None:
         """The tensor's values, or None when its layout needs onnx's general reader."""
         name = tensor.name
         info = self.infos.get(name)
-        full = self.checked.get(info.get("location", "")) if info is not None else None
-        if full is None:  # not checked up front (a tensor handed over on its own)
+        if info is None:
+            info = self.infos[name] = {e.key: e.value for e in tensor.external_data}
+        full = self.checked.get(info.get("location", ""))
+        if full is None:  # a location not checked yet: check it now (raises when it is bad)
             full = self.location(tensor)
-            info = self.infos.get(name)
         dtype = _RAW_DTYPES.get(tensor.data_type)
-        if full is None or info is None or dtype is None or not _LITTLE:
+        if full is None or dtype is None or not _LITTLE:
             return None
         try:
             offset = int(info.get("offset", 0) or 0)
