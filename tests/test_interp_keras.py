@@ -187,6 +187,22 @@ def test_fit_data_from_a_helper_reaches_that_network():
     assert (ds.low, ds.high) == (0, 5000) and ds.origin.line == 7
 
 
+DATA_PARAMETERS = """
+import numpy as np
+from tensorflow import keras
+
+
+def train(model, x, y, epochs=10):
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=epochs)
+
+
+readings = np.random.uniform(0, 3000, size=(256, 4)){X}
+target = np.random.rand(256)
+train(keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)]), readings, target)
+"""
+
+
 # ---------------------------------------------------------------- two models, two losses
 
 TWO_MODELS = """
@@ -281,6 +297,7 @@ TWINS = [
     ("compile_loss_from_a_variable", LOSS_VARIABLE, "keras.losses.CategoricalCrossentropy(from_logits=True)", "keras.losses.CategoricalCrossentropy()", "RL103"),
     ("compile_loss_string_from_a_variable", LOSS_VARIABLE, '"mean_squared_error"', '"categorical_crossentropy"', "RL102"),
     ("fit_data_from_a_helper", DATA_HELPER, "", " / 5000.0", "RL301"),
+    ("fit_data_passed_as_parameters", DATA_PARAMETERS, "", " / 3000.0", "RL301"),
     ("each_model_is_judged_with_its_own_loss", TWO_MODELS, ', activation="relu"', "", "RL101"),
     ("gradient_tape_loss_binds_through_the_prediction", TAPE, ', activation="softmax"', "", "RL103"),
     ("compile_with_a_hand_written_loss_function", CUSTOM_LOSS, ', activation="softmax"', "", "RL102"),

@@ -493,8 +493,6 @@ KNOWN_GAPS: dict[str, str] = {
         "LeakyReLU with a tiny slope (<= 0.01) is not a clamping output activation for RL101",
     "static_data_ranges-fire2":
         "ranges of np.arange / list comprehensions / literal arrays are not computed",
-    "data_through_helpers_and_parameters-fire2":
-        "data made in a helper and returned, or passed as a parameter to train(model, x, y), is not followed",
     "data_through_helpers_and_parameters-fire3":
         "data made in a helper and returned, or passed as a parameter to train(model, x, y), is not followed",
     "tabular_csv_no_scaling-fire1":

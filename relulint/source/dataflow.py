@@ -457,7 +457,7 @@ class DataFlow:
     def _name_data(self, name: cst.Name, depth: int) -> DataSource | None:
         binding = self._binding(name)
         if binding is None:
-            return None
+            return self._param_data(name, depth)
         stmt, target, path = binding
         if isinstance(stmt, cst.AugAssign):
             prev = self._binding(stmt.target, before=stmt)
@@ -550,6 +550,30 @@ class DataFlow:
                 fallback = (at, (stmt, node, path))
         chosen = best or (fallback if before is None else None)
         return chosen[1] if chosen else None
+
+    def _param_data(self, name: cst.Name, depth: int) -> DataSource | None:
+        """A parameter of a module-level function called once in the file (`train(model, x, y)`): the
+        data its call passes."""
+        scope = self.ctx.scopes.get(name)
+        params = [b.node for b in scope[name.value]] if scope is not None else []
+        if len(params) != 1 or not isinstance(params[0], cst.Param):
+            return None
+        param = params[0]
+        fn = self.ctx.enclosing(param, cst.FunctionDef)
+        if fn is None or self.ctx.parent(fn) is not self.ctx.module:
+            return None
+        calls = [c for c in self.calls_by_origin.values() if isinstance(c.func, cst.Name) and
+                 c.func.value == fn.name.value]
+        if len(calls) != 1:
+            return None
+        call = calls[0]
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value == name.value:
+                return self.data_of(a.value, depth)
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        names = [p.name.value for p in (*fn.params.posonly_params, *fn.params.params)]
+        i = names.index(name.value) if name.value in names else -1
+        return self.data_of(positional[i], depth) if 0 <= i < len(positional) else None
 
     def _helper_return(self, call: cst.Call) -> cst.BaseExpression | None:
         """The value a call of one of the file's own functions returns, when it has one `return`."""
