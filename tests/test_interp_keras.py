@@ -203,6 +203,19 @@ train(keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.D
 """
 
 
+PER_TIMESTEP = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+seq = keras.Sequential([
+    keras.Input(shape=(30, 6)),
+    layers.LSTM(32, return_sequences=True),
+    layers.TimeDistributed(layers.Dense(1{X})),
+])
+seq.compile(optimizer="adam", loss="mae")
+"""
+
+
 # ---------------------------------------------------------------- two models, two losses
 
 TWO_MODELS = """
@@ -297,6 +310,7 @@ TWINS = [
     ("compile_loss_from_a_variable", LOSS_VARIABLE, "keras.losses.CategoricalCrossentropy(from_logits=True)", "keras.losses.CategoricalCrossentropy()", "RL103"),
     ("compile_loss_string_from_a_variable", LOSS_VARIABLE, '"mean_squared_error"', '"categorical_crossentropy"', "RL102"),
     ("fit_data_from_a_helper", DATA_HELPER, "", " / 5000.0", "RL301"),
+    ("per_timestep_output", PER_TIMESTEP, ', activation="relu"', "", "RL101"),
     ("fit_data_passed_as_parameters", DATA_PARAMETERS, "", " / 3000.0", "RL301"),
     ("each_model_is_judged_with_its_own_loss", TWO_MODELS, ', activation="relu"', "", "RL101"),
     ("gradient_tape_loss_binds_through_the_prediction", TAPE, ', activation="softmax"', "", "RL103"),

@@ -483,8 +483,6 @@ KNOWN_GAPS: dict[str, str] = {
         "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
     "sigmoid_mse_regression_is_rl101-silent3":
         "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
-    "per_timestep_outputs-fire1":
-        "TimeDistributed(Dense(..., 'relu')) after return_sequences=True is not lowered as the output layer",
     "tiny_slope_leaky_relu_output-fire1":
         "LeakyReLU with a tiny slope (<= 0.01) is not a clamping output activation for RL101",
     "tiny_slope_leaky_relu_output-fire2":

@@ -94,6 +94,9 @@ INPUT_SHAPE_KWS = ("input_shape", "shape")  # first layer's input_shape=(784,), 
 INPUT_DIM_KW = "input_dim"  # Dense(64, input_dim=784)
 MODEL_OUTPUTS = (Arg(1, "outputs"), Arg(None, "output"))  # Model(inputs, outputs) / keras 1 output=
 SEQUENTIAL_LAYERS = Arg(0, "layers")
+# Wrappers that apply their layer argument at each timestep: TimeDistributed(Dense(1, activation="relu"))
+# outputs what the wrapped layer outputs
+WRAPPERS = {"keras.layers.TimeDistributed": Arg(0, "layer")}
 COMPILE_LOSS = Arg(1, "loss")  # model.compile(optimizer, loss, ...)
 
 # How a layer changes the (batch-less) shape of its input, for fan-in inference.

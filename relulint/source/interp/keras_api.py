@@ -186,6 +186,8 @@ class KerasApi:
             return self.functional(a, node)
         if q in K.INPUTS:
             return Tensor(net=SYMBOLIC, shape=declared_shape(a, input_layer=True))
+        if q in K.WRAPPERS and isinstance(a.get(K.WRAPPERS[q]), LayerVal):
+            return a.get(K.WRAPPERS[q])
         spec = self.t.layers.get(q)
         if spec is not None or q.startswith("keras.layers.") and _short(q)[:1].isupper():
             layer = self.layer(q, spec or LayerSpec("other"), a, node)
