@@ -98,8 +98,9 @@ def test_a_newer_edit_abandons_the_stale_lint_and_its_result_is_never_published(
     uri = (tmp_path / "model.py").as_uri()
     _open(c, uri, BUGGY + "# FAULT: slow\n")  # its lint would take 120 s (the time limit)
     time.sleep(1.5)  # the lint is running in the worker
-    workers = _descendants(c.proc.pid)
-    assert workers, "the server lints in a worker process"
+    procfs = Path(f"/proc/{c.proc.pid}/task").is_dir()  # (Linux: the server's worker is seen there)
+    workers = _descendants(c.proc.pid) if procfs else set()
+    assert workers or not procfs, "the server lints in a worker process"
     _change(c, uri, BUGGY, 2)
     start = time.monotonic()
     seen: list = []
@@ -107,7 +108,7 @@ def test_a_newer_edit_abandons_the_stale_lint_and_its_result_is_never_published(
     assert time.monotonic() - start < 60  # not after the stale lint: it was abandoned
     assert seen == [2]  # version 1 was never published
     # the cancel reached the lint itself: the same warm worker serves on, it was not killed
-    assert _descendants(c.proc.pid) == workers
+    assert not procfs or _descendants(c.proc.pid) == workers
     _change(c, uri, BUGGY.replace("nn.ReLU())\n", "nn.ReLU())  # noqa: RL101\n"), 3)
     assert _published(c, uri, 3) == []
     assert _quiet(c, uri, 1.0) == []
