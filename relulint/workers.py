@@ -254,6 +254,7 @@ class BufferLinter:
         self._lock = threading.Lock()
         self.time_limit = time_limit
         self.grace = grace
+        self._closed = False
 
     def start(self) -> None:
         with self._lock:
@@ -281,8 +282,11 @@ class BufferLinter:
 
     def lint(self, path: str, text: str, settings: Settings,
              cancel: threading.Event | None = None) -> FileResult | None:
-        """The buffer's result, or None when `cancel` was set before it finished."""
+        """The buffer's result, or None when `cancel` was set before it finished (or the linter was
+        closed)."""
         with self._lock:
+            if self._closed:
+                return None
             w = self._ensure()
             self._seq += 1
             job = self._seq
@@ -305,7 +309,7 @@ class BufferLinter:
                     w.process.join()
                     code = w.process.exitcode
                     self._discard()
-                    if cancelled_at is not None:
+                    if cancelled_at is not None or self._closed:
                         return None
                     return _died(task, code, now, "the language server went on")
                 if cancel is not None and cancel.is_set() and cancelled_at is None:
@@ -334,10 +338,18 @@ class BufferLinter:
         return False, None
 
     def close(self) -> None:
-        with self._lock:
-            w, self._worker = self._worker, None
-            if w is not None:
-                w.stop()
+        """Stop the worker; one busy with a lint (the server is shutting down) is killed rather than
+        waited for."""
+        self._closed = True
+        if self._lock.acquire(timeout=0.5):
+            try:
+                w, self._worker = self._worker, None
+                if w is not None:
+                    w.stop()
+            finally:
+                self._lock.release()
+        elif self._worker is not None:
+            self._worker.process.kill()  # the lint in progress sees it die and returns
 
 
 def _serve_buffers(conn, _settings: None) -> None:

@@ -219,3 +219,30 @@ def test_a_neighbour_changed_on_disk_is_read_again(client, tmp_path):
     _change(client, uri, MODEL, 5)
     assert _published(client, uri, 5) == []
     assert client.close() == 0
+
+
+def test_closing_the_linter_during_a_lint_ends_its_worker_at_once(monkeypatch, tmp_path):
+    import threading
+
+    from relulint.config import Settings
+    from relulint.workers import BufferLinter
+
+    for k, v in FAULTS.items():
+        monkeypatch.setenv(k, v)  # (the spawned worker inherits them)
+    linter = BufferLinter(time_limit=120)
+    out: list = []
+    path = str(tmp_path / "m.py")
+    lint = threading.Thread(target=lambda: out.append(linter.lint(path, BUGGY + "# FAULT: slow\n", Settings())))
+    lint.start()
+    deadline = time.monotonic() + 60
+    while linter.pid is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    pid = linter.pid
+    start = time.monotonic()
+    linter.close()
+    lint.join(30)
+    assert not lint.is_alive() and out == [None]
+    assert time.monotonic() - start < 10  # not the 120 s of the lint
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    assert linter.lint(path, BUGGY, Settings()) is None  # closed: no new worker
