@@ -8,6 +8,10 @@ the new chunks go through libcst. The spliced module generates exactly the buffe
 before a statement may sit in its `leading_lines` instead of the module header: the same text, at the
 same positions).
 
+Positions are reused the same way: each chunk's libcst positions are computed once, relative to the
+chunk (codegen of a top-level statement does not depend on what precedes it), and shifted to the
+chunk's first line in the current version; see `positions`.
+
 Anything unusual (chunks inferring different indentation or newlines, a chunk libcst gives a footer
 to) falls back to a full parse.
 """
@@ -17,9 +21,12 @@ from __future__ import annotations
 import ast
 import re
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from itertools import pairwise
 
 import libcst as cst
+from libcst._position import CodePosition, CodeRange
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's own line ends (not str.splitlines' form feeds etc.)
 MAX_DOCUMENTS = 16
@@ -41,36 +48,67 @@ def chunks(code: str, tree: ast.Module) -> list[str] | None:
     return [code[a:b] for a, b in pairwise(cuts) if b > a]
 
 
+class _Piece:
+    """One chunk's parse: its statements (comments above folded into the first) and, on demand, their
+    positions relative to the chunk."""
+
+    __slots__ = ("module", "stmts", "lines", "_positions")
+
+    def __init__(self, module: cst.Module, stmts: list[cst.BaseStatement], text: str) -> None:
+        self.module = module
+        self.stmts = stmts
+        self.lines = len(_NEWLINE.findall(text))  # how many lines the chunk moves the next one down
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def positions(self, footer: bool) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._positions is None:
+            alone = cst.Module(body=self.stmts, header=[], footer=self.module.footer if footer else [],
+                               encoding=self.module.encoding, default_indent=self.module.default_indent,
+                               default_newline=self.module.default_newline,
+                               has_trailing_newline=self.module.has_trailing_newline)
+            self._positions = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._positions
+
+
 class IncrementalParser:
     """libcst parses of one buffer's successive versions, sharing the unchanged statements."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, tuple[cst.Module, list[cst.BaseStatement]]] = {}  # chunk text -> its parse
+        self._seen: dict[str, _Piece] = {}  # chunk text -> its parse
+        self._last: tuple[cst.Module, list[_Piece]] | None = None  # the last spliced module
         self.reused = self.parsed = 0  # chunks, in the last parse (for the benchmark and tests)
 
     def parse(self, code: str) -> cst.Module:
         try:
             tree = compile(code, "<buffer>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return cst.parse_module(code)  # (libcst raises its own syntax error)
+            return self._full(code)  # (libcst raises its own syntax error)
         parts = chunks(code, tree)
         module = self._splice(parts) if parts else None
         return module if module is not None else self._full(code)
 
+    def positions(self, module: cst.Module) -> Mapping[cst.CSTNode, CodeRange] | None:
+        """PositionProvider's map for the module this parser spliced last (None for any other tree)."""
+        if self._last is None or self._last[0] is not module:
+            return None
+        return _Shifted(module, self._last[1])
+
     def _full(self, code: str) -> cst.Module:
-        self._seen = {}
+        self._seen, self._last = {}, None
         self.reused, self.parsed = 0, 1
         return cst.parse_module(code)
 
     def _splice(self, parts: list[str]) -> cst.Module | None:
-        seen: dict[str, tuple[cst.Module, list[cst.BaseStatement]]] = {}
+        seen: dict[str, _Piece] = {}
         body: list[cst.BaseStatement] = []
-        pieces: list[cst.Module] = []
+        pieces: list[_Piece] = []
         reused = parsed = 0
         for i, text in enumerate(parts):
             # a node object appears once in a tree (positions and parents are keyed by it): a chunk
             # repeated within this version is parsed again
             hit = None if text in seen else self._seen.get(text)
+            if hit is not None and hit.module.footer and i < len(parts) - 1:
+                hit = None
             if hit is None:
                 hit = self._parse_piece(text, last=i == len(parts) - 1)
                 if hit is None:
@@ -79,27 +117,83 @@ class IncrementalParser:
             else:
                 reused += 1
             seen.setdefault(text, hit)
-            pieces.append(hit[0])
-            body.extend(hit[1])
-        first, last = pieces[0], pieces[-1]
-        if any(p.default_indent != first.default_indent or p.default_newline != first.default_newline
+            pieces.append(hit)
+            body.extend(hit.stmts)
+        first, last = pieces[0].module, pieces[-1].module
+        if any(p.module.default_indent != first.default_indent or p.module.default_newline != first.default_newline
                for p in pieces):
             return None  # nodes of each piece use its own defaults: only one set fits the whole
         self._seen = seen
         self.reused, self.parsed = reused, parsed
-        return cst.Module(body=body, header=[], footer=last.footer, encoding=first.encoding,
-                          default_indent=first.default_indent, default_newline=first.default_newline,
-                          has_trailing_newline=last.has_trailing_newline)
+        module = cst.Module(body=body, header=[], footer=last.footer, encoding=first.encoding,
+                            default_indent=first.default_indent, default_newline=first.default_newline,
+                            has_trailing_newline=last.has_trailing_newline)
+        self._last = (module, pieces)
+        return module
 
     @staticmethod
-    def _parse_piece(text: str, last: bool) -> tuple[cst.Module, list[cst.BaseStatement]] | None:
+    def _parse_piece(text: str, last: bool) -> _Piece | None:
         piece = cst.parse_module(text)
         stmts = list(piece.body)
         if not stmts or (piece.footer and not last):
             return None
         if piece.header:  # comments above the statement: its leading lines, same text
             stmts[0] = stmts[0].with_changes(leading_lines=[*piece.header, *stmts[0].leading_lines])
-        return piece, stmts
+        return _Piece(piece, stmts, text)
+
+
+class _Shifted(Mapping):
+    """node -> CodeRange over a spliced module: each piece's own positions, moved down to the line the
+    piece starts on. Nodes no piece holds (the module itself) come from a full PositionProvider pass,
+    computed once if ever asked for."""
+
+    def __init__(self, module: cst.Module, pieces: list[_Piece]) -> None:
+        self._module = module
+        self._pieces = pieces
+        self._offsets: list[int] = []
+        line = 0
+        for p in pieces:
+            self._offsets.append(line)
+            line += p.lines
+        self._owner: dict[cst.CSTNode, int] | None = None
+        self._full: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def _owners(self) -> dict[cst.CSTNode, int]:
+        if self._owner is None:
+            owner: dict[cst.CSTNode, int] = {}
+            last = len(self._pieces) - 1
+            for i, p in enumerate(self._pieces):
+                owner.update(dict.fromkeys(p.positions(footer=i == last), i))
+            self._owner = owner
+        return self._owner
+
+    def get(self, node: cst.CSTNode, default: CodeRange | None = None) -> CodeRange | None:
+        i = self._owners().get(node)
+        if i is None:
+            if self._full is None:
+                self._full = MetadataWrapper(self._module, unsafe_skip_copy=True).resolve(PositionProvider)
+            return self._full.get(node, default)
+        rng = self._pieces[i].positions(footer=i == len(self._pieces) - 1)[node]
+        off = self._offsets[i]
+        if not off:
+            return rng
+        return CodeRange(CodePosition(rng.start.line + off, rng.start.column),
+                         CodePosition(rng.end.line + off, rng.end.column))
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        found = self.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def __contains__(self, node: object) -> bool:
+        return isinstance(node, cst.CSTNode) and self.get(node) is not None
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._owners())
+
+    def __len__(self) -> int:
+        return len(self._owners())
 
 
 class Parsers:
@@ -114,3 +208,11 @@ class Parsers:
         while len(self._by_path) > MAX_DOCUMENTS:
             self._by_path.popitem(last=False)
         return p
+
+    def positions(self, module: cst.Module) -> Mapping[cst.CSTNode, CodeRange] | None:
+        """The reused positions of a tree one of these parsers spliced, else None."""
+        for p in self._by_path.values():
+            found = p.positions(module)
+            if found is not None:
+                return found
+        return None

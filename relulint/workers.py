@@ -361,6 +361,7 @@ def _serve_buffers(conn, _settings: None) -> None:
     it writes, the cancel is deferred and raised by the thread itself right after."""
     import ctypes
     import faulthandler
+    import gc
     import os
     import queue
     import sys
@@ -375,8 +376,13 @@ def _serve_buffers(conn, _settings: None) -> None:
     # every lazily imported module of the source pass, imported now: a cancel landing inside a
     # first-time import would leave a half-initialised module behind (and the first lint pays less)
     engine.lint_buffer(_WARM_UP, "<stdin>", Settings())
+    gc.collect()
+    gc.freeze()  # what is loaded by now lives as long as the worker: no collection need walk it again
     cache = engine.FactsCache(watch=True)
     parsers = Parsers()  # each buffer's previous parse: an edit re-parses only the statements it touched
+    from relulint.source import common
+
+    common.positions_hook = parsers.positions  # ... and reuses the positions of the others
     jobs: queue.Queue = queue.Queue()
     lock = threading.Lock()
     state = {"running": None, "sending": False, "deferred": None}
@@ -413,6 +419,7 @@ def _serve_buffers(conn, _settings: None) -> None:
                         cancelled.discard(index)
                         raise LintCancelled
                     state["running"], state["deferred"] = index, None
+                gc.disable()  # collected after the result is sent: a fifth of a keystroke's lint otherwise
                 result = engine.lint_buffer(text, path, settings, cache, parsers.for_path(path).parse)
                 result.facts = None  # not needed across the process boundary
                 outcome = ("done", index, result)
@@ -423,7 +430,9 @@ def _serve_buffers(conn, _settings: None) -> None:
                 with lock:
                     state["running"] = None
                 outcome = ("cancelled", index, None)
+            gc.enable()
             report(outcome)
+            gc.collect()
 
     old_stack = threading.stack_size()
     threading.stack_size(parse_guard.STACK_BYTES)

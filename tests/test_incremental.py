@@ -9,6 +9,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from relulint.config import Settings
 from relulint.engine import lint_source
@@ -58,6 +59,11 @@ def test_an_edited_buffer_parses_to_its_own_text_reusing_the_untouched_statement
         assert module.code == new, (path.name, k)
         nodes = _nodes(module)
         assert len({id(n) for n in nodes}) == len(nodes)  # no node object twice in one tree
+        reused_positions = parser.positions(module)
+        if reused_positions is not None:  # (None after a fall-back to a full parse)
+            full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            wrong = [n for n in nodes if reused_positions.get(n) != full.get(n)]
+            assert not wrong, (path.name, k, type(wrong[0]).__name__, reused_positions.get(wrong[0]), full.get(wrong[0]))
         if len(chunks(new, compile(new, "<edit>", "exec", flags=1024)) or []) > 2:
             reused.append(parser.reused > 0 and parser.parsed <= 2)
     # (an edit that makes the chunks disagree on indentation falls back to a full parse)

@@ -9,7 +9,7 @@ The resolver is deliberately shallow: it follows names to their last assignment 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -19,6 +19,20 @@ from relulint.knowledge import Arg, canonical
 
 UNKNOWN = object()  # const() result when a value is not statically known
 _MAX_DEPTH = 6
+
+
+# Trees whose positions are known without a full pass: the language server's incremental parse
+# (relulint.incremental) reuses each unchanged statement's positions. Returns None for other trees.
+positions_hook: Callable[[cst.Module], Mapping[cst.CSTNode, object] | None] | None = None
+
+
+def module_positions(module: cst.Module) -> Mapping[cst.CSTNode, object]:
+    """libcst's PositionProvider map of the tree."""
+    if positions_hook is not None:
+        found = positions_hook(module)
+        if found is not None:
+            return found
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 class SourceContext:
@@ -32,11 +46,12 @@ class SourceContext:
 
         # positions come from libcst; names, scopes and parents from one walk of our own (libcst's
         # QualifiedName / Scope / ParentNode providers cost several times the parse)
-        self.positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.positions = module_positions(self.module)
         self.names = NameIndex(self.module)
         self.parents = self.names.parents
         self.scopes = self.names.scope_of
         _index_children(self.names)
+        self._imported: list[str] | None = None  # module names imported anywhere in the file
         self._assigned: dict[cst.CSTNode, cst.BaseExpression] = {}
         # set by the interpreter: id(model.fit(...) call) -> (the Network it trains, the loss compile gave it)
         self.fed: dict[int, tuple[object, object]] = {}
@@ -79,17 +94,15 @@ class SourceContext:
         return None
 
     def imports_any(self, prefixes: tuple[str, ...]) -> bool:
-        for small in walk(self.module):
-            if True:
+        if self._imported is None:  # asked once per frontend: one pass over the nodes, kept
+            names = []
+            for small in self.parents:  # every node but the module (NameIndex's walk)
                 if isinstance(small, cst.Import):
-                    for alias in small.names:
-                        name = self.module.code_for_node(alias.name)
-                        if name.startswith(prefixes):
-                            return True
+                    names.extend(self.module.code_for_node(alias.name) for alias in small.names)
                 elif isinstance(small, cst.ImportFrom) and small.module is not None:
-                    if self.module.code_for_node(small.module).startswith(prefixes):
-                        return True
-        return False
+                    names.append(self.module.code_for_node(small.module))
+            self._imported = names
+        return any(name.startswith(prefixes) for name in self._imported)
 
     # ---------------------------------------------------------------- assignments
 
