@@ -47,6 +47,29 @@ model.fit(np.random.rand(64, 8), np.random.rand(64) - 0.5, epochs=3)
 
 
 
+SEQUENTIAL_SUBCLASS = """
+import tensorflow as tf
+
+
+class Regressor(tf.keras.Sequential):
+    def __init__(self, width=32):
+        super().__init__([tf.keras.layers.Dense(width, activation="relu", input_shape=(5,))])
+        self.add(tf.keras.layers.Dense(width, activation="relu"))
+        self.add(tf.keras.layers.Dense(1{X}))
+
+
+model = Regressor()
+model.compile(optimizer="adam", loss="mse")
+"""
+
+
+def test_sequential_subclass_layers_and_fan_ins():
+    facts = lower_source("train.py", textwrap.dedent(SEQUENTIAL_SUBCLASS.replace("{X}", "")))
+    (net,) = facts.networks
+    assert net.name == "Regressor" and net.framework == "keras" and net.loss.kind == "mse"
+    assert [op.fan_in for op in net.ops if op.kind == "affine"] == [5, 32, 32]
+
+
 # ---------------------------------------------------------------- model built in a helper
 
 HELPER = """
@@ -305,6 +328,7 @@ def step(x, y):
 
 TWINS = [
     ("subclassed_model_call", SUBCLASSED, ', activation="relu"', "", "RL101"),
+    ("sequential_subclass", SEQUENTIAL_SUBCLASS, ', activation="relu"', "", "RL101"),
     ("model_from_helper_function", HELPER, ', activation="softmax"', "", "RL102"),
     ("vae_output_is_the_decoders_last_activation", VAE, "", ', activation="sigmoid"', "RL103"),
     ("compile_loss_from_a_variable", LOSS_VARIABLE, "keras.losses.CategoricalCrossentropy(from_logits=True)", "keras.losses.CategoricalCrossentropy()", "RL103"),

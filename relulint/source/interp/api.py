@@ -76,8 +76,10 @@ def forward_of(cls: ClassVal) -> object:
 
 
 def sequential_base(cls: ClassVal) -> str | None:
+    from relulint.knowledge.keras import SEQUENTIAL
+
     for q in cls.external_bases():
-        if canonical(q) in _CONTAINERS:
+        if canonical(q) in _CONTAINERS or canonical(q) in SEQUENTIAL:
             return canonical(q)
     return None
 
@@ -295,9 +297,11 @@ class Api:
             op = site
         return Tensor(net=t.net, chain=t.chain + (op,))
 
-    def super_init(self, si, args: list) -> None:
+    def super_init(self, si, args: list, kwargs: dict | None = None) -> None:
         inst = si.instance
-        if isinstance(inst, Instance) and si.qname in _CONTAINERS:
+        if isinstance(inst, Instance) and si.qname in self.keras.SEQUENTIAL:
+            self.keras.sequential_subclass(inst, args, kwargs or {})
+        elif isinstance(inst, Instance) and si.qname in _CONTAINERS:
             if _CONTAINERS[si.qname] == "list":
                 inst.children = (self.i.iterate(args[0]) or []) if args else []
             elif args and isinstance(args[0], DictVal):

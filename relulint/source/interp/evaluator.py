@@ -535,7 +535,7 @@ class Interp:
             f.called = True
             return self.api.loss_site(f.loss, args, kwargs)
         if isinstance(f, _SuperInit):
-            return self.api.super_init(f, args)
+            return self.api.super_init(f, args, kwargs)
         # an unknown callable: a tensor through it is no longer known
         tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
         if tensors:

@@ -163,6 +163,8 @@ def _tensors_in(v: object) -> list[Tensor]:
 
 
 class KerasApi:
+    SEQUENTIAL = K.SEQUENTIAL
+
     def __init__(self, api) -> None:
         self.api = api
         self.i = api.i
@@ -377,6 +379,15 @@ class KerasApi:
             self.i.seqs.append(seq)
         return seq
 
+    def sequential_subclass(self, inst: Instance, args: list, kwargs: dict) -> None:
+        """`class Net(keras.Sequential)`: `super().__init__([...])` (or nothing, then `self.add(...)`)."""
+        from relulint.source.interp.api import Args
+
+        layers = Args(args, kwargs).get(K.SEQUENTIAL_LAYERS)
+        inst.children = list(self.i.iterate(layers) or []) if layers not in (UNK, None) else []
+        for idx, c in enumerate(inst.children):
+            self._adopt(c, idx)
+
     def _adopt(self, child: object, idx: int) -> None:
         self.i.mark_part(child)
         if isinstance(child, LayerVal) and child.op.name is None:
@@ -474,7 +485,9 @@ class KerasApi:
             elif isinstance(value, (FuncVal, BoundMethod)):
                 self.custom_loss(recv, value)
             return None
-        if name == "add" and isinstance(recv, SeqVal) and args:
+        if name == "add" and isinstance(recv, (SeqVal, Instance)) and args:
+            if isinstance(recv, Instance) and recv.children is None:
+                return NotImplemented
             self._adopt(args[0], len(recv.children))
             recv.children.append(args[0])
             return None
