@@ -239,6 +239,26 @@ seq.compile(optimizer="adam", loss="mae")
 """
 
 
+MULTI_OUTPUT = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def build_two_headed(n_features):
+    inputs = keras.Input(shape=(n_features,))
+    h = layers.Dense(64, activation="relu")(inputs)
+    price = layers.Dense(1, name="price")(h)
+    category = layers.Dense(4, activation="softmax", name="category")(h)
+    return keras.Model(inputs, [price, category])
+
+
+shop = build_two_headed(12)
+shop.compile(optimizer="adam", loss={"price": "mse", "category": {X}})
+listed = build_two_headed(12)
+listed.compile(optimizer="adam", loss=["mse", "categorical_crossentropy"])
+"""
+
+
 # ---------------------------------------------------------------- two models, two losses
 
 TWO_MODELS = """
@@ -336,6 +356,7 @@ TWINS = [
     ("fit_data_from_a_helper", DATA_HELPER, "", " / 5000.0", "RL301"),
     ("per_timestep_output", PER_TIMESTEP, ', activation="relu"', "", "RL101"),
     ("fit_data_passed_as_parameters", DATA_PARAMETERS, "", " / 3000.0", "RL301"),
+    ("multi_output_losses_by_name", MULTI_OUTPUT, '"mean_squared_error"', '"categorical_crossentropy"', "RL102"),
     ("each_model_is_judged_with_its_own_loss", TWO_MODELS, ', activation="relu"', "", "RL101"),
     ("gradient_tape_loss_binds_through_the_prediction", TAPE, ', activation="softmax"', "", "RL103"),
     ("compile_with_a_hand_written_loss_function", CUSTOM_LOSS, ', activation="softmax"', "", "RL102"),

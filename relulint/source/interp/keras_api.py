@@ -484,6 +484,8 @@ class KerasApi:
                 self.compiled.append((recv, loss))
             elif isinstance(value, (FuncVal, BoundMethod)):
                 self.custom_loss(recv, value)
+            elif isinstance(value, (ListVal, tuple, DictVal)) and isinstance(recv, GraphModel):
+                self.per_output(recv, value, node)
             return None
         if name == "add" and isinstance(recv, (SeqVal, Instance)) and args:
             if isinstance(recv, Instance) and recv.children is None:
@@ -500,6 +502,29 @@ class KerasApi:
                     "load_weights", "save_weights", "get_weights", "set_weights"):
             return UNK
         return NotImplemented
+
+    def per_output(self, model: GraphModel, losses: object, node) -> None:
+        """compile(loss=[...]) / compile(loss={"name": ...}) on a multi-output model: each loss judges the
+        output it is given (by position, or by the output layer's name or the outputs dict's key)."""
+        from relulint.source.interp.api import net_name
+
+        outs = model.outputs
+        if isinstance(losses, DictVal):
+            if isinstance(outs, DictVal):
+                named = dict(outs.items)
+            else:
+                named = {t.chain[-1].name: t for t in _tensors_in(outs) if t.chain and t.chain[-1].name}
+            pairs = [(named.get(k), v) for k, v in losses.items.items()]
+        else:
+            items = losses.items if isinstance(losses, ListVal) else list(losses)
+            tensors = outs.items if isinstance(outs, ListVal) else list(outs) if isinstance(outs, tuple) else [outs]
+            if len(items) != len(tensors):
+                return
+            pairs = list(zip(tensors, items, strict=True))
+        for out, value in pairs:
+            loss = self.compile_loss(value, node)
+            if isinstance(out, Tensor) and out.chain and loss is not None:
+                self.i.bindings.append(Binding(key=model, name=net_name(model), ops=out.chain, loss=loss, trained=True))
 
     def custom_loss(self, model: object, fn: object) -> None:
         """compile(loss=my_loss): run my_loss(y_true, y_pred) on the model's output, so a hand-written
