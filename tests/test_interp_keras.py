@@ -154,6 +154,58 @@ def test_vae_sub_models_are_parts_of_the_composed_model():
     assert vae.loss.kind == "binary_crossentropy"
 
 
+KERAS3_VAE = """
+import keras
+from keras import layers, ops
+
+
+class Sampling(layers.Layer):
+    def call(self, inputs):
+        mean, log_var = inputs
+        eps = keras.random.normal(shape=ops.shape(mean))
+        return mean + ops.exp(0.5 * log_var) * eps
+
+
+enc_in = keras.Input(shape=(28, 28, 1))
+h = layers.Conv2D(32, 3, activation="relu", strides=2, padding="same")(enc_in)
+h = layers.Flatten()(h)
+h = layers.Dense(16, activation="relu")(h)
+z_mean = layers.Dense(2)(h)
+z_log_var = layers.Dense(2)(h)
+z = Sampling()([z_mean, z_log_var])
+encoder = keras.Model(enc_in, [z_mean, z_log_var, z], name="encoder")
+
+dec_in = keras.Input(shape=(2,))
+g = layers.Dense(14 * 14 * 32, activation="relu")(dec_in)
+g = layers.Reshape((14, 14, 32))(g)
+g = layers.Conv2DTranspose(32, 3, activation="relu", strides=2, padding="same")(g)
+dec_out = layers.Conv2DTranspose(1, 3{X}, padding="same")(g)
+decoder = keras.Model(dec_in, dec_out, name="decoder")
+
+
+class VAE(keras.Model):
+    def __init__(self, encoder, decoder, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def train_step(self, data):
+        with keras.backend.tensorflow.GradientTape() as tape:
+            z_mean, z_log_var, z = self.encoder(data)
+            reconstruction = self.decoder(z)
+            rec = ops.mean(ops.sum(keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2)))
+            kl = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+            total = rec + ops.mean(ops.sum(kl, axis=1))
+        grads = tape.gradient(total, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return {"loss": total}
+
+
+vae = VAE(encoder, decoder)
+vae.compile(optimizer=keras.optimizers.Adam())
+"""
+
+
 # ---------------------------------------------------------------- compile's loss from a variable
 
 LOSS_VARIABLE = """
@@ -350,6 +402,7 @@ TWINS = [
     ("subclassed_model_call", SUBCLASSED, ', activation="relu"', "", "RL101"),
     ("sequential_subclass", SEQUENTIAL_SUBCLASS, ', activation="relu"', "", "RL101"),
     ("model_from_helper_function", HELPER, ', activation="softmax"', "", "RL102"),
+    ("keras3_vae_train_step", KERAS3_VAE, "", ', activation="sigmoid"', "RL103"),
     ("vae_output_is_the_decoders_last_activation", VAE, "", ', activation="sigmoid"', "RL103"),
     ("compile_loss_from_a_variable", LOSS_VARIABLE, "keras.losses.CategoricalCrossentropy(from_logits=True)", "keras.losses.CategoricalCrossentropy()", "RL103"),
     ("compile_loss_string_from_a_variable", LOSS_VARIABLE, '"mean_squared_error"', '"categorical_crossentropy"', "RL102"),
