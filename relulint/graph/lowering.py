@@ -215,11 +215,12 @@ def _set_stats(op: Op, stats: WeightStats, name: str, init_site: Origin | None) 
 
 
 _BATCH_ELEMS = 1 << 16  # weights up to this size get their statistics in batches (deep stacks of small layers)
+_BATCH_HELD = 1 << 20  # elements held before a batch is reduced: ~12 MB of copies at the peak
 
 
 class _StatsBatch:
     """Weight statistics of many small layers at once: the layers of one shape and dtype are stacked
-    (a copy of at most CHUNK_ELEMS elements at a time) and reduced row by row. A 60k-layer MLP costs
+    (a copy of at most _BATCH_HELD elements at a time) and reduced row by row. A 60k-layer MLP costs
     one numpy call per statistic per batch instead of a dozen per layer.
 
     The figures are those of `_Moments` in its one-chunk form: min/max on the raw values, a shifted
@@ -237,7 +238,7 @@ class _StatsBatch:
             group = self.groups[key] = []
         group.append((op, w, name, init_site))
         self.elems += w.size
-        if self.elems >= iv.CHUNK_ELEMS:
+        if self.elems >= _BATCH_HELD:
             self.flush()
 
     def flush(self) -> None:
