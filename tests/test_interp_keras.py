@@ -426,3 +426,39 @@ def test_twins(template, bad, good, rule, fires):
         assert [c for _, c in got] == [rule], got
     else:
         assert got == [], got
+
+
+# ---------------------------------------------------------------- a model file and its driver script
+
+MODEL_FILE = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def build_regressor(n_features):
+    return keras.Sequential([
+        keras.Input(shape=(n_features,)),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(1{X}),
+    ])
+"""
+
+# the driver imports no framework itself: the compile call is enough to follow it
+DRIVER = """
+import numpy as np
+from model import build_regressor
+
+model = build_regressor(8)
+model.compile(optimizer="adam", loss="mse")
+model.fit(np.random.rand(100, 8), np.random.rand(100) * 2 - 1, epochs=2)
+"""
+
+
+@pytest.mark.parametrize("fires", [True, False], ids=["fires", "silent"])
+def test_model_file_judged_with_the_loss_its_driver_compiles(fires, tmp_path):
+    (tmp_path / "model.py").write_text(textwrap.dedent(MODEL_FILE.replace("{X}", ', activation="relu"' if fires else "")))
+    (tmp_path / "train.py").write_text(textwrap.dedent(DRIVER))
+    path = str(tmp_path / "model.py")
+    result = lint_source((tmp_path / "model.py").read_text(), path, Settings(select=["RL101", "RL102", "RL103"]))
+    got = [(f.origin.path, f.origin.line, f.code) for f in result.findings]
+    assert got == ([(path, 10, "RL101")] if fires else []), got

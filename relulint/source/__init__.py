@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import libcst as cst
 
@@ -19,9 +20,14 @@ FRONTENDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 ALL_PREFIXES = tuple(sorted({p for _, prefixes, _ in FRONTENDS for p in prefixes}))
 
 
+# A Keras driver script that imports no framework itself (`from model import build; m = build();
+# m.compile(optimizer="adam", loss="mse")`): the interpreter follows the import to the model
+_KERAS_COMPILE = re.compile(r"\.compile\([^)]*\bloss\s*=")
+
+
 def mentions_framework(code: str) -> bool:
     """Cheap pre-filter before the (10x more expensive) metadata pass."""
-    return any(p in code for p in ALL_PREFIXES)
+    return any(p in code for p in ALL_PREFIXES) or _KERAS_COMPILE.search(code) is not None
 
 
 def lower_source(path: str, code: str, module: cst.Module | None = None) -> ModuleFacts:
@@ -40,6 +46,8 @@ def lower_source(path: str, code: str, module: cst.Module | None = None) -> Modu
             if module_name not in ran:
                 ran.add(module_name)
                 importlib.import_module(module_name).lower(ctx, facts)
+    if not ran and _KERAS_COMPILE.search(code):
+        importlib.import_module("relulint.source.interp").lower(ctx, facts)
     from relulint.source import dataflow
 
     dataflow.lower(ctx, facts)
