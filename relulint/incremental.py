@@ -8,9 +8,10 @@ the new chunks go through libcst. The spliced module generates exactly the buffe
 before a statement may sit in its `leading_lines` instead of the module header: the same text, at the
 same positions).
 
-Positions are reused the same way: each chunk's libcst positions are computed once, relative to the
-chunk (codegen of a top-level statement does not depend on what precedes it), and shifted to the
-chunk's first line in the current version; see `positions`.
+Positions and the NameIndex (parents, children, scopes) are reused the same way. Each chunk's libcst
+positions are computed once, relative to the chunk (codegen of a top-level statement does not depend
+on what precedes it), and shifted to the chunk's first line in the current version; each chunk's
+names are indexed once and joined with the others' (`NameIndex.joined`).
 
 Anything unusual (chunks inferring different indentation or newlines, a chunk libcst gives a footer
 to) falls back to a full parse.
@@ -27,6 +28,8 @@ from itertools import pairwise
 import libcst as cst
 from libcst._position import CodePosition, CodeRange
 from libcst.metadata import MetadataWrapper, PositionProvider
+
+from relulint.source.names import NameIndex
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's own line ends (not str.splitlines' form feeds etc.)
 MAX_DOCUMENTS = 16
@@ -52,13 +55,19 @@ class _Piece:
     """One chunk's parse: its statements (comments above folded into the first) and, on demand, their
     positions relative to the chunk."""
 
-    __slots__ = ("module", "stmts", "lines", "_positions")
+    __slots__ = ("module", "stmts", "lines", "_positions", "_names")
 
     def __init__(self, module: cst.Module, stmts: list[cst.BaseStatement], text: str) -> None:
         self.module = module
         self.stmts = stmts
         self.lines = len(_NEWLINE.findall(text))  # how many lines the chunk moves the next one down
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._names: NameIndex | None = None
+
+    def names(self) -> NameIndex:
+        if self._names is None:
+            self._names = NameIndex.fragment(self.stmts)
+        return self._names
 
     def positions(self, footer: bool) -> Mapping[cst.CSTNode, CodeRange]:
         if self._positions is None:
@@ -92,6 +101,13 @@ class IncrementalParser:
         if self._last is None or self._last[0] is not module:
             return None
         return _Shifted(module, self._last[1])
+
+    def names(self, module: cst.Module) -> NameIndex | None:
+        """The NameIndex of the module this parser spliced last, joined from its chunks' (None for any
+        other tree)."""
+        if self._last is None or self._last[0] is not module:
+            return None
+        return NameIndex.joined(module, [p.names() for p in self._last[1]])
 
     def _full(self, code: str) -> cst.Module:
         self._seen, self._last = {}, None
@@ -213,6 +229,14 @@ class Parsers:
         """The reused positions of a tree one of these parsers spliced, else None."""
         for p in self._by_path.values():
             found = p.positions(module)
+            if found is not None:
+                return found
+        return None
+
+    def names(self, module: cst.Module) -> NameIndex | None:
+        """The reused NameIndex of a tree one of these parsers spliced, else None."""
+        for p in self._by_path.values():
+            found = p.names(module)
             if found is not None:
                 return found
         return None

@@ -382,7 +382,7 @@ def _serve_buffers(conn, _settings: None) -> None:
     parsers = Parsers()  # each buffer's previous parse: an edit re-parses only the statements it touched
     from relulint.source import common
 
-    common.positions_hook = parsers.positions  # ... and reuses the positions of the others
+    common.known_trees = parsers  # ... and reuses the positions and names of the others
     jobs: queue.Queue = queue.Queue()
     lock = threading.Lock()
     state = {"running": None, "sending": False, "deferred": None}

@@ -13,8 +13,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from relulint.config import Settings
 from relulint.engine import lint_source
-from relulint.incremental import IncrementalParser, chunks
-from relulint.source.names import fast_children
+from relulint.incremental import IncrementalParser, Parsers, chunks
+from relulint.source import common
+from relulint.source.names import NameIndex, fast_children
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(ROOT.glob("examples/*/*.py")) + sorted(ROOT.glob("tests/real_models/*.py"))
@@ -48,6 +49,26 @@ def _nodes(module: cst.Module) -> list[cst.CSTNode]:
     return out
 
 
+def _same_index(joined: NameIndex, full: NameIndex) -> None:
+    """The joined index answers as one walk of the module does."""
+    assert list(joined.parents.items()) == list(full.parents.items())  # (the order is source order)
+    assert list(joined.children.items()) == list(full.children.items())
+    assert list(joined.scope_of) == list(full.scope_of)
+    for name, scope in full.scope_of.items():
+        other = joined.scope_of[name]
+        chain, other_chain = [], []
+        while scope is not None:
+            chain.append(scope.kind)
+            scope = scope.parent
+        while other is not None:
+            other_chain.append(other.kind)
+            other = other.parent
+        assert chain == other_chain
+        assert [(b.node, b.qualified) for b in joined.scope_of[name][name.value]] == \
+            [(b.node, b.qualified) for b in full.scope_of[name][name.value]]
+        assert joined.qualified_name(name) == full.qualified_name(name)
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_an_edited_buffer_parses_to_its_own_text_reusing_the_untouched_statements(path):
     code = path.read_text()
@@ -59,6 +80,9 @@ def test_an_edited_buffer_parses_to_its_own_text_reusing_the_untouched_statement
         assert module.code == new, (path.name, k)
         nodes = _nodes(module)
         assert len({id(n) for n in nodes}) == len(nodes)  # no node object twice in one tree
+        joined = parser.names(module)
+        if joined is not None:
+            _same_index(joined, NameIndex(module))
         reused_positions = parser.positions(module)
         if reused_positions is not None:  # (None after a fall-back to a full parse)
             full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -71,13 +95,16 @@ def test_an_edited_buffer_parses_to_its_own_text_reusing_the_untouched_statement
 
 
 @pytest.mark.parametrize("path", FILES[::3], ids=lambda p: p.name)
-def test_findings_after_an_incremental_parse_are_those_of_a_full_parse(path):
+def test_findings_after_an_incremental_parse_are_those_of_a_full_parse(path, monkeypatch):
     code = path.read_text()
-    parser = IncrementalParser()
-    lint_source(code, str(path), Settings(), neighbours=False, parse=parser.parse)
+    parsers = Parsers()  # as the language server's worker: reused positions and names too
+    parse = parsers.for_path(str(path)).parse
+    lint_source(code, str(path), Settings(), neighbours=False, parse=parse)
     for new in _edits(code, 7, 2):
         full = lint_source(new, str(path), Settings(), neighbours=False)
-        incremental = lint_source(new, str(path), Settings(), neighbours=False, parse=parser.parse)
+        with monkeypatch.context() as m:
+            m.setattr(common, "known_trees", parsers)
+            incremental = lint_source(new, str(path), Settings(), neighbours=False, parse=parse)
 
         def key(r):
             return [(f.code, f.origin.line, f.origin.col, f.origin.end_line, f.origin.end_col, f.message)

@@ -9,7 +9,8 @@ The resolver is deliberately shallow: it follows names to their last assignment 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -17,22 +18,37 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from relulint.ir import Origin
 from relulint.knowledge import Arg, canonical
 
+if TYPE_CHECKING:
+    from relulint.source.names import NameIndex
+
 UNKNOWN = object()  # const() result when a value is not statically known
 _MAX_DEPTH = 6
 
 
-# Trees whose positions are known without a full pass: the language server's incremental parse
-# (relulint.incremental) reuses each unchanged statement's positions. Returns None for other trees.
-positions_hook: Callable[[cst.Module], Mapping[cst.CSTNode, object] | None] | None = None
+class KnownTrees(Protocol):
+    """Trees whose positions and names are known without a pass over the whole tree: the language
+    server's incremental parse (relulint.incremental) reuses those of each unchanged statement.
+    Each method returns None for a tree it did not make."""
+
+    def positions(self, module: cst.Module) -> Mapping[cst.CSTNode, object] | None: ...
+
+    def names(self, module: cst.Module) -> NameIndex | None: ...
+
+
+known_trees: KnownTrees | None = None
 
 
 def module_positions(module: cst.Module) -> Mapping[cst.CSTNode, object]:
     """libcst's PositionProvider map of the tree."""
-    if positions_hook is not None:
-        found = positions_hook(module)
-        if found is not None:
-            return found
-    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    found = known_trees.positions(module) if known_trees is not None else None
+    return found if found is not None else MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+def module_names(module: cst.Module) -> NameIndex:
+    from relulint.source.names import NameIndex
+
+    found = known_trees.names(module) if known_trees is not None else None
+    return found if found is not None else NameIndex(module)
 
 
 class SourceContext:
@@ -42,12 +58,10 @@ class SourceContext:
         self.path = path
         self.code = code
         self.module = module if module is not None else cst.parse_module(code)
-        from relulint.source.names import NameIndex
-
         # positions come from libcst; names, scopes and parents from one walk of our own (libcst's
         # QualifiedName / Scope / ParentNode providers cost several times the parse)
         self.positions = module_positions(self.module)
-        self.names = NameIndex(self.module)
+        self.names = module_names(self.module)
         self.parents = self.names.parents
         self.scopes = self.names.scope_of
         _index_children(self.names)

@@ -42,6 +42,9 @@ def fast_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
+_TOP = cst.Module(body=[])  # a fragment's stand-in for the module its statements will sit in
+
+
 @dataclasses.dataclass(eq=False)
 class Binding:
     """One node that binds a name: a Name target, a Param, a FunctionDef/ClassDef, or an Import."""
@@ -78,20 +81,51 @@ class Scope:
 class NameIndex:
     """Parents, children and scopes of one tree, from a single walk."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module | None) -> None:
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.children: dict[cst.CSTNode, list[cst.CSTNode]] = {}
         self.scope_of: dict[cst.CSTNode, Scope] = {}  # Name nodes -> the scope they are read or bound in
         self.module_scope = Scope("module", None)
-        self._walk(module)
+        self._own: dict[str, list[Binding]] = self.module_scope.bindings  # (a fragment's, see joined)
+        if module is not None:
+            self._walk([(module, self.module_scope, None)])
+
+    # ---------------------------------------------------------------- reuse between versions
+
+    @classmethod
+    def fragment(cls, stmts: list[cst.BaseStatement]) -> NameIndex:
+        """The index of some top-level statements on their own, to be `joined` with the others of a
+        module (the language server re-walks only the statements an edit touched)."""
+        out = cls(None)
+        out._walk([(s, out.module_scope, _TOP) for s in reversed(stmts)])
+        return out
+
+    @classmethod
+    def joined(cls, module: cst.Module, fragments: list[NameIndex]) -> NameIndex:
+        """The index of `module`, whose body is the fragments' statements in order: what one walk of the
+        module gives (same maps, same order, module-level names bound across all fragments)."""
+        out = cls(None)
+        out.children[module] = fast_children(module)
+        merged: dict[str, list[Binding]] = {}
+        for f in fragments:
+            out.parents.update(f.parents)
+            out.children.update(f.children)
+            out.scope_of.update(f.scope_of)
+            for name, found in f._own.items():
+                merged.setdefault(name, []).extend(found)
+        for stmt in module.body:  # (re-setting a key keeps its place: still source order)
+            out.parents[stmt] = module
+        out.module_scope.bindings = merged
+        for f in fragments:  # scopes inside a fragment resolve module names through its module scope
+            f.module_scope.bindings = merged
+        return out
 
     # ---------------------------------------------------------------- the walk
 
-    def _walk(self, root: cst.Module) -> None:
+    def _walk(self, stack: list[tuple[cst.CSTNode, Scope, cst.CSTNode | None]]) -> None:
         parents = self.parents
         index = self.children
         scope_of = self.scope_of
-        stack: list[tuple[cst.CSTNode, Scope, cst.CSTNode | None]] = [(root, self.module_scope, None)]
         while stack:
             node, scope, parent = stack.pop()
             if parent is not None:  # set in pre-order: the parents map lists nodes in source order
