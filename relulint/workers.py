@@ -29,6 +29,7 @@ class _Task:
     index: int
     path: str
     started: float = field(default_factory=time.monotonic)
+    begun: bool = False  # (buffer worker) the worker reported starting it: `started` is then that time
     stages: list[tuple[str, float]] = field(default_factory=list)  # (stage, when it began)
 
     def enter(self, name: str) -> None:
@@ -232,6 +233,9 @@ class LintCancelled(BaseException):
     cache a half-lowered neighbour as having no context)."""
 
 
+STARTUP_S = 60.0  # how long a fresh buffer worker may take to start on its first lint
+
+
 class BufferLinter:
     """One warm worker process that lints editor buffers for the language server, supervised like
     lint_supervised's workers: a buffer that kills the worker (a native crash, the OOM killer) or runs
@@ -318,7 +322,9 @@ class BufferLinter:
                 if cancelled_at is not None and now - cancelled_at >= self.grace:
                     self._discard()  # stuck where the cancel cannot reach (native code)
                     return None
-                if self.time_limit is not None and now - task.started >= self.time_limit:
+                # (a fresh worker's start-up is not the document's time, but is bounded too)
+                limit = self.time_limit if task.begun else max(self.time_limit or 0, STARTUP_S)
+                if self.time_limit is not None and now - task.started >= limit:
                     self._discard()
                     return _timed_out(task, self.time_limit, now)
 
@@ -330,9 +336,13 @@ class BufferLinter:
                 msg = w.conn.recv()
                 if msg[0] == "stage":
                     task.enter(msg[1])
-                elif msg[1] == task.index:  # ("done", job, result) or ("cancelled", job, None)
+                elif msg[1] != task.index:
+                    continue  # the answer to an earlier, abandoned job
+                elif msg[0] == "start":
+                    task.started = time.monotonic()
+                    task.begun = True
+                else:  # ("done", job, result) or ("cancelled", job, None)
                     return False, (msg[0], msg[2])
-                # else: the answer to an earlier, abandoned job
         except (EOFError, OSError):
             return True, None
         return False, None
@@ -420,6 +430,7 @@ def _serve_buffers(conn, _settings: None) -> None:
                         cancelled.discard(index)
                         raise LintCancelled
                     state["running"], state["deferred"] = index, None
+                report(("start", index))  # the time limit counts from here, not from a fresh worker's start-up
                 gc.disable()  # collected after the result is sent: a fifth of a keystroke's lint otherwise
                 result = engine.lint_buffer(text, path, settings, cache, parsers.for_path(path).parse)
                 result.facts = None  # not needed across the process boundary
