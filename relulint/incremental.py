@@ -29,10 +29,12 @@ import libcst as cst
 from libcst._position import CodePosition, CodeRange
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from relulint.finding import Finding
 from relulint.source.names import NameIndex
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's own line ends (not str.splitlines' form feeds etc.)
 MAX_DOCUMENTS = 16
+MAX_CHUNKS = 20_000  # parse-guard verdicts kept per buffer
 
 
 def chunks(code: str, tree: ast.Module) -> list[str] | None:
@@ -85,12 +87,49 @@ class IncrementalParser:
     def __init__(self) -> None:
         self._seen: dict[str, _Piece] = {}  # chunk text -> its parse
         self._last: tuple[cst.Module, list[_Piece]] | None = None  # the last spliced module
+        self._compiled: tuple[str, ast.Module | None] | None = None  # the last text compiled, and its tree
+        self._complexity: dict[str, tuple[int, int, str] | None] = {}  # chunk text -> parse guard's verdict
         self.reused = self.parsed = 0  # chunks, in the last parse (for the benchmark and tests)
 
-    def parse(self, code: str) -> cst.Module:
+    def __call__(self, code: str) -> cst.Module:
+        return self.parse(code)
+
+    def guard(self, path: str, code: str) -> Finding | None:
+        """engine.too_complex or engine.syntax_error, as on the whole text, from one compile and the
+        parse guard's token limits checked per chunk (kept with the chunk: its state starts afresh at
+        each statement). Python's compile runs first, so a text it refuses (too deeply nested
+        brackets among others) takes the engine's own checks in their order."""
+        from relulint.engine import engine_finding, syntax_error, too_complex
+        from relulint.parse_guard import complexity_error
+
+        tree = self._compile(code)
+        if tree is None:
+            return too_complex(path, code) or syntax_error(path, code)
+        if len(self._complexity) > MAX_CHUNKS:
+            self._complexity.clear()
+        line = 0
+        for text in chunks(code, tree) or [code]:
+            if text not in self._complexity:
+                self._complexity[text] = complexity_error(text)
+            hit = self._complexity[text]
+            if hit is not None:
+                return engine_finding("RL000", "syntax-error", path, hit[2], hit[0] + line, hit[1])
+            line += len(_NEWLINE.findall(text))
+        return None
+
+    def _compile(self, code: str) -> ast.Module | None:
+        if self._compiled is not None and self._compiled[0] == code:
+            return self._compiled[1]
         try:
             tree = compile(code, "<buffer>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            tree = None
+        self._compiled = (code, tree)
+        return tree
+
+    def parse(self, code: str) -> cst.Module:
+        tree = self._compile(code)
+        if tree is None:
             return self._full(code)  # (libcst raises its own syntax error)
         parts = chunks(code, tree)
         module = self._splice(parts) if parts else None
@@ -110,7 +149,7 @@ class IncrementalParser:
         return NameIndex.joined(module, [p.names() for p in self._last[1]])
 
     def _full(self, code: str) -> cst.Module:
-        self._seen, self._last = {}, None
+        self._seen, self._last, self._complexity = {}, None, {}
         self.reused, self.parsed = 0, 1
         return cst.parse_module(code)
 
@@ -140,6 +179,7 @@ class IncrementalParser:
                for p in pieces):
             return None  # nodes of each piece use its own defaults: only one set fits the whole
         self._seen = seen
+        self._complexity = {t: v for t, v in self._complexity.items() if t in seen}
         self.reused, self.parsed = reused, parsed
         module = cst.Module(body=body, header=[], footer=last.footer, encoding=first.encoding,
                             default_indent=first.default_indent, default_newline=first.default_newline,

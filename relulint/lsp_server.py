@@ -30,7 +30,7 @@ from urllib.parse import unquote
 from relulint.finding import Finding
 from relulint.positions import Span, from_lsp_position, split_lines, utf16_len
 
-DEBOUNCE_S = 0.1  # a pause in typing this long starts a lint; a newer edit abandons the one running
+DEBOUNCE_S = 0.05  # a pause in typing this long starts a lint; a newer edit abandons the one running
 TIME_LIMIT_S = 20.0  # per lint (relulint lsp --timeout): over it, the document gets one RL001
 PYTHON_SUFFIXES = (".py", ".pyi")
 log = logging.getLogger("relulint.lsp")

@@ -432,7 +432,7 @@ def _serve_buffers(conn, _settings: None) -> None:
                     state["running"], state["deferred"] = index, None
                 report(("start", index))  # the time limit counts from here, not from a fresh worker's start-up
                 gc.disable()  # collected after the result is sent: a fifth of a keystroke's lint otherwise
-                result = engine.lint_buffer(text, path, settings, cache, parsers.for_path(path).parse)
+                result = engine.lint_buffer(text, path, settings, cache, parsers.for_path(path))
                 result.facts = None  # not needed across the process boundary
                 outcome = ("done", index, result)
                 with lock:

@@ -138,3 +138,25 @@ def test_comments_decorators_and_a_file_without_a_final_newline():
     assert parser.parse(code).code == code
     edited = code.replace("x = 1", "x = 2")
     assert parser.parse(edited).code == edited and parser.reused >= 3
+
+
+HOSTILE = [
+    "import torch\nx = 1\n\n\ny = " + "(" * 250 + "1" + ")" * 250 + "\n",  # deeper than CPython takes
+    "import torch\nx = 1\n\n\ndef f(a):\n    return " + " + ".join(["a"] * 1100) + "\n",  # a long chain
+    "import torch\nx = 1\n\n\ny = " + " or ".join(["x"] * 1001) + "\nz = 2\n",
+    "import torch\nx = 1\n\n\ndef f(:\n    pass\n",  # a syntax error
+    "import torch\n\nx = [" + ", ".join(["1"] * 3000) + "]\n",  # long but flat: fine
+    "x = (\n  1 +\n  2)\ny = " + "-" * 1200 + "x\n",
+]
+
+
+@pytest.mark.parametrize("code", HOSTILE + [p.read_text() for p in FILES[::4]])
+def test_the_guard_per_chunk_finds_what_the_guard_on_the_whole_text_finds(code):
+    from relulint.engine import syntax_error, too_complex
+
+    parser = IncrementalParser()
+    for text in [code, "import os\n\n" + code, code + "\nw = 3\n"]:
+        def key(f):
+            return None if f is None else (f.code, f.origin.line, f.origin.col, f.message)
+
+        assert key(parser.guard("m.py", text)) == key(too_complex("m.py", text) or syntax_error("m.py", text))
