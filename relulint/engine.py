@@ -54,8 +54,14 @@ def read_source(path: str, root: str | None = None,
 
 def syntax_error(path: str, code: str) -> Finding | None:
     """Python's own parser gives the position (libcst's error positions can be wrong)."""
+    found = python_ast(path, code)
+    return found if isinstance(found, Finding) else None
+
+
+def python_ast(path: str, code: str) -> ast.Module | Finding:
+    """Python's own syntax tree of the code (statement positions for LazyPositions), else RL000."""
     try:
-        compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        return compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = max((exc.offset or 1) - 1, 0)
@@ -174,12 +180,15 @@ class FactsCache:
         try:
             # only regular files inside the project (`root`), bounded, are read
             code = decode_source(read_file(path, root or root_for(None, path), MAX_NEIGHBOUR_BYTES))
-            if not mentions_framework(code) or too_complex(path, code) or syntax_error(path, code):
+            if not mentions_framework(code) or too_complex(path, code):
+                return None
+            syntax = python_ast(path, code)
+            if isinstance(syntax, Finding):
                 return None
             if not _has_context_hints(code) and not _imports_module(code, asker_module):
                 return _SKIPPED
             with program.recording_reads(reads):
-                return lower_source(path, code, parse_module(code))
+                return lower_source(path, code, parse_module(code), syntax)
         except Exception:  # a neighbour that cannot be read is simply not context
             return None
 
@@ -384,13 +393,20 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
         return result
     stage("parse")
     guard = getattr(parse, "guard", None)  # a parser that knows the text's statements checks them itself
-    err = guard(path, code) if guard is not None else too_complex(path, code) or syntax_error(path, code)
+    syntax = None
+    if guard is not None:
+        err = guard(path, code)
+    else:
+        err = too_complex(path, code)
+        syntax = python_ast(path, code) if err is None else None
+        if isinstance(syntax, Finding):
+            err, syntax = syntax, None
     if err is not None:
         result.findings = [err] if settings.is_enabled("RL000", path) else []
         return result
     module = parse(code) if parse is not None else parse_module(code)
     stage("lower")
-    facts = lower_source(path, code, module)
+    facts = lower_source(path, code, module, syntax)
     result.facts = facts
     cache = cache or FactsCache()
     cache.put(path, facts, root_for(settings, path))
@@ -398,7 +414,10 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     if neighbours and facts.networks and os.path.exists(path):
         stage("neighbours")
         root = root_for(settings, path)
-        for p in neighbour_paths(path, facts.imports, root):
+        # the interpreter already followed this file's imports: only its drivers (scripts that import
+        # it and call its networks) add context; Keras / TF1 networks still take their imports' losses
+        imports = [] if all(net.followed for net in facts.networks) else facts.imports
+        for p in neighbour_paths(path, imports, root):
             nf = cache.get(p, path, root)
             if nf is not None:
                 near.append(nf)

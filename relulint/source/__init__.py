@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 
@@ -30,7 +31,8 @@ def mentions_framework(code: str) -> bool:
     return any(p in code for p in ALL_PREFIXES) or _KERAS_COMPILE.search(code) is not None
 
 
-def lower_source(path: str, code: str, module: cst.Module | None = None) -> ModuleFacts:
+def lower_source(path: str, code: str, module: cst.Module | None = None, syntax: ast.Module | None = None
+                 ) -> ModuleFacts:
     """Lower one file into ModuleFacts. Raises libcst.ParserSyntaxError on invalid code."""
     facts = ModuleFacts(path=path)
     if module is None:
@@ -38,7 +40,7 @@ def lower_source(path: str, code: str, module: cst.Module | None = None) -> Modu
     facts.imports = imported_modules(module)
     if not mentions_framework(code):
         return facts
-    ctx = SourceContext(path, code, module)
+    ctx = SourceContext(path, code, module, syntax)
     ran: set[str] = set()
     for framework, prefixes, module_name in FRONTENDS:
         if ctx.imports_any(prefixes):

@@ -8,15 +8,16 @@ The resolver is deliberately shallow: it follows names to their last assignment 
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from relulint.ir import Origin
 from relulint.knowledge import Arg, canonical
+from relulint.source.lazy_positions import LazyPositions
 
 if TYPE_CHECKING:
     from relulint.source.names import NameIndex
@@ -38,12 +39,6 @@ class KnownTrees(Protocol):
 known_trees: KnownTrees | None = None
 
 
-def module_positions(module: cst.Module) -> Mapping[cst.CSTNode, object]:
-    """libcst's PositionProvider map of the tree."""
-    found = known_trees.positions(module) if known_trees is not None else None
-    return found if found is not None else MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-
-
 def module_names(module: cst.Module) -> NameIndex:
     from relulint.source.names import NameIndex
 
@@ -54,14 +49,18 @@ def module_names(module: cst.Module) -> NameIndex:
 class SourceContext:
     """One parsed file with the metadata frontends share."""
 
-    def __init__(self, path: str, code: str, module: cst.Module | None = None) -> None:
+    def __init__(self, path: str, code: str, module: cst.Module | None = None, syntax: ast.Module | None = None
+                 ) -> None:
         self.path = path
         self.code = code
         self.module = module if module is not None else cst.parse_module(code)
-        # positions come from libcst; names, scopes and parents from one walk of our own (libcst's
-        # QualifiedName / Scope / ParentNode providers cost several times the parse)
-        self.positions = module_positions(self.module)
+        # names, scopes and parents from one walk of our own (libcst's QualifiedName / Scope / ParentNode
+        # providers cost several times the parse); positions only for the nodes asked for, unless the
+        # language server's incremental parse already knows them
         self.names = module_names(self.module)
+        known = known_trees.positions(self.module) if known_trees is not None else None
+        self.positions = known if known is not None else \
+            LazyPositions(self.module, code, syntax, parents=self.names.parents)
         self.parents = self.names.parents
         self.scopes = self.names.scope_of
         _index_children(self.names)

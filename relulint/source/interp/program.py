@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from relulint.ir import Origin
+from relulint.source.lazy_positions import LazyPositions
 
 MAX_MODULES = 8  # project modules one interpretation may read besides the linted file
 MAX_MODULE_BYTES = 512_000
@@ -56,6 +56,7 @@ class ModuleState:
 
 
 _POSITIONS: dict[int, tuple[cst.Module, object]] = {}
+_SOURCES: dict[int, tuple[cst.Module, str, ast.Module]] = {}
 
 
 def positions_of(tree: cst.Module) -> object:
@@ -64,7 +65,9 @@ def positions_of(tree: cst.Module) -> object:
     hit = _POSITIONS.get(id(tree))
     if hit is not None and hit[0] is tree:
         return hit[1]
-    positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    source = _SOURCES.pop(id(tree), None)
+    code, syntax = (source[1], source[2]) if source is not None and source[0] is tree else (None, None)
+    positions = LazyPositions(tree, code, syntax)  # only the nodes a finding asks for
     if len(_POSITIONS) >= _PARSED_LIMIT:
         _POSITIONS.pop(next(iter(_POSITIONS)))
     _POSITIONS[id(tree)] = (tree, positions)
@@ -110,8 +113,11 @@ def parse_cached(path: str, root: str | None = None) -> cst.Module | None:
             code = decode_source(read_file(path, root, MAX_MODULE_BYTES))
             if complexity_error(code) is not None:
                 raise ValueError("too complex to parse safely")
-            compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            syntax = compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
             tree = cst.parse_module(code)
+            if len(_SOURCES) >= _PARSED_LIMIT:
+                _SOURCES.pop(next(iter(_SOURCES)))
+            _SOURCES[id(tree)] = (tree, code, syntax)  # statement positions for LazyPositions
         except Exception:  # an unreadable neighbour is simply not followed
             tree = None
     if len(_PARSED) >= _PARSED_LIMIT:
