@@ -77,10 +77,10 @@ def test_empty_file_is_clean(run, tmp_path):
 def test_crash_inside_a_file_is_isolated_traceback_only_with_v(run, tmp_path, monkeypatch):
     import relulint.source as source
 
-    def boom(path, code, module=None):
+    def boom(path, code, module=None, syntax=None):
         if path.endswith("crash.py"):
             raise RuntimeError("frontend exploded")
-        return real(path, code, module)
+        return real(path, code, module, syntax)
 
     real = source.lower_source
     monkeypatch.setattr(source, "lower_source", boom)

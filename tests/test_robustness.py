@@ -118,10 +118,10 @@ def test_timeout_names_the_stage_and_the_run_goes_on(tmp_path, monkeypatch):
     (tmp_path / "b" / "ok.py").write_text(BUGGY + LOSS)
     real = source.lower_source
 
-    def slow(path, code, module=None):
+    def slow(path, code, module=None, syntax=None):
         if path.endswith("slow.py"):
             time.sleep(60)
-        return real(path, code, module)
+        return real(path, code, module, syntax)
 
     monkeypatch.setattr(source, "lower_source", slow)
     start = time.monotonic()
@@ -161,7 +161,7 @@ def test_runaway_inputs_end_with_a_finding_or_a_diagnostic(tmp_path):
 def test_recursion_error_in_the_source_pass_is_one_clear_diagnostic(tmp_path, monkeypatch):
     from relulint import source
 
-    def deep(path, code, module=None):
+    def deep(path, code, module=None, syntax=None):
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(source, "lower_source", deep)
