@@ -88,3 +88,18 @@ def test_node_of_another_tree_is_not_found() -> None:
     assert lazy.get(other) is None
     with pytest.raises(KeyError):
         lazy[other]
+
+
+def test_nodes_on_line_positions_only_that_statement() -> None:
+    code = ("import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.fc = nn.Linear(\n            8, 1)\n" + "x = 1\n" * 300)
+    module = cst.parse_module(code)
+    reference = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lazy = LazyPositions(module, code)
+    for line in (2, 3, 5, 6, 100):
+        nodes = lazy.nodes_on_line(line)
+        assert nodes and all(lazy[n] == reference[n] for n in nodes)
+        assert any(reference[n].start.line <= line <= reference[n].end.line for n in nodes)
+    calls = [n for n in lazy.nodes_on_line(6) if isinstance(n, cst.Call)]
+    assert [module.code_for_node(c).split("(")[0] for c in calls] == ["nn.Linear"]
+    assert len(lazy._pos) < 200  # the whole file has over 2,000

@@ -63,36 +63,29 @@ class DataFlow:
         self.ctx = ctx
         self.facts = facts
         self.specs: dict[str, DataSpec] = tables().data
-        self._calls: list[cst.Call] = []
-        self._calls_by_origin: dict[_Key, cst.Call] | None = None
         self._memo: dict[cst.CSTNode, DataSource | None] = {}
         self._busy: set[cst.CSTNode] = set()
 
     # ================================================================ entry
 
     def run(self) -> None:
-        calls = self._calls = [n for n in walk(self.ctx.module) if isinstance(n, cst.Call)]
+        calls = [n for n in walk(self.ctx.module) if isinstance(n, cst.Call)]
         graph_inputs = self._network_inputs()
         for call in calls:
             self._feed(call, graph_inputs)
         self._targets(calls)
 
     def call_at(self, origin: Origin) -> cst.Call | None:
-        """The call written at `origin`, positioning only the statements on its line (most of the file
+        """The call written at `origin`, positioning only the statement on its line (most of the file
         never needs a position)."""
         positions = self.ctx.positions
-        if hasattr(positions, "cover_line"):
-            positions.cover_line(origin.line)
-            want = _key(origin)
-            for call in self._calls:
-                pos = positions.known(call)
-                if pos is not None and (pos.start.line, pos.start.column, pos.end.line, pos.end.column) == want:
-                    return call
-        if self._calls_by_origin is None:
-            self._calls_by_origin = {}
-            for call in self._calls:
-                self._calls_by_origin.setdefault(_key(self.ctx.origin(call)), call)
-        return self._calls_by_origin.get(_key(origin))
+        want = _key(origin)
+        for node in positions.nodes_on_line(origin.line):
+            if isinstance(node, cst.Call):
+                pos = positions[node]
+                if (pos.start.line, pos.start.column, pos.end.line, pos.end.column) == want:
+                    return node
+        return None
 
     # ================================================================ targets (RL303)
 

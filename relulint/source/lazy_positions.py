@@ -57,6 +57,8 @@ class LazyPositions:
         self._lines: list[str] = []
         self._full: dict[cst.CSTNode, CodeRange] | None = None
         self._done: set[object] = set()  # ids of statements (and ("h", id) of headers) already generated
+        self._generated: dict[object, list[cst.CSTNode]] = {}  # those keys -> the nodes they positioned
+        self._by_line: list[cst.CSTNode | None] | None = None
 
     # ------------------------------------------------------------------ mapping interface
 
@@ -86,27 +88,36 @@ class LazyPositions:
         """The node's range if it is already computed (no work)."""
         return self._pos.get(node) if self._full is None else self._full.get(node)
 
-    def cover_line(self, line: int) -> None:
-        """Compute the positions of every node of the innermost statements that span `line`, so that
-        `known` answers for them (finding a node by its span without positioning the whole file)."""
+    def nodes_on_line(self, line: int) -> list[cst.CSTNode]:
+        """The nodes of the innermost statement (or compound header) that spans `line`, positioned, so that
+        a node can be found by its span without positioning the whole file."""
         if self._full is not None:
-            return
+            return [n for n, r in self._full.items() if r.start.line == line]
         try:
             stmts = self._statements()
-            best = None
-            for stmt, (a, _) in stmts.items():
-                if a.lineno <= line <= (a.end_lineno or a.lineno) and (best is None or a.lineno >= best[1].lineno):
-                    best = (stmt, a)
-            if best is None:
-                return
-            stmt = best[0]
+            stmt = self._line_index()[line] if 0 <= line < len(self._line_index()) else None
+            if stmt is None:
+                return []
             header = _header_only(stmt)
-            if header is not None and ("h", id(stmt)) not in self._done:
-                self._generate(header, *stmts[stmt], key=("h", id(stmt)))
-            elif header is None and id(stmt) not in self._done:
-                self._generate(stmt, *stmts[stmt])
+            key = ("h", id(stmt)) if header is not None else id(stmt)
+            if key not in self._done:
+                self._generate(header if header is not None else stmt, *stmts[stmt],
+                               key=key if header is not None else None)
+            return self._generated.get(key, [])
         except (_Unmapped, RecursionError, SyntaxError, ValueError, KeyError):
             self._use_full()
+            return [n for n, r in self._full.items() if r.start.line == line]
+
+    def _line_index(self) -> list[cst.CSTNode | None]:
+        """line -> the innermost mapped statement spanning it (outer statements written first)."""
+        if self._by_line is None:
+            stmts = self._statements()
+            index: list[cst.CSTNode | None] = [None] * (len(self._lines) + 2)
+            for stmt, (a, _) in sorted(stmts.items(), key=lambda kv: len(kv[1][1])):
+                end = min(a.end_lineno or a.lineno, len(index) - 1)
+                index[a.lineno:end + 1] = [stmt] * (end + 1 - a.lineno)
+            self._by_line = index
+        return self._by_line
 
     def items(self):  # every node: only the full provider has them all
         self._use_full()
@@ -160,6 +171,9 @@ class LazyPositions:
         if start.column != self._column(anchor.lineno, anchor.col_offset):
             raise _Unmapped  # the indentation was not what the statement map thinks: do not guess
         pos = self._pos
+        if key is not None:  # a header: the stand-in body is not part of the module
+            for n in _STAND_IN_NODES:
+                sink._computed.pop(n, None)
         if delta == 0:
             for n, r in sink._computed.items():
                 pos.setdefault(n, r)
@@ -169,7 +183,9 @@ class LazyPositions:
                     pos[n] = CodeRange(CodePosition(r.start.line + delta, r.start.column),
                                        CodePosition(r.end.line + delta, r.end.column))
         pos.pop(stmt, None) if key is not None else None  # the stand-in header node is not the real one
-        self._done.add(key if key is not None else id(stmt))
+        done = key if key is not None else id(stmt)
+        self._done.add(done)
+        self._generated[done] = [n for n in sink._computed if n is not stmt or key is None]
 
     def _ast_range(self, a: ast.stmt, node: cst.CSTNode) -> CodeRange:
         if a.end_lineno is None or a.end_col_offset is None:
@@ -208,6 +224,18 @@ class LazyPositions:
 
 
 _STAND_IN = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+
+
+def _subtree(node: cst.CSTNode) -> frozenset[cst.CSTNode]:
+    out, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        out.add(n)
+        stack.extend(n.children)
+    return frozenset(out)
+
+
+_STAND_IN_NODES = _subtree(_STAND_IN)
 
 
 def _header_only(stmt: cst.CSTNode) -> cst.CSTNode | None:

@@ -16,7 +16,7 @@ import libcst as cst
 
 from relulint.ir import Loss, ModelIR, ModuleFacts, Network, Op
 from relulint.source.interp.api import is_module_class, judgeable, net_name
-from relulint.source.interp.evaluator import UNK, Interp, OutOfBudget
+from relulint.source.interp.evaluator import NET_STEPS, SAFETY_SECONDS, UNK, Interp, OutOfBudget
 from relulint.source.interp.keras_api import framework_of, is_keras_class, is_keras_model_class
 from relulint.source.interp.program import ModuleState
 from relulint.source.interp.values import Binding, ClassVal, FuncVal, Instance, SeqVal, Tensor
@@ -113,7 +113,8 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
     """One Network per model class of this file and per top-level Sequential, then the loss bindings."""
     it.recording = False
     it.steps = 0  # the networks' own forward passes get a fresh, smaller budget
-    it.deadline = time.process_time() + 0.5
+    it.max_steps = NET_STEPS
+    it.deadline = time.process_time() + SAFETY_SECONDS / 2
     keyed: dict[int, Network] = {}
     classes = [v for v in state.env.values() if isinstance(v, ClassVal) and v.module is state and is_module_class(v)]
     for cls in classes:

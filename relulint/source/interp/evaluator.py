@@ -47,8 +47,12 @@ from relulint.source.names import _dotted
 MAX_CALL_DEPTH = 10
 MAX_UNROLL = 128  # loop iterations unrolled; longer loops run once with joined state
 MAX_ITEMS = 10_000  # container and string sizes the constant folder builds
-MAX_STEPS = 400_000  # expressions and statements evaluated per interpretation
-MAX_SECONDS = 1.5
+# The budget is counted in steps (expressions and statements evaluated), so a result never depends on
+# how loaded the machine is; real model files take about 10,000. The CPU-time limit is only a safety
+# net for pathological single steps, and the time spent parsing imported modules is not charged to it.
+MAX_STEPS = 120_000  # per interpretation (the program's top level, entry points and methods)
+NET_STEPS = 40_000  # then the networks' own forward passes, judged one by one
+SAFETY_SECONDS = 6.0
 MAX_INT = 10**18
 MAX_NESTING = 150  # expression recursion depth
 
@@ -102,7 +106,8 @@ class Interp:
         self.depth = 0
         self.nesting = 0
         self.steps = 0
-        self.deadline = time.process_time() + MAX_SECONDS
+        self.deadline = time.process_time() + SAFETY_SECONDS
+        self.max_steps = MAX_STEPS
         self.recording = True
         self.stack: list[cst.CSTNode] = []
         self._strings: dict[int, tuple[cst.CSTNode, object]] = {}  # literal nodes' values
@@ -118,7 +123,7 @@ class Interp:
 
     def tick(self) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS or (self.steps & 1023 == 0 and time.process_time() > self.deadline):
+        if self.steps > self.max_steps or (self.steps & 1023 == 0 and time.process_time() > self.deadline):
             raise OutOfBudget
 
     # ================================================================ modules and imports
@@ -148,7 +153,9 @@ class Interp:
             return self.modules[key]
         if len(self.modules) > MAX_MODULES:
             return None
+        started = time.process_time()
         tree = parse_cached(path, self.project_root)
+        self.deadline += time.process_time() - started  # reading a module is not evaluation
         if tree is None:
             return None
         state = ModuleState(path=path, module=tree, name=dotted.rsplit(".", 1)[-1] or "__init__")
