@@ -71,11 +71,11 @@ def python_ast(path: str, code: str) -> ast.Module | Finding:
     return None
 
 
-def too_complex(path: str, code: str) -> Finding | None:
+def too_complex(path: str, code: str, syntax: ast.Module | None = None) -> Finding | None:
     """RL000 for source beyond what libcst's native parser takes safely (see parse_guard)."""
     from relulint.parse_guard import complexity_error
 
-    hit = complexity_error(code)
+    hit = complexity_error(code, syntax)
     if hit is None:
         return None
     line, col, message = hit
@@ -180,10 +180,10 @@ class FactsCache:
         try:
             # only regular files inside the project (`root`), bounded, are read
             code = decode_source(read_file(path, root or root_for(None, path), MAX_NEIGHBOUR_BYTES))
-            if not mentions_framework(code) or too_complex(path, code):
+            if not mentions_framework(code):
                 return None
             syntax = python_ast(path, code)
-            if isinstance(syntax, Finding):
+            if isinstance(syntax, Finding) or too_complex(path, code, syntax):
                 return None
             if not _has_context_hints(code) and not _imports_module(code, asker_module):
                 return _SKIPPED
@@ -397,10 +397,10 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     if guard is not None:
         err = guard(path, code)
     else:
-        err = too_complex(path, code)
-        syntax = python_ast(path, code) if err is None else None
-        if isinstance(syntax, Finding):
-            err, syntax = syntax, None
+        syntax = python_ast(path, code)
+        tree = syntax if not isinstance(syntax, Finding) else None
+        err = too_complex(path, code, tree) or (syntax if tree is None else None)
+        syntax = tree
     if err is not None:
         result.findings = [err] if settings.is_enabled("RL000", path) else []
         return result

@@ -10,7 +10,9 @@ thread with a large stack, so legitimate deep code (nested calls, long condition
 
 from __future__ import annotations
 
+import ast
 import io
+import re
 import sys
 import threading
 import tokenize
@@ -31,11 +33,17 @@ _LAYOUT = frozenset((tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DE
 T = TypeVar("T")
 
 
-def complexity_error(code: str) -> tuple[int, int, str] | None:
+def complexity_error(code: str, tree: ast.Module | None = None) -> tuple[int, int, str] | None:
     """(line, col, message) when the source nests brackets deeper, or chains more operators into one
     operand, than the limits; None when within them or when it does not tokenize (the syntax check
     reports that). A chain is what lies between commas at one bracket level: `a or b or ...` and
-    `-(-(-x))` are deep trees for the parser, a 10,000-element list or layer list is not."""
+    `-(-(-x))` are deep trees for the parser, a 10,000-element list or layer list is not.
+
+    `tree`: Python's own syntax tree of the code, when it parsed. CPython refuses brackets nested past
+    200 itself, and a chain never crosses a statement, so when no statement holds more operator
+    characters than MAX_CHAIN the (slow, pure-Python) token walk is skipped."""
+    if tree is not None and _statements_within_bound(code, tree):
+        return None
     chains = [0]  # operators in the current chain, per open bracket
     start: list[tuple[int, int] | None] = [None]  # where each of those chains began
     try:
@@ -69,6 +77,39 @@ def complexity_error(code: str) -> tuple[int, int, str] | None:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
     return None
+
+
+_OPERATOR_CHARS = re.compile(r"[-+*/%@<>&|^~.=!]|\b(?:and|or|not|if|else|in|is|lambda|await)\b")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def _statements_within_bound(code: str, tree: ast.Module) -> bool:
+    """True when every statement (or compound-statement header) spans at most MAX_CHAIN operator
+    characters: an over-count of the operator tokens any one chain in it can have."""
+    lines = _LINE_BREAK.split(code)
+    prefix = [0]
+    for text in lines:
+        prefix.append(prefix[-1] + (len(_OPERATOR_CHARS.findall(text)) if text else 0))
+    if prefix[-1] <= MAX_CHAIN:
+        return True
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        first = getattr(node, "lineno", None)
+        if first is None:  # a match case: no position of its own; let the token walk judge
+            return False
+        first = min([first, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        inner = [c for field in ("body", "orelse", "handlers", "finalbody", "cases")
+                 for c in getattr(node, field, ()) or () if isinstance(c, ast.AST)]
+        if inner:
+            header_end = min(getattr(c, "lineno", first) for c in inner)
+            last = max(first, header_end)  # the header's lines (and the first inner line: over-count)
+            stack.extend(inner)
+        else:
+            last = node.end_lineno or first
+        if prefix[min(last, len(lines))] - prefix[first - 1] > MAX_CHAIN:
+            return False
+    return True
 
 
 def call_with_stack(fn: Callable[..., T], *args: object) -> T:

@@ -107,9 +107,9 @@ class SourceContext:
         return None
 
     def imports_any(self, prefixes: tuple[str, ...]) -> bool:
-        if self._imported is None:  # asked once per frontend: one pass over the nodes, kept
+        if self._imported is None:  # asked once per frontend: the import statements NameIndex recorded
             names = []
-            for small in self.parents:  # every node but the module (NameIndex's walk)
+            for small in self.names.imports:
                 if isinstance(small, cst.Import):
                     names.extend(self.module.code_for_node(alias.name) for alias in small.names)
                 elif isinstance(small, cst.ImportFrom) and small.module is not None:

@@ -16,6 +16,10 @@ import dataclasses
 import libcst as cst
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# node types the walk does more than record: scopes, parameters, binding statements
+_BINDERS = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.GeneratorExp,
+                      cst.DictComp, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr,
+                      cst.AsName, cst.Import, cst.ImportFrom})
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -30,15 +34,28 @@ def _node_fields(cls: type) -> tuple[str, ...]:
     return found
 
 
+_IS_NODE: dict[type, bool] = {}  # isinstance(v, cst.CSTNode) goes through ABC machinery: cache per type
+
+
+def _is_node(v: object) -> bool:
+    t = type(v)
+    found = _IS_NODE.get(t)
+    if found is None:
+        found = _IS_NODE[t] = isinstance(v, cst.CSTNode)
+    return found
+
+
 def fast_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The node's CST children that can hold code (no whitespace / punctuation), in field order."""
     out: list[cst.CSTNode] = []
+    is_node = _IS_NODE
     for name in _node_fields(type(node)):
         v = getattr(node, name, None)
-        if isinstance(v, cst.CSTNode):
+        t = type(v)
+        if t is tuple or t is list:
+            out.extend(x for x in v if is_node.get(type(x)) or _is_node(x))
+        elif v is not None and (is_node.get(t) or _is_node(v)):
             out.append(v)
-        elif isinstance(v, (tuple, list)):
-            out.extend(x for x in v if isinstance(x, cst.CSTNode))
     return out
 
 
@@ -87,6 +104,7 @@ class NameIndex:
         self.scope_of: dict[cst.CSTNode, Scope] = {}  # Name nodes -> the scope they are read or bound in
         self.module_scope = Scope("module", None)
         self._own: dict[str, list[Binding]] = self.module_scope.bindings  # (a fragment's, see joined)
+        self.imports: list[cst.Import | cst.ImportFrom] = []  # every import statement, in any scope
         if module is not None:
             self._walk([(module, self.module_scope, None)])
 
@@ -111,6 +129,7 @@ class NameIndex:
             out.parents.update(f.parents)
             out.children.update(f.children)
             out.scope_of.update(f.scope_of)
+            out.imports.extend(f.imports)
             for name, found in f._own.items():
                 merged.setdefault(name, []).extend(found)
         for stmt in module.body:  # (re-setting a key keeps its place: still source order)
@@ -133,8 +152,11 @@ class NameIndex:
             kids = fast_children(node)
             index[node] = kids
             inner = scope
-            if isinstance(node, cst.Name):
+            t = type(node)
+            if t is cst.Name:
                 scope_of[node] = scope
+            elif t not in _BINDERS:
+                pass  # most nodes bind nothing: skip the isinstance chain below
             elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
                 scope.add(node.name.value, Binding(node))
                 inner = Scope("function" if isinstance(node, cst.FunctionDef) else "class", scope)
@@ -146,6 +168,8 @@ class NameIndex:
             elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
                 inner = Scope("comprehension", scope)
             else:
+                if t is cst.Import or t is cst.ImportFrom:
+                    self.imports.append(node)
                 self._bind_statement(node, scope)
             for k in reversed(kids):
                 stack.append((k, inner, node))

@@ -111,9 +111,9 @@ def parse_cached(path: str, root: str | None = None) -> cst.Module | None:
             # regular files inside the project only (no FIFO, no symlink out), bounded, and within
             # the limits libcst's native parser takes safely
             code = decode_source(read_file(path, root, MAX_MODULE_BYTES))
-            if complexity_error(code) is not None:
-                raise ValueError("too complex to parse safely")
             syntax = compile(code, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            if complexity_error(code, syntax) is not None:
+                raise ValueError("too complex to parse safely")
             tree = cst.parse_module(code)
             if len(_SOURCES) >= _PARSED_LIMIT:
                 _SOURCES.pop(next(iter(_SOURCES)))
