@@ -62,6 +62,7 @@ class Activation:
     kind: str  # canonical kind from the knowledge table: relu, softmax, sigmoid, selu, linear, ...
     display: str
     origin: Origin | None = None
+    negative_slope: float | None = None  # leaky_relu: the slope below 0, when known
 
     @property
     def is_relu_like(self) -> bool:

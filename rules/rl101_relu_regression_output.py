@@ -40,6 +40,8 @@ class ReluRegressionOutput(StaticRule):
 
     ## Options
     - `clamping-activations`: activation kinds treated as clamping outputs.
+    - `max-leaky-slope`: a LeakyReLU output whose negative slope is at most this (default 0.01, the
+      PyTorch default) is treated as clamping too: negative targets get 1% of the gradient.
     - `confirm-min-clamped-share`: `--dynamic` confirms above this share of outputs clamped at 0
       (default 0: any).
 
@@ -67,7 +69,8 @@ class ReluRegressionOutput(StaticRule):
     SEVERITY = Severity.ERROR
     MESSAGE = "{activation} on the output of a model trained with {loss} clamps predictions to {range}{why}"
     FIX_TITLE = "Remove the final {activation}; use a linear output (or exp/softplus for positive targets)"
-    OPTIONS = {"clamping-activations": ["relu", "relu6", "hard_sigmoid", "hardtanh"], "confirm-min-clamped-share": 0.0}
+    OPTIONS = {"clamping-activations": ["relu", "relu6", "hard_sigmoid", "hardtanh"], "max-leaky-slope": 0.01,
+               "confirm-min-clamped-share": 0.0}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
@@ -111,6 +114,12 @@ class ReluRegressionOutput(StaticRule):
         Valid("""
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())
+        """),
+        Valid("""
+            import torch.nn as nn
+            # a leaky output with a real slope below 0 keeps the negative targets learnable
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.LeakyReLU(negative_slope=0.2))
+            loss_fn = nn.MSELoss()
         """),
     ]
     INVALID = [
@@ -307,6 +316,22 @@ class ReluRegressionOutput(StaticRule):
             pred = tf.matmul(x, w)
             loss = tf.reduce_mean(tf.square(pred - y))
         """),
+        Invalid("""
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Regressor(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.hidden = nn.Linear(4, 16)
+                    self.out = nn.Linear(16, 1)
+
+                def forward(self, x):
+                    return F.leaky_relu(self.out(torch.tanh(self.hidden(x))))  # expect: RL101
+
+            loss = nn.SmoothL1Loss()(Regressor()(torch.randn(8, 4)), torch.randn(8, 1))
+        """),
     ]
 
     GRAPH_CASES = [
@@ -336,6 +361,11 @@ class ReluRegressionOutput(StaticRule):
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         found = output_trained_with(ir, options["clamping-activations"], lambda loss: loss.is_regression)
+        if found is None:  # a LeakyReLU whose slope below 0 is tiny all but clamps the output too
+            found = output_trained_with(ir, ("leaky_relu",), lambda loss: loss.is_regression)
+            slope = found[0].negative_slope if found is not None else None
+            if slope is None or not 0 <= slope <= options["max-leaky-slope"]:
+                found = None
         targets = None
         if found is None:
             # a bounded output (sigmoid, tanh, softmax) is this bug too when the targets are known to
@@ -348,6 +378,8 @@ class ReluRegressionOutput(StaticRule):
         lo, hi = out.output_range
         why = " and passes no gradient below it" if targets is None else \
             f" but the targets reach [{fmt(targets.low)}, {fmt(targets.high)}] ({targets.display})"
+        if out.kind == "leaky_relu":
+            lo, why = 0.0, f" in effect: below 0 it passes only {out.negative_slope:g}x of the signal and the gradient"
         yield self.finding(
             out.origin,
             activation=out.kind,
@@ -355,15 +387,16 @@ class ReluRegressionOutput(StaticRule):
             range=f"[{lo:g}, {hi:g}]".replace("inf", "inf)").replace(")]", ")"),
             why=why,
             evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind,
-                      "targets_outside": targets is not None},
+                      "targets_outside": targets is not None, "negative_slope": out.negative_slope},
             related=[(loss.origin, f"regression loss {loss.display}")] +
                     ([(targets.origin, f"targets made here: {targets.display}")] if targets is not None else []),
         )
 
     def confirm(self, finding: Finding, report: ProbeReport, options: dict) -> Confirmation | None:
         out = report.output
-        if out is None or out.zero is None or finding.evidence.get("targets_outside"):
-            return None  # a bounded output with targets outside its range: the clamped share says nothing
+        if out is None or out.zero is None or finding.evidence.get("targets_outside") or \
+                finding.evidence.get("negative_slope") is not None:
+            return None  # a bounded or leaky output: the share clamped at exactly 0 says nothing
         share = out.zero
         text = f"{share:.0%} of the outputs are clamped at 0 on this batch, where the gradient is exactly 0"
         figures = {"clamped_share": share, "output_min": out.min, "output_max": out.max}

@@ -106,6 +106,8 @@ class Tables:
     loss_strings: dict[str, str] = field(default_factory=dict)  # Keras "mse" -> mse
     data: dict[str, DataSpec] = field(default_factory=dict)
     default_init: dict[str, InitSpec] = field(default_factory=dict)  # framework -> default kernel init
+    # leaky activations: qname -> (the argument holding the negative slope, the API's default slope)
+    negative_slopes: dict[str, tuple[Arg, float]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +263,7 @@ def _merged() -> Tables:
         merged.loss_strings.update(t.loss_strings)
         merged.data.update(t.data)
         merged.default_init.update(t.default_init)
+        merged.negative_slopes.update(t.negative_slopes)
     return merged
 
 

@@ -118,7 +118,15 @@ losses = {
     "torch.nn.PoissonNLLLoss": LossSpec("poisson"),
 }
 
+# torch.nn.LeakyReLU(negative_slope=0.01), F.leaky_relu(input, negative_slope=0.01)
+negative_slopes = {
+    "torch.nn.LeakyReLU": (Arg(0, "negative_slope"), 0.01),
+    "torch.nn.functional.leaky_relu": (Arg(1, "negative_slope"), 0.01),
+    "torch.nn.functional.leaky_relu_": (Arg(1, "negative_slope"), 0.01),
+}
+
 TABLES = Tables(
+    negative_slopes=negative_slopes,
     activations=activations,
     layers=layers,
     initializers=initializers,

@@ -187,7 +187,10 @@ class Api:
                 kind = _clamp_kind(Args(args, kwargs), method=False)
                 if kind is None:
                     return self._through(args, node)
-            return self.act_op(node, kind, args[0] if args else kwargs.get("input", UNK))
+            out = self.act_op(node, kind, args[0] if args else kwargs.get("input", UNK))
+            if q in t.negative_slopes and out.chain and out.chain[-1].activation is not None:
+                out.chain[-1].activation.negative_slope = _slope(t.negative_slopes[q], Args(args, kwargs))
+            return out
         lspec = t.losses.get(q)
         if lspec is not None and q.startswith("torch."):
             if _short(q)[:1].isupper():
@@ -241,6 +244,8 @@ class Api:
         if spec.kind == "activation":
             kind = spec.activation_kind
             op = Op("activation", display, origin, activation=Activation(kind, display, origin) if kind else None)
+            if op.activation is not None and q in self.t.negative_slopes:
+                op.activation.negative_slope = _slope(self.t.negative_slopes[q], a)
             return LayerVal(q, op)
         op = Op("embedding" if _short(q) == "Embedding" else spec.kind, display, origin)
         if spec.kind == "affine":
@@ -292,7 +297,8 @@ class Api:
             if site is None:
                 origin = self.origin(node)
                 site = Op("activation", op.display, origin, name=op.name,
-                          activation=Activation(op.activation.kind, op.display, origin))
+                          activation=Activation(op.activation.kind, op.display, origin,
+                                                op.activation.negative_slope))
                 layer.site_ops[id(node)] = site
             op = site
         return Tensor(net=t.net, chain=t.chain + (op,))
@@ -726,6 +732,16 @@ def _shapeless(t: Tensor) -> Tensor:
         return t
     return Tensor(net=t.net, chain=t.chain, diff_of=t.diff_of, squared=t.squared, losses=t.losses,
                   unlinked=t.unlinked)
+
+
+def _slope(entry: tuple, a: Args) -> float | None:
+    """A leaky activation's negative slope: the argument when it is a known number, else the API default
+    when the argument is not given, else None (unknown)."""
+    ref, default = entry
+    if not a.given(ref):
+        return default
+    v = a.get(ref)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def judgeable(chain: tuple[Op, ...]) -> bool:
