@@ -208,3 +208,60 @@ loss.backward()
 ])
 def test_loss_plumbing_shapes(code, fires, rule):
     assert codes(code) == ([rule] if fires else [])
+
+
+# ---------------------------------------------------------------- hand-written cross-entropy (RL103)
+
+class_model = HEAD + """
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(20, 64)
+        self.head = nn.Linear(64, 5)
+
+    def forward(self, x):
+        return {X}
+
+def cross_entropy(probs, onehot):
+    return torch.mean(-torch.sum(onehot * torch.log(probs + 1e-8), dim=1))
+
+def train(model, loader, opt):
+    for x, y in loader:
+        opt.zero_grad()
+        loss = cross_entropy(model(x), F.one_hot(y, 5).float())
+        loss.backward()
+        opt.step()
+
+train(Classifier(), make_loader(), torch.optim.SGD([], lr=0.1))
+"""
+
+
+@pytest.mark.parametrize("code, fires", _variants(
+    class_model, "self.head(F.relu(self.body(x)))", "F.softmax(self.head(F.relu(self.body(x))), dim=1)"))
+def test_handwritten_cross_entropy_in_a_helper(code, fires):
+    assert codes(code) == (["RL103"] if fires else [])
+
+
+@pytest.mark.parametrize("code, fires", _variants(HEAD + """
+net = nn.Sequential(nn.Linear(6, 32), nn.Tanh(), nn.Linear(32, 3){X})
+x, target = torch.randn(8, 6), torch.eye(3)[torch.randint(0, 3, (8,))]
+out = net(x)
+loss = (-target * out.log()).sum(1).mean()
+loss.backward()
+""", "", ", nn.Softmax(dim=1)"))
+def test_handwritten_cross_entropy_with_the_log_method(code, fires):
+    assert codes(code) == (["RL103"] if fires else [])
+
+
+def test_entropy_of_softmax_probabilities_and_a_plain_log_are_silent():
+    code = HEAD + """
+net = nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 3))
+x, y = torch.randn(8, 6), torch.randint(0, 3, (8,))
+logits = net(x)
+p = F.softmax(logits, dim=1)
+entropy = -(p * torch.log(p)).sum(1).mean()     # a bonus on probabilities
+scale = torch.log(logits.abs() + 1).mean()      # a log with no product: not a cross-entropy
+loss = F.cross_entropy(logits, y) - 0.01 * entropy
+loss.backward()
+"""
+    assert codes(code) == []

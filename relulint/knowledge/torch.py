@@ -125,6 +125,12 @@ negative_slopes = {
     "torch.nn.functional.leaky_relu_": (Arg(1, "negative_slope"), 0.01),
 }
 
+# `-(t * torch.log(p)).sum()`: the log of a network output, multiplied and reduced, is a hand-written
+# cross-entropy, which needs probabilities (log of a logit is NaN or meaningless)
+LOG_FUNCS = frozenset({"torch.log", "torch.log2", "torch.log10"})
+LOG_METHODS = frozenset({"log", "log2", "log10"})
+HANDWRITTEN_XENT = "categorical_crossentropy"  # the loss kind of those terms once reduced
+
 TABLES = Tables(
     negative_slopes=negative_slopes,
     activations=activations,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+import relulint.knowledge.torch as TORCH
 from relulint.ir import PREVIOUS_OP, UNKNOWN_VALUE, Activation, Loss, Op
 from relulint.knowledge import Arg, LayerSpec, canonical, tables
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
@@ -205,6 +206,8 @@ class Api:
             return None
         if q == "torch.nn.Parameter":
             return Tensor()
+        if q in TORCH.LOG_FUNCS and args and isinstance(args[0], Tensor):
+            return self.log_of(args[0])
         if q in ("torch.mean", "torch.sum") and args and isinstance(args[0], Tensor):
             return self.reduce(args[0], node)
         if q == "torch.square" and args and isinstance(args[0], Tensor):
@@ -361,9 +364,17 @@ class Api:
     def reduce(self, t: Tensor, node) -> Tensor:
         if t.squared is not None:
             return self.loss_site(self.site_loss(node, "mse"), [t.squared], {})
+        if t.log_product is not None:
+            return self.loss_site(self.site_loss(node, TORCH.HANDWRITTEN_XENT), [t.log_product], {})
         if t.losses or t.unlinked:
             return t
         return Tensor(net=t.net, chain=t.chain)
+
+    def log_of(self, t: Tensor) -> Tensor:
+        """log(p) of a network output: a factor of a hand-written cross-entropy once multiplied."""
+        if t.net is None or t.losses or t.unlinked:
+            return Tensor(net=t.net, chain=t.chain)
+        return Tensor(net=t.net, chain=t.chain, logged=t)
 
     def square(self, t: Tensor) -> Tensor:
         if t.diff_of is not None:
@@ -637,8 +648,10 @@ class Api:
             return self.act_op(node, kind, t) if kind else Tensor(net=t.net, chain=t.chain)
         if name in ("pow", "pow_") and args and args[0] == 2 or name in ("square", "square_"):
             return self.square(t)
+        if name in TORCH.LOG_METHODS:
+            return self.log_of(t)
         if name in _REDUCE:
-            if t.squared is not None or t.losses or t.unlinked:
+            if t.squared is not None or t.log_product is not None or t.losses or t.unlinked:
                 return self.reduce(t, node)
             return self.kind_op(node, "shape", t) if t.net is not None else t
         if name in _SHAPE_METHODS:
@@ -656,6 +669,11 @@ class Api:
         tb = b if isinstance(b, Tensor) else None
         if kind == "Power" and ta is not None and b == 2:
             return self.square(ta)
+        if kind == "Multiply":  # t * log(p): the terms of a cross-entropy, with p the prediction
+            logged = next((x for x in (ta, tb) if x is not None and (x.logged or x.log_product)), None)
+            if logged is not None:
+                p = logged.logged or logged.log_product
+                return Tensor(net=p.net, chain=p.chain, log_product=p)
         tensors = [x for x in (ta, tb) if x is not None]
         net = next((x.net for x in tensors if x.net is not None), None)
         losses = tuple(bd for x in tensors for bd in x.losses)

@@ -918,8 +918,9 @@ class Interp:
                 return v
             if isinstance(op, cst.BitInvert) and isinstance(v, int):
                 return ~v
-        if isinstance(v, Tensor):
-            return Tensor(net=v.net, chain=v.chain, losses=v.losses)
+        if isinstance(v, Tensor):  # -x keeps what x is (a loss, the log of an output, a cross-entropy's terms)
+            return Tensor(net=v.net, chain=v.chain, losses=v.losses, unlinked=v.unlinked, logged=v.logged,
+                          log_product=v.log_product)
         return UNK
 
     def binop(self, a: object, op: cst.CSTNode, b: object, node: cst.CSTNode) -> object:

@@ -184,6 +184,8 @@ class Tensor:
     chain: tuple[Op, ...] = ()
     diff_of: Tensor | None = None  # a - b: the side that a network produced
     squared: Tensor | None = None  # (a - b) ** 2: the prediction inside
+    logged: Tensor | None = None  # log(p): the network output p whose log this is
+    log_product: Tensor | None = None  # t * log(p): a hand-written cross-entropy's terms, p inside
     losses: tuple[Binding, ...] = ()  # a loss value: the loss sites it sums
     unlinked: tuple[Loss, ...] = ()  # loss sites whose prediction came from no known network
     shape: tuple | None = None  # Keras: the batch-less shape, where known (fan-in inference)
