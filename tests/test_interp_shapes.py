@@ -265,3 +265,45 @@ loss = F.cross_entropy(logits, y) - 0.01 * entropy
 loss.backward()
 """
     assert codes(code) == []
+
+
+# ---------------------------------------------------------------- hand-written regression losses (RL101)
+
+@pytest.mark.parametrize("loss_line", [
+    "loss = torch.where(err < 1.0, 0.5 * err ** 2, err - 0.5).mean()",          # Huber with where
+    "loss = torch.mean(torch.abs(pred - y))",                                     # MAE
+    "loss = abs(pred - y).sum() / len(y)",                                        # builtin abs
+    "loss = (0.5 * (pred - y) ** 2).mean()",                                      # halved squared error
+])
+@pytest.mark.parametrize("head, fires", [("nn.Linear(16, 1), nn.ReLU()", True), ("nn.Linear(16, 1)", False)])
+def test_handwritten_regression_losses(loss_line, head, fires):
+    code = HEAD + f"""
+model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), {head})
+x, y = torch.randn(8, 4), torch.randn(8, 1)
+pred = model(x)
+err = (pred - y).abs()
+{loss_line}
+loss.backward()
+"""
+    assert codes(code) == (["RL101"] if fires else [])
+
+
+def test_distances_inside_forward_are_not_losses():
+    code = HEAD + """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 16)
+        self.out = nn.Linear(16, 3)
+
+    def forward(self, x):
+        h = F.relu(self.fc(x))
+        spread = (h - h.mean(0)).abs().mean()      # a statistic, not a loss
+        h = h / (spread + 1e-5)
+        return self.out(h)
+
+model = Net()
+loss = F.cross_entropy(model(torch.randn(4, 8)), torch.randint(0, 3, (4,)))
+loss.backward()
+"""
+    assert codes(code) == []

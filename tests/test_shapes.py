@@ -471,8 +471,6 @@ KNOWN_GAPS: dict[str, str] = {
         "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR, so the network has no output layer",
     "matmul_raw_parameter-silent3":
         "the sigmoid after torch.mm(h, raw Parameter) is not seen: BCELoss is said to get relu values (wrong RL103)",
-    "huber_helper_is_regression-fire2":
-        "a hand-written Huber helper (abs / clamp / square) is not recognised as a regression loss",
     "bounded_output_targets_outside-fire2":
         "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
     "sigmoid_mse_regression_is_rl101-fire2":

@@ -177,6 +177,9 @@ class Api:
                 return DictVal({p[0]: p[1] for p in items if isinstance(p, tuple) and len(p) == 2 and
                                 isinstance(p[0], (str, int))})
             return DictVal(dict(kwargs))
+        if q in ("torch.clamp", "torch.clip", "torch.where", "torch.minimum", "torch.min") and \
+                (errors := [x for x in (*args, *kwargs.values()) if isinstance(x, Tensor) and x.error_of is not None]):
+            return Tensor(error_of=errors[0].error_of)  # min(|e|, delta), where(|e| < delta, ...): Huber terms
         spec = t.layers.get(q)
         if spec is not None and q.startswith("torch."):
             if _short(q)[:1].isupper():
@@ -208,6 +211,8 @@ class Api:
             return Tensor()
         if q in TORCH.LOG_FUNCS and args and isinstance(args[0], Tensor):
             return self.log_of(args[0])
+        if q == "torch.abs" and args and isinstance(args[0], Tensor):
+            return self.abs_of(args[0])
         if q in ("torch.mean", "torch.sum") and args and isinstance(args[0], Tensor):
             return self.reduce(args[0], node)
         if q == "torch.square" and args and isinstance(args[0], Tensor):
@@ -366,9 +371,17 @@ class Api:
             return self.loss_site(self.site_loss(node, "mse"), [t.squared], {})
         if t.log_product is not None:
             return self.loss_site(self.site_loss(node, TORCH.HANDWRITTEN_XENT), [t.log_product], {})
+        if t.error_of is not None:
+            return self.loss_site(self.site_loss(node, t.error_kind), [t.error_of], {})
         if t.losses or t.unlinked:
             return t
         return Tensor(net=t.net, chain=t.chain)
+
+    def abs_of(self, t: Tensor) -> Tensor:
+        """|p - t| of a network output p: an absolute error (MAE once reduced, Huber once combined)."""
+        if t.diff_of is not None and t.diff_of.net is not None:
+            return Tensor(error_of=t.diff_of, error_kind="mae")
+        return Tensor(net=t.net, chain=t.chain) if t.net is not None else Tensor()
 
     def log_of(self, t: Tensor) -> Tensor:
         """log(p) of a network output: a factor of a hand-written cross-entropy once multiplied."""
@@ -379,6 +392,8 @@ class Api:
     def square(self, t: Tensor) -> Tensor:
         if t.diff_of is not None:
             return Tensor(squared=t.diff_of)
+        if t.error_of is not None:  # min(|e|, delta) ** 2: a Huber term
+            return Tensor(error_of=t.error_of)
         return Tensor(net=t.net, chain=t.chain)
 
     # ================================================================ initialisers
@@ -405,6 +420,8 @@ class Api:
         if name == "len":
             items = i.iterate(args[0]) if args else None
             return len(items) if items is not None and not (isinstance(args[0], ListVal) and args[0].repeated) else UNK
+        if name == "abs" and args and isinstance(args[0], Tensor):
+            return self.abs_of(args[0])
         if name in ("int", "float", "abs", "round", "bool"):
             if args and isinstance(args[0], (int, float)) and (name != "bool"):
                 try:
@@ -650,8 +667,13 @@ class Api:
             return self.square(t)
         if name in TORCH.LOG_METHODS:
             return self.log_of(t)
+        if name in ("abs", "abs_"):
+            return self.abs_of(t)
+        if t.error_of is not None and name in ("clamp", "clamp_", "clip", "clamp_max", "clamp_min"):
+            return t  # min(|e|, delta): still the error term of a Huber loss
         if name in _REDUCE:
-            if t.squared is not None or t.log_product is not None or t.losses or t.unlinked:
+            if t.squared is not None or t.log_product is not None or t.error_of is not None or t.losses \
+                    or t.unlinked:
                 return self.reduce(t, node)
             return self.kind_op(node, "shape", t) if t.net is not None else t
         if name in _SHAPE_METHODS:
@@ -675,6 +697,13 @@ class Api:
                 p = logged.logged or logged.log_product
                 return Tensor(net=p.net, chain=p.chain, log_product=p)
         tensors = [x for x in (ta, tb) if x is not None]
+        errors = [x.error_of or x.squared for x in tensors if x.error_of is not None or x.squared is not None]
+        if errors and not any(x.losses or x.unlinked for x in tensors):
+            plain = [x for x in tensors if x.error_of is None and x.squared is None]
+            if not any(x.net is not None for x in plain):  # error terms with constants or data only
+                if len(tensors) == 1 and tensors[0].squared is not None and kind in ("Multiply", "Divide"):
+                    return tensors[0]  # 0.5 * (p - t) ** 2: still squared error
+                return Tensor(error_of=errors[0])  # 0.5 * q ** 2 + delta * (|e| - q): Huber
         net = next((x.net for x in tensors if x.net is not None), None)
         losses = tuple(bd for x in tensors for bd in x.losses)
         unlinked = tuple(u for x in tensors for u in x.unlinked)

@@ -920,7 +920,7 @@ class Interp:
                 return ~v
         if isinstance(v, Tensor):  # -x keeps what x is (a loss, the log of an output, a cross-entropy's terms)
             return Tensor(net=v.net, chain=v.chain, losses=v.losses, unlinked=v.unlinked, logged=v.logged,
-                          log_product=v.log_product)
+                          log_product=v.log_product, error_of=v.error_of, error_kind=v.error_kind)
         return UNK
 
     def binop(self, a: object, op: cst.CSTNode, b: object, node: cst.CSTNode) -> object:

@@ -186,6 +186,9 @@ class Tensor:
     squared: Tensor | None = None  # (a - b) ** 2: the prediction inside
     logged: Tensor | None = None  # log(p): the network output p whose log this is
     log_product: Tensor | None = None  # t * log(p): a hand-written cross-entropy's terms, p inside
+    # |p - t| and elementwise arithmetic on it or on (p - t) ** 2 (a hand-written Huber): p inside
+    error_of: Tensor | None = None
+    error_kind: str = "huber"  # the regression loss kind the error terms make once reduced
     losses: tuple[Binding, ...] = ()  # a loss value: the loss sites it sums
     unlinked: tuple[Loss, ...] = ()  # loss sites whose prediction came from no known network
     shape: tuple | None = None  # Keras: the batch-less shape, where known (fan-in inference)
