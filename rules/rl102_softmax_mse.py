@@ -177,6 +177,8 @@ class SoftmaxMse(StaticRule):
         out, loss = found
         if any(_leaves_unit_range(loss.targets) for loss in ir.all_losses):
             return  # a regression whose targets leave [0, 1]: RL101's bounded-output case, not a classifier
+        if out.kind == "sigmoid" and all(_strictly_inside_unit_range(loss.targets) for loss in ir.all_losses):
+            return  # targets that never reach 0 or 1 are not labels: a regression on a bounded scale
         yield self.finding(
             out.origin, activation=out.kind, loss=loss.display,
             evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind},
@@ -195,6 +197,13 @@ class SoftmaxMse(StaticRule):
                 f"(RMS {fmt(layer.input_grad_rms)} vs {fmt(layer.grad_rms)}); {sat:.0%} of outputs saturated")
         ok = ratio < options["confirm-max-logit-grad-ratio"] or sat > options["confirm-min-saturated-share"]
         return Confirmation(ok, text, {"logit_to_output_grad": ratio, "saturated_share": sat})
+
+def _strictly_inside_unit_range(targets) -> bool:
+    """Known targets within [0, 1] that reach neither 0 nor 1: class labels always hit both ends."""
+    if targets is None or targets.low is None or targets.high is None:
+        return False
+    return 0.0 <= targets.low and targets.high <= 1.0 and (targets.low > 1e-6 or targets.high < 1.0 - 1e-6)
+
 
 def _leaves_unit_range(targets) -> bool:
     return targets is not None and targets.low is not None and targets.high is not None and \

@@ -307,3 +307,20 @@ loss = F.cross_entropy(model(torch.randn(4, 8)), torch.randint(0, 3, (4,)))
 loss.backward()
 """
     assert codes(code) == []
+
+
+# ---------------------------------------------------------------- sigmoid + MSE: classifier or regression (RL102)
+
+@pytest.mark.parametrize("targets, expected", [
+    ("torch.randint(0, 2, (256, 1)).float()", ["RL102"]),   # 0/1 labels: a classifier trained with MSE
+    ("0.25 + 0.5 * torch.rand(256, 1)", []),                 # never reach 0 or 1: a regression on a bounded scale
+])
+def test_sigmoid_mse_is_judged_by_its_targets(targets, expected):
+    code = HEAD + f"""
+x = torch.rand(256, 3)
+y = {targets}
+net = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 1), nn.Sigmoid())
+loss = nn.MSELoss()(net(x), y)
+loss.backward()
+"""
+    assert codes(code) == expected
