@@ -63,13 +63,14 @@ class DataFlow:
         self.ctx = ctx
         self.facts = facts
         self.specs: dict[str, DataSpec] = tables().data
+        self._calls: list[cst.Call] = []  # every call of the file, in source order
         self._memo: dict[cst.CSTNode, DataSource | None] = {}
         self._busy: set[cst.CSTNode] = set()
 
     # ================================================================ entry
 
     def run(self) -> None:
-        calls = [n for n in walk(self.ctx.module) if isinstance(n, cst.Call)]
+        calls = self._calls = [n for n in walk(self.ctx.module) if isinstance(n, cst.Call)]
         graph_inputs = self._network_inputs()
         for call in calls:
             self._feed(call, graph_inputs)
@@ -571,7 +572,7 @@ class DataFlow:
         fn = self.ctx.enclosing(param, cst.FunctionDef)
         if fn is None or self.ctx.parent(fn) is not self.ctx.module:
             return None
-        calls = [c for c in self.calls_by_origin.values() if isinstance(c.func, cst.Name) and
+        calls = [c for c in self._calls if isinstance(c.func, cst.Name) and
                  c.func.value == fn.name.value]
         if len(calls) != 1:
             return None

@@ -9,6 +9,8 @@ layer whose parameter it is given.
 
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 import relulint.knowledge.torch as TORCH
@@ -777,8 +779,7 @@ def _shapeless(t: Tensor) -> Tensor:
     """`x[:, :10]`: the same values' tensor, of a shape no longer known."""
     if t.shape is None:
         return t
-    return Tensor(net=t.net, chain=t.chain, diff_of=t.diff_of, squared=t.squared, losses=t.losses,
-                  unlinked=t.unlinked)
+    return dataclasses.replace(t, shape=None)
 
 
 def _slope(entry: tuple, a: Args) -> float | None:
