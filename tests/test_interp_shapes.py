@@ -324,3 +324,61 @@ loss = nn.MSELoss()(net(x), y)
 loss.backward()
 """
     assert codes(code) == expected
+
+
+def test_nll_on_the_log_of_softmax_probabilities_is_silent():
+    code = HEAD + """
+class ProbNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 3))
+
+    def forward(self, x):
+        return torch.softmax(self.body(x), dim=-1)
+
+model = ProbNet()
+probs = model(torch.randn(4, 10))
+loss = nn.NLLLoss()(torch.log(probs + 1e-8), torch.randint(0, 3, (4,)))
+loss.backward()
+"""
+    assert codes(code) == []
+
+
+# ---------------------------------------------------------------- hand-written linear layers (nn.Parameter)
+
+@pytest.mark.parametrize("code, fires", _variants(HEAD + """
+class Scorer(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(d, 1) / d ** 0.5)
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return {X}
+
+model = Scorer(6)
+loss = F.mse_loss(model(torch.randn(5, 6)), torch.randn(5, 1))
+loss.backward()
+""", "F.relu(F.linear(x, self.weight.t(), self.bias))", "F.linear(x, self.weight.t(), self.bias)"))
+def test_functional_linear_with_raw_parameters(code, fires):
+    assert codes(code) == (["RL101"] if fires else [])
+
+
+def test_attention_products_are_not_layers():
+    code = HEAD + """
+class Attn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(16, 48)
+        self.out = nn.Linear(16, 1)
+
+    def forward(self, x):
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+        w = torch.softmax(q @ k.transpose(-2, -1), dim=-1)
+        return self.out(w @ v)
+
+model = Attn()
+loss = F.mse_loss(model(torch.randn(2, 4, 16)), torch.randn(2, 4, 1))
+loss.backward()
+"""
+    assert codes(code) == []

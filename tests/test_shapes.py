@@ -463,14 +463,6 @@ shape("matmul_raw_parameter", fire=[
 KNOWN_GAPS: dict[str, str] = {
     "layers_to_base_class-fire3":
         "layers run in a loop over an nn.ModuleList built in the base class: the finding lands on the call inside the loop (x = layer(x)), not on the nn.Sigmoid() that built the layer",
-    "matmul_raw_parameter-fire1":
-        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR, so the network has no output layer",
-    "matmul_raw_parameter-fire2":
-        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR, so the network has no output layer",
-    "matmul_raw_parameter-fire3":
-        "torch.matmul / @ / torch.mm with a raw nn.Parameter is not an affine op of the IR, so the network has no output layer",
-    "matmul_raw_parameter-silent3":
-        "the sigmoid after torch.mm(h, raw Parameter) is not seen: BCELoss is said to get relu values (wrong RL103)",
     "bounded_output_targets_outside-fire2":
         "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
     "sigmoid_mse_regression_is_rl101-fire2":

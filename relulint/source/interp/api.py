@@ -58,6 +58,7 @@ _SHAPE_METHODS = frozenset({"view", "reshape", "flatten", "squeeze", "unsqueeze"
 _PASS_METHODS = frozenset({"to", "cuda", "cpu", "float", "double", "half", "long", "int", "bool", "detach",
                            "contiguous", "clone", "type", "requires_grad_", "numpy", "item", "tolist", "squeeze_",
                            "unsqueeze_", "data", "T", "type_as", "pin_memory", "astype", "values", "to_numpy"})
+_MATMUL_FUNCS = frozenset({"torch.matmul", "torch.mm", "torch.nn.functional.linear"})
 _JOIN_FUNCS = frozenset({"torch.cat", "torch.stack", "torch.add", "torch.concat", "torch.hstack", "torch.vstack"})
 _REDUCE = frozenset({"mean", "sum"})
 
@@ -210,9 +211,11 @@ class Api:
             self.apply_init(a.get(ispec.target), ispec, a, node)
             return None
         if q == "torch.nn.Parameter":
-            return Tensor()
+            return Tensor(param=True)
+        if q in _MATMUL_FUNCS and len(args) >= 2:  # torch.matmul(x, W), torch.mm, F.linear(x, W, b)
+            return self.tensor_binop(args[0], "MatrixMultiply", args[1], node)
         if q in TORCH.LOG_FUNCS and args and isinstance(args[0], Tensor):
-            return self.log_of(args[0])
+            return self.log_of(args[0], node)
         if q == "torch.abs" and args and isinstance(args[0], Tensor):
             return self.abs_of(args[0])
         if q in ("torch.mean", "torch.sum") and args and isinstance(args[0], Tensor):
@@ -385,11 +388,13 @@ class Api:
             return Tensor(error_of=t.diff_of, error_kind="mae")
         return Tensor(net=t.net, chain=t.chain) if t.net is not None else Tensor()
 
-    def log_of(self, t: Tensor) -> Tensor:
-        """log(p) of a network output: a factor of a hand-written cross-entropy once multiplied."""
+    def log_of(self, t: Tensor, node) -> Tensor:
+        """log(p) of a network output: an op of its own (nll(log(softmax(z))) is right), and a factor of
+        a hand-written cross-entropy once multiplied."""
+        out = self.i.opaque([t], node)
         if t.net is None or t.losses or t.unlinked:
-            return Tensor(net=t.net, chain=t.chain)
-        return Tensor(net=t.net, chain=t.chain, logged=t)
+            return out
+        return dataclasses.replace(out, logged=t)
 
     def square(self, t: Tensor) -> Tensor:
         if t.diff_of is not None:
@@ -668,7 +673,7 @@ class Api:
         if name in ("pow", "pow_") and args and args[0] == 2 or name in ("square", "square_"):
             return self.square(t)
         if name in TORCH.LOG_METHODS:
-            return self.log_of(t)
+            return self.log_of(t, node)
         if name in ("abs", "abs_"):
             return self.abs_of(t)
         if t.error_of is not None and name in ("clamp", "clamp_", "clip", "clamp_max", "clamp_min"):
@@ -693,6 +698,11 @@ class Api:
         tb = b if isinstance(b, Tensor) else None
         if kind == "Power" and ta is not None and b == 2:
             return self.square(ta)
+        if kind == "MatrixMultiply" and ta is not None and tb is not None and ta.param != tb.param:
+            # x @ W with W an nn.Parameter: a linear layer written by hand (its fans are not read)
+            x = tb if ta.param else ta
+            if not (x.losses or x.unlinked):
+                return Tensor(net=x.net, chain=x.chain + (self.i.site_op(node, "affine", "matmul"),))
         if kind == "Multiply":  # t * log(p): the terms of a cross-entropy, with p the prediction
             logged = next((x for x in (ta, tb) if x is not None and (x.logged or x.log_product)), None)
             if logged is not None:
@@ -722,7 +732,7 @@ class Api:
         if kind == "MatrixMultiply" and net is not None:
             return Tensor(net=net, chain=chain + (self.i.site_op(node, "other", "matmul"),))
         if kind == "Add" and net is not SYMBOLIC and ((ta is not None and tb is not None) or a is UNK or b is UNK) \
-                and any(op.kind == "affine" for op in chain):
+                and any(op.kind == "affine" for op in chain) and not any(x.param for x in tensors):  # (+ bias: no join)
             # a residual add after a layer (relu(fc(x)) + x, x maybe unknown): the sum is no activation's
             # output. The join reads the op before it and a value the chain does not hold: every walk
             # through the IR stops there (ir.Network)

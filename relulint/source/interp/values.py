@@ -189,6 +189,7 @@ class Tensor:
     # |p - t| and elementwise arithmetic on it or on (p - t) ** 2 (a hand-written Huber): p inside
     error_of: Tensor | None = None
     error_kind: str = "huber"  # the regression loss kind the error terms make once reduced
+    param: bool = False  # an nn.Parameter: a learned weight, not data (x @ W is an affine layer)
     losses: tuple[Binding, ...] = ()  # a loss value: the loss sites it sums
     unlinked: tuple[Loss, ...] = ()  # loss sites whose prediction came from no known network
     shape: tuple | None = None  # Keras: the batch-less shape, where known (fan-in inference)
