@@ -661,6 +661,8 @@ class Api:
     # ================================================================ tensors
 
     def tensor_method(self, t: Tensor, name: str, args: list, kwargs: dict, node) -> object:
+        if t.param and (name in _SHAPE_METHODS or name in _PASS_METHODS or name in ("t", "t_")):
+            return t  # W.t(), W.view(...), W.to(device): still the weight
         if name == "backward":
             for b in t.losses:
                 b.trained = True
