@@ -331,6 +331,21 @@ class ReluRegressionOutput(StaticRule):
                     return F.leaky_relu(self.out(torch.tanh(self.hidden(x))))  # expect: RL101
 
             loss = nn.SmoothL1Loss()(Regressor()(torch.randn(8, 4)), torch.randn(8, 1))
+        """, fixed="""
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Regressor(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.hidden = nn.Linear(4, 16)
+                    self.out = nn.Linear(16, 1)
+
+                def forward(self, x):
+                    return self.out(torch.tanh(self.hidden(x)))
+
+            loss = nn.SmoothL1Loss()(Regressor()(torch.randn(8, 4)), torch.randn(8, 1))
         """),
     ]
 
