@@ -13,7 +13,7 @@ if os.environ.get("RELULINT_TEST_FAULTS") == "1":
 
     _real_lower = _source.lower_source
 
-    def _faulty_lower(path, code, module=None):
+    def _faulty_lower(path, code, module=None, syntax=None):
         if "FAULT: segv" in code:
             os.kill(os.getpid(), signal.SIGSEGV)
         if "FAULT: recursion" in code:
@@ -26,6 +26,6 @@ if os.environ.get("RELULINT_TEST_FAULTS") == "1":
                 time.sleep(0.01)
         if "FAULT: hang" in code:  # stuck in one native call: only the time limit ends it
             time.sleep(3600)
-        return _real_lower(path, code, module)
+        return _real_lower(path, code, module, syntax)
 
     _source.lower_source = _faulty_lower
