@@ -81,10 +81,12 @@ class DataFlow:
         never needs a position)."""
         positions = self.ctx.positions
         want = _key(origin)
-        for node in positions.nodes_on_line(origin.line):
+        # LazyPositions positions only that line's statement; a full map (the language server's) has all
+        on_line = positions.nodes_on_line(origin.line) if hasattr(positions, "nodes_on_line") else self._calls
+        for node in on_line:
             if isinstance(node, cst.Call):
-                pos = positions[node]
-                if (pos.start.line, pos.start.column, pos.end.line, pos.end.column) == want:
+                pos = positions.get(node)
+                if pos is not None and (pos.start.line, pos.start.column, pos.end.line, pos.end.column) == want:
                     return node
         return None
 
