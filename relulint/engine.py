@@ -499,6 +499,7 @@ def lint_graph_file(path: str, settings: Settings) -> FileResult:
         stage("rules")
         irs = build_irs(facts, [])
         findings = run_rules(irs, settings, path, "graph")  # tensors are read lazily: bad data surfaces here too
+        _name_the_graph(findings, path)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
         # a graph whose parts contradict each other (dims vs data, unknown dtypes, wrong attribute
         # types): the file is malformed, which is RL002, not an error of relulint
@@ -509,6 +510,17 @@ def lint_graph_file(path: str, settings: Settings) -> FileResult:
 
     return FileResult(path=path, findings=_dedupe(suppress.apply(findings, {}, settings, root_for(settings, path))),
                       facts=facts)
+
+
+def _name_the_graph(findings: list[Finding], path: str) -> None:
+    """A graph finding placed at the source line the exporter recorded (model.py:12) names the graph
+    file and node it came from: two archives exported from one model.py must not read as one."""
+    here = os.path.abspath(path)
+    for f in findings:
+        if f.origin is not None and os.path.abspath(f.origin.path) != here:
+            node = f.origin.node
+            f.related.append((Origin(path, 1, 0, node=node),
+                              f"graph {os.path.basename(path)}" + (f", node {node}" if node else "")))
 
 
 def lint_paths(paths: list[str], settings: Settings | None = None, jobs: int | None = None,

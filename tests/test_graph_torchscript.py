@@ -74,6 +74,18 @@ def test_traced_findings_point_at_the_users_line(tmp_path):
     assert (f.origin.path, f.origin.line) == (str(py), 13)
 
 
+def test_two_archives_of_one_source_stay_apart_and_name_their_graph(tmp_path):
+    """Both archives' findings land on the user's line; each names the archive it came from."""
+    py, mod = _module(REG_SRC, tmp_path, "ts_two")
+    found = []
+    for name in ("a.pt", "b.pt"):
+        path = save(mod.Reg(), torch.zeros(2, 4), tmp_path / name, "script")
+        (f,) = [f for f in lint_file(path, _settings("mse")).findings if f.code == "RL101"]
+        assert (f.origin.path, f.origin.line) == (str(py), 13)
+        found.append([text for _, text in f.related if text.startswith("graph ")])
+    assert [texts[0].split(",")[0] for texts in found] == ["graph a.pt", "graph b.pt"]
+
+
 def test_lowering_names_layers_from_attributes(tmp_path):
     from relulint.graph import lower_graph
 
