@@ -27,7 +27,7 @@ KNOWN_GAPS: dict[str, str] = {
     "realistic/intent_trainer/trainer.py":
         "logits from torch.matmul with a raw nn.Parameter, loss class from (loss_cls or self.DEFAULT_LOSS_CLS)(), softmax applied in a helper method: not bound",
     "realistic/keras_energy/train_energy.py":
-        "np.genfromtxt features with no scaling step not reported; LeakyReLU(negative_slope=0.01) after the output Dense not judged as a regression output activation",
+        "np.genfromtxt features with no scaling step not reported (the LeakyReLU(negative_slope=0.01) output is judged now)",
     "realistic/keras_prices/price_model.py":
         "np.random.uniform(0, 1e4) made in a neighbour helper not followed; sigmoid + MSE on prices judged RL102 instead of RL101; RL303 does not exist yet",
     "realistic/keras_sensors/forecaster.py":

@@ -462,3 +462,21 @@ def test_model_file_judged_with_the_loss_its_driver_compiles(fires, tmp_path):
     result = lint_source((tmp_path / "model.py").read_text(), path, Settings(select=["RL101", "RL102", "RL103"]))
     got = [(f.origin.path, f.origin.line, f.code) for f in result.findings]
     assert got == ([(path, 10, "RL101")] if fires else []), got
+
+
+@pytest.mark.parametrize("layer, fires", [
+    ("layers.LeakyReLU()", False),                      # Keras' default slope 0.3 keeps negatives learnable
+    ("layers.LeakyReLU(alpha=0.01)", True),             # Keras 2 / tf.keras spelling
+    ("layers.LeakyReLU(negative_slope=0.005)", True),   # Keras 3 spelling
+    ("layers.LeakyReLU(0.2)", False),
+])
+def test_leaky_relu_output_slope(layer, fires):
+    code = f"""
+from tensorflow import keras
+from tensorflow.keras import layers
+
+model = keras.Sequential([layers.Dense(16, activation="relu", input_shape=(4,)), layers.Dense(1), {layer}])
+model.compile(optimizer="adam", loss="mse")
+"""
+    found = [f.code for f in lint_source(code, "model.py", Settings(select=["RL101"])).findings]
+    assert found == (["RL101"] if fires else [])

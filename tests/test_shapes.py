@@ -471,8 +471,6 @@ KNOWN_GAPS: dict[str, str] = {
         "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
     "sigmoid_mse_regression_is_rl101-silent3":
         "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
-    "tiny_slope_leaky_relu_output-fire3":
-        "Keras LeakyReLU's slope is not read yet (PyTorch's is): not a clamping output activation for RL101",
     "static_data_ranges-fire2":
         "ranges of np.arange / list comprehensions / literal arrays are not computed",
     "data_through_helpers_and_parameters-fire3":

@@ -106,8 +106,8 @@ class Tables:
     loss_strings: dict[str, str] = field(default_factory=dict)  # Keras "mse" -> mse
     data: dict[str, DataSpec] = field(default_factory=dict)
     default_init: dict[str, InitSpec] = field(default_factory=dict)  # framework -> default kernel init
-    # leaky activations: qname -> (the argument holding the negative slope, the API's default slope)
-    negative_slopes: dict[str, tuple[Arg, float]] = field(default_factory=dict)
+    # leaky activations: qname -> (the arguments that may hold the negative slope, the API's default slope)
+    negative_slopes: dict[str, tuple[tuple[Arg, ...], float]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------

@@ -218,7 +218,11 @@ loss_strings = {
     "kld": "kl_div", "kl_divergence": "kl_div", "cosine_similarity": "cosine",
 }
 
+# keras.layers.LeakyReLU(negative_slope=0.3) (Keras 3) / LeakyReLU(alpha=0.3) (Keras 2, tf.keras)
+negative_slopes = {"keras.layers.LeakyReLU": ((Arg(0, "negative_slope"), Arg(None, "alpha")), 0.3)}
+
 TABLES = Tables(
+    negative_slopes=negative_slopes,
     activations=activations,
     activation_strings=ACTIVATION_STRINGS,
     layers=layers,

@@ -120,9 +120,9 @@ losses = {
 
 # torch.nn.LeakyReLU(negative_slope=0.01), F.leaky_relu(input, negative_slope=0.01)
 negative_slopes = {
-    "torch.nn.LeakyReLU": (Arg(0, "negative_slope"), 0.01),
-    "torch.nn.functional.leaky_relu": (Arg(1, "negative_slope"), 0.01),
-    "torch.nn.functional.leaky_relu_": (Arg(1, "negative_slope"), 0.01),
+    "torch.nn.LeakyReLU": ((Arg(0, "negative_slope"),), 0.01),
+    "torch.nn.functional.leaky_relu": ((Arg(1, "negative_slope"),), 0.01),
+    "torch.nn.functional.leaky_relu_": ((Arg(1, "negative_slope"),), 0.01),
 }
 
 # `-(t * torch.log(p)).sum()`: the log of a network output, multiplied and reduced, is a hand-written

@@ -196,7 +196,7 @@ class Api:
                     return self._through(args, node)
             out = self.act_op(node, kind, args[0] if args else kwargs.get("input", UNK))
             if q in t.negative_slopes and out.chain and out.chain[-1].activation is not None:
-                out.chain[-1].activation.negative_slope = _slope(t.negative_slopes[q], Args(args, kwargs))
+                out.chain[-1].activation.negative_slope = slope_of(t.negative_slopes[q], Args(args, kwargs))
             return out
         lspec = t.losses.get(q)
         if lspec is not None and q.startswith("torch."):
@@ -258,7 +258,7 @@ class Api:
             kind = spec.activation_kind
             op = Op("activation", display, origin, activation=Activation(kind, display, origin) if kind else None)
             if op.activation is not None and q in self.t.negative_slopes:
-                op.activation.negative_slope = _slope(self.t.negative_slopes[q], a)
+                op.activation.negative_slope = slope_of(self.t.negative_slopes[q], a)
             return LayerVal(q, op)
         op = Op("embedding" if _short(q) == "Embedding" else spec.kind, display, origin)
         if spec.kind == "affine":
@@ -794,13 +794,14 @@ def _shapeless(t: Tensor) -> Tensor:
     return dataclasses.replace(t, shape=None)
 
 
-def _slope(entry: tuple, a: Args) -> float | None:
-    """A leaky activation's negative slope: the argument when it is a known number, else the API default
-    when the argument is not given, else None (unknown)."""
-    ref, default = entry
-    if not a.given(ref):
+def slope_of(entry: tuple, a: Args) -> float | None:
+    """A leaky activation's negative slope: the argument (any of its spellings) when it is a known
+    number, else the API default when no spelling is given, else None (unknown)."""
+    refs, default = entry
+    given = next((ref for ref in refs if a.given(ref)), None)
+    if given is None:
         return default
-    v = a.get(ref)
+    v = a.get(given)
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 

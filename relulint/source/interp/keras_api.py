@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from relulint.ir import Activation, Init, Loss, ModuleFacts, Network, Op
-from relulint.knowledge import Arg, LayerSpec, canonical
+from relulint.knowledge import Arg, LayerSpec, canonical, tables
 from relulint.knowledge import keras as K
 from relulint.source.common import kernel_volume
 from relulint.source.interp.values import (
@@ -266,7 +266,13 @@ class KerasApi:
             kind = spec.activation_kind
             if kind == "relu" and _is_num(a.get(Arg(0, "max_value"))):  # ReLU(max_value=6) is relu6
                 kind = "relu6"
-            return Activation(kind, text, origin)
+            act = Activation(kind, text, origin)
+            slopes = tables().negative_slopes
+            if q in slopes:
+                from relulint.source.interp.api import slope_of
+
+                act.negative_slope = slope_of(slopes[q], a)
+            return act
         if spec.activation_from is not None:
             inner = self.activation_of(a.get(spec.activation_from), node, spec.activation_from)
             if inner is not None:
