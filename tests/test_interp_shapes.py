@@ -382,3 +382,31 @@ loss = F.mse_loss(model(torch.randn(2, 4, 16)), torch.randn(2, 4, 1))
 loss.backward()
 """
     assert codes(code) == []
+
+
+# ---------------------------------------------------------------- `a or b` is a value, not a boolean
+
+@pytest.mark.parametrize("code, fires", _variants(HEAD + """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return {X}
+
+class Trainer:
+    DEFAULT_LOSS_CLS = nn.CrossEntropyLoss
+
+    def __init__(self, model, loss_cls=None):
+        self.model = model
+        self.loss_fn = (loss_cls or self.DEFAULT_LOSS_CLS)()
+
+    def step(self, x, y):
+        loss = self.loss_fn(self.model(x), y)
+        loss.backward()
+
+Trainer(Net()).step(torch.randn(2, 4), torch.tensor([0, 1]))
+""", "torch.softmax(self.fc(x), dim=-1)", "self.fc(x)"))
+def test_loss_class_chosen_with_or_from_a_class_attribute(code, fires):
+    assert codes(code) == (["RL103"] if fires else [])

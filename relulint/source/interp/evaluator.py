@@ -688,17 +688,18 @@ class Interp:
             return self.binop(self.eval(e.left, frame), e.operator, self.eval(e.right, frame), e)
         if t is cst.UnaryOperation:
             return self.unary(e.operator, self.eval(e.expression, frame))
-        if t is cst.BooleanOperation:
-            left = self.truth(self.eval(e.left, frame))
+        if t is cst.BooleanOperation:  # Python's values, not booleans: `loss_cls or self.DEFAULT_LOSS_CLS`
+            lv = self.eval(e.left, frame)
+            left = self.truth(lv)
             if isinstance(e.operator, cst.And):
                 if left is False:
-                    return False
-                right = self.truth(self.eval(e.right, frame))
-                return True if left is True and right is True else (False if right is False else UNK)
+                    return lv
+                rv = self.eval(e.right, frame)
+                return rv if left is True else join(lv, rv)
             if left is True:
-                return True
-            right = self.truth(self.eval(e.right, frame))
-            return False if left is False and right is False else (True if right is True else UNK)
+                return lv
+            rv = self.eval(e.right, frame)
+            return rv if left is False else join(lv, rv)
         if t is cst.Comparison:
             return self.compare(e, frame)
         if t is cst.IfExp:
