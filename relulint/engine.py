@@ -222,6 +222,21 @@ def _has_context_hints(code: str) -> bool:
     return _CONTEXT_HINTS.search(code) is not None
 
 
+_TRAINING: re.Pattern[str] | None = None
+_TRAINING_CALLS = (r"\.backward\(", r"\.fit\(", r"\btrain_on_batch\b", r"\btraining_step\b", r"\btrain_step\b")
+
+
+def _trains(code: str) -> bool:
+    """The text names a loss from the tables (as a word) and back-propagates or fits."""
+    global _TRAINING
+    if _TRAINING is None:
+        from relulint.knowledge import tables
+
+        words = {q.rsplit(".", 1)[-1] for q in tables().losses}
+        _TRAINING = re.compile("|".join(rf"\b{re.escape(w)}\b" for w in sorted(words)))
+    return _TRAINING.search(code) is not None and re.search("|".join(_TRAINING_CALLS), code) is not None
+
+
 def neighbour_paths(path: str, imports: Iterable[str], root: str | None = None) -> list[str]:
     """Files the linted file reaches: the project modules it imports, then the sibling scripts that import
     it (its drivers: a train.py doing `from model import Net`). Never the whole folder: tutorial folders
@@ -411,7 +426,9 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     cache = cache or FactsCache()
     cache.put(path, facts, root_for(settings, path))
     near: list[ModuleFacts] = []
-    if neighbours and facts.networks and os.path.exists(path):
+    # a file with no network of its own but training code (a Trainer class, a loss module) is judged
+    # through the scripts that import it and hand it a model
+    if neighbours and (facts.networks or (facts.frameworks and _trains(code))) and os.path.exists(path):
         stage("neighbours")
         root = root_for(settings, path)
         # the interpreter already followed this file's imports: only its drivers (scripts that import

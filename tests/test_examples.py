@@ -24,8 +24,6 @@ KNOWN_GAPS: dict[str, str] = {
         "uint8 images stacked in a collate_fn and normalised with [0, 1] mean/std constants: the data path through the DataLoader is not followed",
     "realistic/house_prices/model.py":
         "CSV features (pd.read_csv(...).to_numpy()) with no scaling step are not reported",
-    "realistic/intent_trainer/trainer.py":
-        "found at trainer.py:19 when the folder or train.py is linted; trainer.py alone defines no network, so its driver train.py is not read",
     "realistic/keras_energy/train_energy.py":
         "np.genfromtxt features with no scaling step not reported (the LeakyReLU(negative_slope=0.01) output is judged now)",
     "realistic/keras_prices/price_model.py":

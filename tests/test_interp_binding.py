@@ -521,3 +521,31 @@ loss = F.mse_loss(model(torch.rand(8, 4)), torch.rand(8, 1))
 def test_model_and_loss_returned_together_are_bound(tmp_path, loss, want):
     train = HEAD + f"from model import Encoder\n\ndef relulint_batch():\n    return Encoder(), torch.rand(8, 16), {loss}\n"
     assert codes(tmp_path, {"model.py": ENCODER, "train.py": train}) == want
+
+
+def test_a_trainer_module_without_a_network_is_judged_through_its_driver(tmp_path):
+    """trainer.py holds the loss and the training step but no network; train.py imports it and the
+    model. Linting trainer.py alone reads train.py and reports the softmax fed to CrossEntropyLoss."""
+    files = {
+        "model.py": "import torch.nn as nn\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.fc = nn.Linear(4, 3)\n"
+                    "    def forward(self, x):\n"
+                    "        return self.fc(x)\n",
+        "trainer.py": "import torch\nimport torch.nn as nn\n"
+                      "class Trainer:\n"
+                      "    def __init__(self, model):\n"
+                      "        self.model = model\n"
+                      "        self.loss_fn = nn.CrossEntropyLoss()\n"
+                      "    def step(self, x, y):\n"
+                      "        loss = self.loss_fn(torch.softmax(self.model(x), dim=-1), y)\n"
+                      "        loss.backward()\n",
+        "train.py": "import torch\nfrom model import Net\nfrom trainer import Trainer\n"
+                    "Trainer(Net()).step(torch.randn(2, 4), torch.tensor([0, 1]))\n",
+    }
+    found, _ = lint(tmp_path, files, target="trainer.py")
+    assert found == [("RL103", 8)]
+    files["trainer.py"] = files["trainer.py"].replace("torch.softmax(self.model(x), dim=-1)", "self.model(x)")
+    assert codes(tmp_path, files, target="trainer.py") == []
