@@ -8,6 +8,7 @@ and the run goes on.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 import traceback
@@ -203,38 +204,42 @@ def _imports_module(code: str, module: str | None) -> bool:
                      code, re.MULTILINE) is not None
 
 
-_CONTEXT_HINTS: re.Pattern[str] | None = None
 # Training code feeds data through these; a neighbour with none of them and no loss adds no context.
 _FEED_HINTS = ("fit", "predict", "evaluate", "train_on_batch", "feed_dict", "DataLoader", "load_data", "forward")
+_TRAINING_CALLS = re.compile(r"\.backward\(|\.fit\(|\btrain_on_batch\b|\btraining_step\b|\btrain_step\b")
+
+
+@functools.cache
+def _loss_names() -> frozenset[str]:
+    """The loss callables of the tables by their last name (MSELoss, mse_loss, binary_crossentropy)."""
+    from relulint.knowledge import tables
+
+    return frozenset(q.rsplit(".", 1)[-1] for q in tables().losses)
+
+
+@functools.cache
+def _context_hints() -> re.Pattern[str]:
+    from relulint.knowledge import tables
+
+    words = _loss_names() | set(tables().loss_strings) | set(_FEED_HINTS)
+    alternatives = sorted(map(re.escape, words)) + [r"\*\*\s*2\b", r"\.pow\(\s*2", r"square"]
+    return re.compile("|".join(alternatives))
+
+
+@functools.cache
+def _loss_words() -> re.Pattern[str]:
+    return re.compile("|".join(rf"\b{re.escape(w)}\b" for w in sorted(_loss_names())))
 
 
 def _has_context_hints(code: str) -> bool:
     """A neighbour is read only for its losses and data feeds: skip the (10x more costly) metadata pass
     on files that name no loss from the tables, no hand-written squared error, and no feed."""
-    global _CONTEXT_HINTS
-    if _CONTEXT_HINTS is None:
-        from relulint.knowledge import tables
-
-        t = tables()
-        words = {q.rsplit(".", 1)[-1] for q in t.losses} | set(t.loss_strings) | set(_FEED_HINTS)
-        alternatives = sorted(map(re.escape, words)) + [r"\*\*\s*2\b", r"\.pow\(\s*2", r"square"]
-        _CONTEXT_HINTS = re.compile("|".join(alternatives))
-    return _CONTEXT_HINTS.search(code) is not None
-
-
-_TRAINING: re.Pattern[str] | None = None
-_TRAINING_CALLS = (r"\.backward\(", r"\.fit\(", r"\btrain_on_batch\b", r"\btraining_step\b", r"\btrain_step\b")
+    return _context_hints().search(code) is not None
 
 
 def _trains(code: str) -> bool:
     """The text names a loss from the tables (as a word) and back-propagates or fits."""
-    global _TRAINING
-    if _TRAINING is None:
-        from relulint.knowledge import tables
-
-        words = {q.rsplit(".", 1)[-1] for q in tables().losses}
-        _TRAINING = re.compile("|".join(rf"\b{re.escape(w)}\b" for w in sorted(words)))
-    return _TRAINING.search(code) is not None and re.search("|".join(_TRAINING_CALLS), code) is not None
+    return _loss_words().search(code) is not None and _TRAINING_CALLS.search(code) is not None
 
 
 def neighbour_paths(path: str, imports: Iterable[str], root: str | None = None) -> list[str]:

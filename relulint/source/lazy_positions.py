@@ -56,8 +56,8 @@ class LazyPositions:
         self._stmts: dict[cst.CSTNode, tuple[ast.stmt, tuple[str, ...]]] | None = None
         self._lines: list[str] = []
         self._full: dict[cst.CSTNode, CodeRange] | None = None
-        self._done: set[object] = set()  # ids of statements (and ("h", id) of headers) already generated
-        self._generated: dict[object, list[cst.CSTNode]] = {}  # those keys -> the nodes they positioned
+        # id(statement), or ("h", id) for its header alone, once generated -> the nodes it positioned
+        self._generated: dict[object, list[cst.CSTNode]] = {}
         self._by_line: list[cst.CSTNode | None] | None = None
 
     # ------------------------------------------------------------------ mapping interface
@@ -84,26 +84,17 @@ class LazyPositions:
             return self._full.get(node, default)
         return self._pos.get(node, default)
 
-    def known(self, node: cst.CSTNode) -> CodeRange | None:
-        """The node's range if it is already computed (no work)."""
-        return self._pos.get(node) if self._full is None else self._full.get(node)
-
     def nodes_on_line(self, line: int) -> list[cst.CSTNode]:
         """The nodes of the innermost statement (or compound header) that spans `line`, positioned, so that
         a node can be found by its span without positioning the whole file."""
         if self._full is not None:
             return [n for n, r in self._full.items() if r.start.line == line]
         try:
-            stmts = self._statements()
+            self._statements()
             stmt = self._line_index()[line] if 0 <= line < len(self._line_index()) else None
             if stmt is None:
                 return []
-            header = _header_only(stmt)
-            key = ("h", id(stmt)) if header is not None else id(stmt)
-            if key not in self._done:
-                self._generate(header if header is not None else stmt, *stmts[stmt],
-                               key=key if header is not None else None)
-            return self._generated.get(key, [])
+            return self._generated[self._ensure(stmt, header_only=True)]
         except (_Unmapped, RecursionError, SyntaxError, ValueError, KeyError):
             self._use_full()
             return [n for n, r in self._full.items() if r.start.line == line]
@@ -138,19 +129,24 @@ class LazyPositions:
         if stmt is None:
             raise _Unmapped
         if stmt is node and isinstance(node, _COMPOUND):
-            self._pos[node] = self._ast_range(stmts[node][0], node)
+            self._pos[node] = self._ast_range(stmts[node][0])
             return
-        if id(stmt) in self._done:
+        if id(stmt) in self._generated:
             if node not in self._pos:
                 raise _Unmapped  # a node codegen does not record (whitespace): let the full provider say
             return
-        header = _header_only(stmt)
-        if header is not None and ("h", id(stmt)) not in self._done:
-            # a node in a `def` / `class` / `if` header: generate the header, not the whole body
-            self._generate(header, *stmts[stmt], key=("h", id(stmt)))
-            if node in self._pos:
-                return
-        self._generate(stmt, *stmts[stmt])
+        self._ensure(stmt, header_only=True)  # a node in a `def` / `class` / `if` header: not the whole body
+        if node not in self._pos:
+            self._ensure(stmt, header_only=False)
+
+    def _ensure(self, stmt: cst.CSTNode, header_only: bool) -> object:
+        """Generate the statement (or only its header, when asked and it has one) unless done; its key."""
+        header = _header_only(stmt) if header_only else None
+        key = ("h", id(stmt)) if header is not None else id(stmt)
+        if key not in self._generated:
+            self._generate(header if header is not None else stmt, *self._statements()[stmt],
+                           key=key if header is not None else None)
+        return key
 
     def _generate(self, stmt: cst.CSTNode, anchor: ast.stmt, indents: tuple[str, ...],
                   key: object = None) -> None:
@@ -182,12 +178,12 @@ class LazyPositions:
                 if n not in pos:
                     pos[n] = CodeRange(CodePosition(r.start.line + delta, r.start.column),
                                        CodePosition(r.end.line + delta, r.end.column))
-        pos.pop(stmt, None) if key is not None else None  # the stand-in header node is not the real one
-        done = key if key is not None else id(stmt)
-        self._done.add(done)
-        self._generated[done] = [n for n in sink._computed if n is not stmt or key is None]
+        if key is not None:  # the stand-in header node is not the real statement
+            pos.pop(stmt, None)
+            sink._computed.pop(stmt, None)
+        self._generated[key if key is not None else id(stmt)] = list(sink._computed)
 
-    def _ast_range(self, a: ast.stmt, node: cst.CSTNode) -> CodeRange:
+    def _ast_range(self, a: ast.stmt) -> CodeRange:
         if a.end_lineno is None or a.end_col_offset is None:
             raise _Unmapped
         return CodeRange(CodePosition(a.lineno, self._column(a.lineno, a.col_offset)),
