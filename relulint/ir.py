@@ -8,7 +8,7 @@ finding can point at the line that caused it. Unknown facts are `None`: rules st
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -131,6 +131,13 @@ class WeightStats:
     min: float
     max: float
     count: int
+
+
+Sieve = Callable[..., object]  # LayerArrays -> boolean mask (numpy), see Network.iter_affines
+
+
+def _is_relu_like(act: Activation) -> bool:
+    return act.is_relu_like
 
 
 _SIGN_KEEPING = ("dropout", "alpha_dropout", "shape")  # ops an activation is still "after" through
@@ -388,11 +395,38 @@ class Network:
             scaled[i] = op.kind in ("scale", "norm") or reads_scaled
         return False
 
-    def iter_relu_affines(self) -> Iterator[tuple[int, Op, Activation]]:
+    # ---------------------------------------------------------------- every layer, for rules
+    # A graph network may hold a long run of repeated layers as one block whose ops are made only when
+    # asked for (relulint/graph/runs.py). Rules walk layers through these iterators, in index order,
+    # and may pass a `sieve`: a function of `LayerArrays` (numpy arrays over a block's layers: init_mean,
+    # init_std, weight_std, fan_in, fan_out) returning a boolean mask of the layers worth judging. A
+    # sieve may keep more layers than the rule reports (the rule judges every op it is given), never
+    # fewer. A plain network ignores it and gives every layer.
+
+    def iter_affines(self, sieve: Sieve | None = None) -> Iterator[tuple[int, Op]]:
+        for i, op in enumerate(self.ops):
+            if op.kind == "affine":
+                yield i, op
+
+    def iter_activated_affines(self, accept: Callable[[Activation], bool],
+                               sieve: Sieve | None = None) -> Iterator[tuple[int, Op, Activation]]:
+        """Affine ops whose output feeds an activation `accept` takes (see activation_after)."""
         for i in self.affine_indices():
             act = self.activation_after(i)
-            if act is not None and act.is_relu_like:
+            if act is not None and accept(act):
                 yield i, self.ops[i], act
+
+    def iter_relu_affines(self, sieve: Sieve | None = None) -> Iterator[tuple[int, Op, Activation]]:
+        return self.iter_activated_affines(_is_relu_like, sieve)
+
+    def indices_of_kind(self, kind: str) -> list[int]:
+        return [i for i, op in enumerate(self.ops) if op.kind == kind]
+
+    def iter_dead_units(self) -> Iterator[tuple[int, Op]]:
+        """Ops with `dead_units` (graph pass, ReLU-like ops on a declared input range)."""
+        for i, op in enumerate(self.ops):
+            if op.dead_units is not None:
+                yield i, op
 
     def prepend(self, op: Op) -> None:
         """Put `op` in front of the network: it reads the input, and everything that read the input

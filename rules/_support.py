@@ -18,6 +18,14 @@ def init_scale(op: Op) -> tuple[float, float, int] | None:
     return std, he_std(op.fan_in), op.fan_in
 
 
+def scale_sieve(limit: float, above: bool):
+    """A sieve (Network.iter_affines) keeping layers whose init std is above / below `limit` x He's std,
+    with slack for rounding: it works on numpy arrays, where knowledge.he_std's math.sqrt does not."""
+    if above:
+        return lambda a: a.init_std > limit * (2.0 / a.fan_in) ** 0.5 * (1 - 1e-9)
+    return lambda a: a.init_std < limit * (2.0 / a.fan_in) ** 0.5 * (1 + 1e-9)
+
+
 def fmt(x: float) -> str:
     """Compact number for messages: 0.0072, 19.6, 1e-03."""
     if x == 0:

@@ -323,7 +323,8 @@ class PositiveMeanInit(StaticRule):
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         ratio = float(options["min-mean-to-std"])
-        for _, op, act in ir.network.iter_relu_affines():
+        # sieve: only a positive observed mean can fire (blocks of graph layers skip the rest at once)
+        for _, op, act in ir.network.iter_relu_affines(lambda a: a.init_mean > 0):
             init = op.weight_init
             if init is None or not init.has_positive_mean or op.init_location is None:
                 continue

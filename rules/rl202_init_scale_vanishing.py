@@ -4,7 +4,7 @@ from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.ir import ModelIR
 from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
-from relulint.rules._support import fmt, init_scale, layer_text
+from relulint.rules._support import fmt, init_scale, layer_text, scale_sieve
 
 
 class InitScaleVanishing(StaticRule):
@@ -192,7 +192,7 @@ class InitScaleVanishing(StaticRule):
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         limit = float(options["min-std-ratio"])
         small = []
-        for _, op, _act in ir.network.iter_relu_affines():
+        for _, op, _act in ir.network.iter_relu_affines(scale_sieve(limit, above=False)):
             scale = init_scale(op)
             if scale is not None and op.init_location is not None and scale[0] < limit * scale[1]:
                 small.append((op, *scale))

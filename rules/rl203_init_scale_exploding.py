@@ -4,7 +4,7 @@ from relulint.dynamic.stats import ProbeReport
 from relulint.finding import Finding, Severity
 from relulint.ir import ModelIR
 from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
-from relulint.rules._support import fmt, init_scale, layer_figures, layer_text
+from relulint.rules._support import fmt, init_scale, layer_figures, layer_text, scale_sieve
 
 
 class InitScaleExploding(StaticRule):
@@ -167,7 +167,7 @@ class InitScaleExploding(StaticRule):
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         limit = float(options["max-std-ratio"])
-        for op in ir.network.ops:
+        for _, op in ir.network.iter_affines(scale_sieve(limit, above=True)):
             scale = init_scale(op)
             if scale is None or op.init_location is None:
                 continue

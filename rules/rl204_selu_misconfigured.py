@@ -255,8 +255,7 @@ class SeluMisconfigured(StaticRule):
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         net = ir.network
-        selu_layers = [(i, net.ops[i]) for i in net.affine_indices()
-                       if (a := net.activation_after(i)) is not None and a.kind == "selu"]
+        selu_layers = [(i, op) for i, op, _ in net.iter_activated_affines(lambda a: a.kind == "selu")]
         if not selu_layers:
             return
         for _, op in selu_layers:
@@ -275,8 +274,8 @@ class SeluMisconfigured(StaticRule):
                           "distribution": init.distribution},
                 related=[(op.origin, f"layer {op.display}")],
             )
-        for op in net.ops:
-            if op.kind == "dropout" and op.origin is not None:
+        for op in map(net.ops.__getitem__, net.indices_of_kind("dropout")):
+            if op.origin is not None:
                 yield self.finding(
                     op.origin,
                     problem=f"{op.display} in a SELU network: plain dropout breaks self-normalisation",

@@ -191,11 +191,10 @@ class ProvablyDeadUnits(StaticRule):
     ]
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
-        ops = ir.network.ops
         ranges = [d for d in ir.data if d.low is not None and d.high is not None]
         shown = f"[{ranges[0].low:g}, {ranges[0].high:g}]" if ranges else "the declared input range"
-        for i, op in enumerate(ops):
-            if op.dead_units is None or op.origin is None or op.activation is None:
+        for i, op in ir.network.iter_dead_units():
+            if op.origin is None or op.activation is None:
                 continue
             dead, units = op.dead_units
             if dead < max(1, int(options["min-dead-units"])):
