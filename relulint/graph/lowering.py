@@ -46,6 +46,7 @@ class GNode:
     activation: str | None = None
     weight: Callable[[], np.ndarray] | None = None  # dense: (out, in); conv: (M, C/group, *kernel)
     weight_name: str | None = None
+    weight_form: str = ""  # how weight() derives from the stored tensor, for runs: "as_is" | "T" | "" (other)
     bias: Callable[[], np.ndarray] | None = None
     conv: bool = False
     group: int = 1
@@ -65,15 +66,31 @@ class GraphInput:
     origin: Origin
 
 
-def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode], inputs: list[GraphInput],
+@dataclass
+class GRun:
+    """`count` repetitions of a chain of nodes that a frontend found identical but for names and weights:
+    the same op types, attributes and constant shapes, each node reading only the one before, no
+    value leaving the run but the last. `build_network` lowers the first repetitions node by node
+    and keeps the rest as a block (relulint/graph/runs.py)."""
+
+    count: int
+    expand: Callable[[int], list[GNode]]  # repetition k lowered node by node, as the per-node path does
+    # (GNode position p, repetitions a..b-1) -> their weights stacked, each as node.weight() gives it;
+    # None when the frontend cannot stack them (then every repetition is lowered node by node)
+    weights: Callable[[int, int, int], np.ndarray | None]
+
+
+def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode | GRun], inputs: list[GraphInput],
                   input_range: tuple[float, float] | None, weights_trained: bool = False,
                   bounds: dict[str, iv.Box] | None = None, outputs: list[str] | None = None) -> Network:
     """The network of `nodes` (topological order) as a DAG: each op's inputs are the ops producing the
     tensors its node reads (`NETWORK_INPUT` for a graph input), `outputs` the graph's output tensors.
 
+    A `GRun` is lowered node by node while interval bounds still reach it (and for its first
+    repetition), the rest as one block: the same ops, made on demand (runs.RunNetwork).
+
     `bounds`, when given, receives the box in front of every ReLU-like op (by node name): the
     per-unit evidence behind `Op.dead_units`, used by the soundness tests."""
-    net = Network(name=name, framework=framework, origin=origin)
     boxes: dict[str, iv.Box | None] = {}
     track = input_range is not None
     if track:
@@ -83,12 +100,17 @@ def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode],
     producer: dict[str, int] = {}  # tensor -> index of the op that makes it
     upstream: list[bool] = []  # per op: an affine op is the op itself or upstream of it
     scaled_by: str | None = None
-    ops = net.ops
+    ops: list[Op] = []
+    segments: list = []  # plain op lists and runs.OpRun blocks, in order
     batch = _StatsBatch()
     relu_like: dict[str, bool] = {}
     made = producer.get
     box_of = boxes.get
-    for index, node in enumerate(nodes):  # 100k+ nodes: plain loops, no per-node generators
+    index = 0
+    last: GNode | None = None
+
+    def add(node: GNode) -> None:  # one node, the per-node path (100k+ nodes: plain loops, no generators)
+        nonlocal scaled_by, index, last
         tensors = node.inputs
         if len(tensors) == 1:  # the common case: one data input
             p = made(tensors[0], NETWORK_INPUT)
@@ -130,11 +152,120 @@ def build_network(name: str, framework: str, origin: Origin, nodes: list[GNode],
         for o in node.outputs:
             producer[o] = index
         ops.append(op)
+        index += 1
+        last = node
+
+    for item in nodes:
+        if type(item) is GNode:
+            add(item)
+            continue
+        k = 0  # the first repetition, and those bounds still reach, node by node
+        while k < item.count and (k == 0 or (track and last is not None and box_of(last.outputs[0]) is not None)):
+            for node in item.expand(k):
+                add(node)
+            k += 1
+        if k == item.count:
+            continue
+        block = _block(item, k, index, upstream[-1], weights_trained)
+        if block is None:  # weights the frontend cannot stack: node by node after all
+            for rest in range(k, item.count):
+                for node in item.expand(rest):
+                    add(node)
+            continue
+        run, flags = block
+        tail = item.expand(item.count - 1)[-1]  # the node whose values leave the block
+        segments.append(ops)
+        segments.append(run)
+        ops = []
+        upstream.extend(flags * (item.count - k))
+        index += len(run)
+        for o in tail.outputs:
+            producer[o] = index - 1
+            boxes[o] = None  # bounds stopped before the block (or are not tracked)
+        last = tail
     batch.flush()
+    if segments:
+        from relulint.graph.runs import RunNetwork, RunOps
+
+        segments.append(ops)
+        net: Network = RunNetwork(name=name, framework=framework, origin=origin)
+        net.ops = RunOps([seg for seg in segments if len(seg)])  # type: ignore[assignment]
+    else:
+        net = Network(name=name, framework=framework, origin=origin, ops=ops)
     if outputs is not None:
         net.outputs = sorted({producer[o] for o in outputs if o in producer})
     net.inputs = _data_sources(inputs, input_range, scaled_by)
     return net
+
+
+def _block(run: GRun, k0: int, start: int, after_in: bool, trained: bool):
+    """Repetitions k0.. of `run` as one runs.OpRun starting at op `start`: kinds from repetition k0's
+    nodes, weight statistics of every repetition in vectorised steps, ops made on demand. Returns
+    (the OpRun, per-position "affine upstream" flags), or None."""
+    from relulint.graph.runs import LayerArrays, OpRun, stack_stats
+
+    template = run.expand(k0)
+    kinds: list[OpKind] = []
+    afters: list[bool] = []
+    flags: list[bool] = []
+    after = after_in  # the same for every repetition from k0 on (see build_network)
+    for node in template:
+        op = _op(node, after)
+        afters.append(after)
+        kinds.append(op.kind)
+        after = op.kind == "affine" or after
+        flags.append(after)
+    reps = run.count - k0
+    stats: dict[int, tuple[dict[str, list], int]] = {}
+    fans: dict[int, tuple[int, int]] = {}
+    layers: dict[int, LayerArrays] = {}
+    for p, node in enumerate(template):
+        if kinds[p] != "affine":
+            continue
+        if node.weight is None:
+            return None
+        shape = node.weight().shape
+        count = math.prod(shape)
+        step = max(1, (1 << 20) // max(count, 1))  # repetitions read at once: about a million weights
+        parts = []
+        for a in range(k0, run.count, step):
+            w = run.weights(p, a, min(a + step, run.count))
+            if w is None or w.shape != (min(step, run.count - a), *shape):
+                return None
+            if 0 < count <= _BATCH_ELEMS:
+                parts.append(stack_stats(w, row_stats))
+            else:  # big layers: one at a time, as the per-node path does
+                each = [weight_stats(x) for x in w]
+                parts.append({f: np.array([getattr(x, f) for x in each], dtype=np.float64)
+                              for f in ("mean", "std", "min", "max")})
+            del w
+        st = {f: np.concatenate([part[f] for part in parts]) for f in ("mean", "std", "min", "max")}
+        fans[p] = _fans(node, shape)
+        stats[p] = ({f: st[f].tolist() for f in st}, count)
+        std = st["std"]
+        if trained:
+            init_mean = init_std = np.full(reps, np.nan)
+        else:
+            se = std / math.sqrt(count) if count else np.full(reps, np.inf)
+            mean = st["mean"]
+            noise = (std > 0) & ((np.abs(mean) <= 6 * se) | (np.abs(mean) <= 0.1 * std))
+            init_mean, init_std = np.where(noise, 0.0, mean), std
+        layers[p] = LayerArrays(init_mean=init_mean, init_std=init_std, weight_std=std,
+                                fan_in=fans[p][0], fan_out=fans[p][1])
+    period = len(template)
+
+    def make(j: int) -> Op:
+        k, p = divmod(j, period)
+        node = run.expand(k0 + k)[p]
+        op = _op(node, afters[p])
+        if p in stats:
+            st, count = stats[p]
+            op.fan_in, op.fan_out = fans[p]
+            ws = WeightStats(mean=st["mean"][k], std=st["std"][k], min=st["min"][k], max=st["max"][k], count=count)
+            _set_stats(op, ws, node.weight_name or node.name, None if trained else node.origin)
+        return op
+
+    return OpRun(start=start, count=reps, kinds=tuple(kinds), make=make, layers=layers), flags
 
 
 def _reads(tensors: list[str], producer: dict[str, int]) -> tuple[int, ...]:
@@ -180,12 +311,7 @@ def _affine_facts(op: Op, node: GNode, boxes: dict[str, iv.Box | None], trained:
         _propagate_unknown(node, boxes)
         return
     w = node.weight()
-    if node.conv:
-        receptive = int(np.prod(w.shape[2:])) if w.ndim > 2 else 1
-        op.fan_in = int(w.shape[1]) * receptive
-        op.fan_out = int(w.shape[0]) * receptive
-    else:
-        op.fan_out, op.fan_in = int(w.shape[0]), int(w.shape[1])
+    op.fan_in, op.fan_out = _fans(node, w.shape)
     box = boxes.get(node.inputs[0]) if node.inputs else None
     small = 0 < w.size <= _BATCH_ELEMS
     moments = None if small else _Moments(w)
@@ -204,6 +330,14 @@ def _affine_facts(op: Op, node: GNode, boxes: dict[str, iv.Box | None], trained:
         return
     _set_stats(op, moments.result(), node.weight_name or node.name, None if trained else node.origin)
     del w
+
+
+def _fans(node: GNode, shape: tuple[int, ...]) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight as node.weight() gives it: dense (out, in), conv (M, C/group, *kernel)."""
+    if node.conv:
+        receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+        return int(shape[1]) * receptive, int(shape[0]) * receptive
+    return int(shape[1]), int(shape[0])
 
 
 def _set_stats(op: Op, stats: WeightStats, name: str, init_site: Origin | None) -> None:
@@ -245,26 +379,32 @@ class _StatsBatch:
         for items in self.groups.values():
             flat = np.stack([w.reshape(-1) for _, w, _, _ in items])  # (layers, elements)
             n = flat.shape[1]
-            lo = _MIN(flat, axis=1)
-            hi = _MAX(flat, axis=1)
-            shift = flat[:, 0].astype(np.float64)
-            c = np.subtract(flat, shift[:, None], dtype=np.float64)
+            st = row_stats(flat)
             del flat
-            mean_c = _SUM(c, axis=1) / n
-            np.multiply(c, c, out=c)
-            var = np.maximum(_SUM(c, axis=1) / n - mean_c * mean_c, 0.0)
-            del c
-            mean = (mean_c + shift).tolist()
-            std = np.sqrt(var).tolist()
-            los, his = lo.astype(np.float64).tolist(), hi.astype(np.float64).tolist()
+            mean, std, los, his = (st[k].tolist() for k in ("mean", "std", "min", "max"))
             for k, (op, _, name, site) in enumerate(items):
-                if los[k] == his[k]:  # constant: exact, without summation noise
-                    stats = WeightStats(mean=los[k], std=0.0, min=los[k], max=his[k], count=n)
-                else:
-                    stats = WeightStats(mean=mean[k], std=std[k], min=los[k], max=his[k], count=n)
+                stats = WeightStats(mean=mean[k], std=std[k], min=los[k], max=his[k], count=n)
                 _set_stats(op, stats, name, site)
         self.groups.clear()
         self.elems = 0
+
+
+def row_stats(flat: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean/std/min/max (float64) of each row of a (layers, elements) array, each row reduced on its
+    own: min/max on the raw values, a shifted float64 sum for the mean and a sum of squares for the
+    variance. A constant row is exact (its value, std 0), without summation noise."""
+    n = flat.shape[1]
+    lo = _MIN(flat, axis=1).astype(np.float64)
+    hi = _MAX(flat, axis=1).astype(np.float64)
+    shift = flat[:, 0].astype(np.float64)
+    c = np.subtract(flat, shift[:, None], dtype=np.float64)
+    mean_c = _SUM(c, axis=1) / n
+    np.multiply(c, c, out=c)
+    var = np.maximum(_SUM(c, axis=1) / n - mean_c * mean_c, 0.0)
+    del c
+    const = lo == hi
+    return {"mean": np.where(const, lo, mean_c + shift), "std": np.where(const, 0.0, np.sqrt(var)),
+            "min": lo, "max": hi}
 
 
 def weight_stats(w: np.ndarray) -> WeightStats:

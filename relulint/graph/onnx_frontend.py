@@ -15,10 +15,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from relulint.graph.lowering import GNode, GraphInput, build_network, graph_loss
+from relulint.graph import onnx_runs
+from relulint.graph.lowering import GNode, GraphInput, GRun, build_network, graph_loss
 from relulint.ir import ModuleFacts, Origin
 from relulint.knowledge.graph_ops import ONNX_SHAPE_PLUMBING, clip_kind, onnx_op
 
+RUNS = True  # lower runs of repeated layers as blocks (tests switch it off to compare with the per-node path)
 MAX_PROTO_BYTES = 2 * 1024 ** 3  # protobuf cannot hold more: bigger models keep weights outside
 _FRAME = re.compile(r'File "(?P<f1>[^"]+)", line (?P<l1>\d+)|(?P<f2>[^\s()"]+\.py)[(:](?P<l2>\d+)')
 
@@ -145,6 +147,50 @@ class ExternalData:
         if offset + length > len(mm):
             raise GraphError(f"initializer {tensor.name!r}: external data ends before offset {offset} + {length}")
         return np.frombuffer(mm, dtype=dtype, count=count, offset=offset).reshape(dims)
+
+    def stacked(self, tensors: list, dtype, dims: tuple[int, ...]) -> np.ndarray | None:
+        """External tensors of one dtype and dims, all in one file, as one (n, *dims) array: a strided
+        view of the map when they lie at regular offsets, else one gather. None when any entry needs
+        the per-tensor reader (which gives the clear error for a bad one)."""
+        infos = self.infos
+        nbytes = math.prod(dims) * _ITEMSIZE[dtype]
+        loc = None
+        offsets = []
+        for t in tensors:
+            info = infos.get(t.name)
+            if info is None:
+                info = infos[t.name] = {e.key: e.value for e in t.external_data}
+            where = info.get("location", "")
+            if loc is None:
+                loc = where
+            elif where != loc:
+                return None
+            try:
+                offsets.append(int(info.get("offset", 0) or 0))
+                if info.get("length") and int(info["length"]) != nbytes:
+                    return None
+            except ValueError:
+                return None
+        full = self.checked.get(loc or "")
+        if full is None:
+            full = self.location(tensors[0])
+        if full is None:
+            return None
+        mm = self.maps.get(full)
+        if mm is None:
+            mm = self.maps[full] = self._map(full)
+        offs = np.array(offsets, dtype=np.int64)
+        if len(offs) == 0 or offs.min() < 0 or offs.max() + nbytes > len(mm):
+            return None
+        n = len(offs)
+        steps = np.diff(offs)
+        if n == 1 or (steps[0] >= nbytes and (steps == steps[0]).all()):
+            stride = int(steps[0]) if n > 1 else nbytes
+            flat = np.ndarray((n, nbytes), dtype=np.uint8, buffer=mm, offset=int(offs[0]), strides=(stride, 1))
+        else:
+            raw = np.frombuffer(mm, dtype=np.uint8)
+            flat = raw[offs[:, None] + np.arange(nbytes)]
+        return np.ascontiguousarray(flat).view(dtype).reshape((n, *dims))
 
     @staticmethod
     def _map(full: str):
@@ -363,14 +409,54 @@ class _Graph:
         path_idx = [i for i in on_path if i in keep] if len(keep) != len(on_path) else on_path
         self._consumers: dict[str, list[int]] | None = None
         self._path = (path_idx, n_in)
+        self.data = data
+        runs = {}
+        if RUNS and len(path_idx) >= 2 * onnx_runs.MIN_REPS and \
+                onnx_runs.is_chain(path_idx, n_in, n_out, data, [o.name for o in self.graph.output]):
+            runs = onnx_runs.find_runs(self, path_idx, op_types, n_in)
         absorbed: set[int] = set()
-        out: list[GNode] = []
+        out: list[GNode | GRun] = []
         lower = self.lower_node
-        for idx in path_idx:
+        t, end = 0, len(path_idx)
+        while t < end:
+            found = runs.get(t)
+            if found is not None and path_idx[t] not in absorbed:
+                run = onnx_runs.OnnxRun(self, path_idx, n_in, n_out, t, *found)
+                inside = set(run.node_indices(0))
+                if run.absorbs(0) <= inside:  # MatMul + bias Add inside one repetition
+                    absorbed |= run.absorbs(run.count - 1)  # the last one may fold the Add after the run
+                    out.append(run)
+                    t += found[0] * found[1]
+                    continue
+            idx = path_idx[t]
+            t += 1
             if idx in absorbed:
                 continue
             out.append(lower(nodes[idx], op_types[idx], n_in[idx], n_out[idx], data, absorbed))
         return out  # ONNX's order is topological (an absorbed bias Add comes after its MatMul)
+
+    def stacked(self, names: list[str]) -> np.ndarray | None:
+        """The initializers `names` (one dtype and dims) as one (n, *dims) array, or None when they
+        are not all plain initializers stored alike (then they are read one by one)."""
+        tensors = []
+        inits = self.inits
+        alias = self.alias
+        for name in names:
+            t = inits.get(alias.get(name, name))
+            if t is None:
+                return None
+            tensors.append(t)
+        t0 = tensors[0]
+        dtype = _RAW_DTYPES.get(t0.data_type)
+        if dtype is None or not _LITTLE:
+            return None
+        dims = tuple(t0.dims)
+        external = [t.data_location == _EXTERNAL for t in tensors]
+        if not any(external):
+            return onnx_runs.stacked_inline(tensors, dtype, dims)
+        if not all(external):
+            return None
+        return self.external.stacked(tensors, dtype, dims)
 
     def consumers(self) -> dict[str, list[int]]:
         """Tensor -> the nodes on the data path that read it (built on first need: MatMul + Add)."""
@@ -455,6 +541,7 @@ class _Graph:
             alpha, beta = float(attrs.get("alpha", 1.0)), float(attrs.get("beta", 1.0))
             trans_b = bool(attrs.get("transB", 0))
             g.weight = load_w if trans_b and alpha == 1.0 else lambda: _scaled(load_w() if trans_b else load_w().T, alpha)
+            g.weight_form = ("as_is" if trans_b else "T") if alpha == 1.0 else ""
             if b_name is not None and self.is_const(b_name):
                 load_b = self.const_loader(b_name)
                 g.bias = lambda: _bias_vector(load_b(), beta)
@@ -464,6 +551,7 @@ class _Graph:
                 g.kind, g.interval = "other", "unknown"
                 return
             g.weight = lambda: load_w().T
+            g.weight_form = "T"
             self._fold_bias(n, g, shape[1], absorbed)
         elif op == "Conv":
             g.conv = True
@@ -473,6 +561,7 @@ class _Graph:
             auto = auto.decode() if isinstance(auto, bytes) else auto
             g.zero_pad = any(pads) or auto in ("SAME_UPPER", "SAME_LOWER")
             g.weight = load_w
+            g.weight_form = "as_is"
             if b_name is not None and self.is_const(b_name):
                 g.bias = self.const_loader(b_name)
         else:  # ConvTranspose: weight statistics only, no bounds

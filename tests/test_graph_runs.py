@@ -1,0 +1,296 @@
+"""Block ops (relulint/graph/runs.py): a run of repeated layers lowered in vectorised steps answers
+exactly as the per-node path does, op for op and finding for finding.
+
+Every case lints the same file twice, with runs (the default) and with `onnx_frontend.RUNS` off,
+and compares the findings (code, message, position, node, evidence, related locations) and the IR
+(every op, made on demand from the block). Graphs are generated: uniform chains, chains with one odd
+layer in the middle, MatMul + bias Add, BatchNorm / Dropout in the pattern, residual graphs (no
+block: the per-node path both ways), external data, with and without an input range.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+np = pytest.importorskip("numpy")
+onnx = pytest.importorskip("onnx")
+
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from relulint.config import Settings  # noqa: E402
+from relulint.engine import lint_file  # noqa: E402
+from relulint.graph import onnx_frontend  # noqa: E402
+from relulint.graph.runs import RunNetwork  # noqa: E402
+
+# weight draws: (mean, std multiple of He) -> what the init rules make of them
+DISTS = {"he": (0.0, 1.0), "pos": (None, None), "tiny": (0.0, 0.01), "huge": (0.0, 40.0), "const": (0.05, 0.0)}
+
+
+def _weights(rng, dist: str, fan_in: int, shape: tuple[int, ...]) -> np.ndarray:
+    he = (2.0 / fan_in) ** 0.5
+    if dist == "pos":
+        return rng.uniform(0.0, 1.0, shape).astype(np.float32)
+    mean, mult = DISTS[dist]
+    return (mean + rng.standard_normal(shape) * he * mult).astype(np.float32)
+
+
+class Builder:
+    """A chain (or residual graph) of layers written with onnx.helper."""
+
+    def __init__(self, width: int, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.nodes: list = []
+        self.inits: list = []
+        self.x = "x"
+        self.width = width
+        self.in_width = width
+        self.k = 0
+
+    def name(self, base: str) -> str:
+        self.k += 1
+        return f"{base}{self.k}"
+
+    def layer(self, act: str | None = "Relu", dist: str = "he", out: int | None = None, form: str = "gemm",
+              bn: bool = False, dropout: bool = False, alpha: float | None = None) -> None:
+        fan_in, out = self.width, out or self.width
+        n = self.name("fc")
+        if form == "matmul":  # how exporters write Linear: MatMul + bias Add
+            w = _weights(self.rng, dist, fan_in, (out, fan_in)).T.copy()
+            self.inits += [numpy_helper.from_array(w, f"W{n}"), numpy_helper.from_array(np.zeros(out, np.float32), f"b{n}")]
+            self.nodes.append(helper.make_node("MatMul", [self.x, f"W{n}"], [f"m{n}"], name=f"{n}_mm"))
+            self.nodes.append(helper.make_node("Add", [f"m{n}", f"b{n}"], [f"z{n}"], name=f"{n}_add"))
+        else:
+            trans = form == "gemm"
+            w = _weights(self.rng, dist, fan_in, (out, fan_in))
+            self.inits += [numpy_helper.from_array(w if trans else w.T.copy(), f"W{n}"),
+                           numpy_helper.from_array(self.rng.uniform(-0.1, 0.1, out).astype(np.float32), f"b{n}")]
+            self.nodes.append(helper.make_node("Gemm", [self.x, f"W{n}", f"b{n}"], [f"z{n}"], name=n,
+                                               transB=1 if trans else 0))
+        self.x = f"z{n}"
+        self.width = out
+        if bn:
+            b = self.name("bn")
+            vals = [np.ones(out), np.zeros(out), self.rng.uniform(-1, 1, out), self.rng.uniform(0.5, 2, out)]
+            names = [f"{b}_{p}" for p in ("s", "b", "m", "v")]
+            self.inits += [numpy_helper.from_array(v.astype(np.float32), nm) for v, nm in zip(vals, names, strict=True)]
+            self.nodes.append(helper.make_node("BatchNormalization", [self.x, *names], [f"y{b}"], name=b))
+            self.x = f"y{b}"
+        if act is not None:
+            a = self.name("act")
+            kw = {"alpha": alpha} if alpha is not None else {}
+            self.nodes.append(helper.make_node(act, [self.x], [f"a{a}"], name=a, **kw))
+            self.x = f"a{a}"
+        if dropout:
+            d = self.name("drop")
+            self.nodes.append(helper.make_node("Dropout", [self.x], [f"d{d}"], name=d))
+            self.x = f"d{d}"
+
+    def residual(self) -> None:
+        """x + relu(gemm(x)): a join, so the graph is no chain."""
+        skip = self.x
+        self.layer("Relu")
+        r = self.name("res")
+        self.nodes.append(helper.make_node("Add", [self.x, skip], [f"r{r}"], name=r))
+        self.x = f"r{r}"
+
+    def save(self, path, meta: dict | None = None, uint8: bool = False) -> str:
+        inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, self.in_width])]
+        if uint8:  # raw pixels cast to float: RL301's case
+            inputs = [helper.make_tensor_value_info("raw", TensorProto.UINT8, [None, self.in_width])]
+            self.nodes.insert(0, helper.make_node("Cast", ["raw"], ["x"], name="cast", to=TensorProto.FLOAT))
+        g = helper.make_graph(self.nodes, "chain", inputs,
+                              [helper.make_tensor_value_info(self.x, TensorProto.FLOAT, None)], self.inits)
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        if meta:
+            helper.set_model_props(model, meta)
+        onnx.save(model, str(path))
+        return str(path)
+
+
+def _external(path: str) -> str:
+    out = path.replace(".onnx", "_ext.onnx")
+    onnx.save_model(onnx.load(path), out, save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="w.bin", size_threshold=0)
+    return out
+
+
+def _lint(path: str, runs: bool, settings: Settings, monkeypatch):
+    monkeypatch.setattr(onnx_frontend, "RUNS", runs)
+    return lint_file(path, settings)
+
+
+def _same(path: str, settings: Settings, monkeypatch, expect_block: bool | None = None):
+    fast = _lint(path, True, settings, monkeypatch)
+    slow = _lint(path, False, settings, monkeypatch)
+    f_net, s_net = fast.facts.networks[0], slow.facts.networks[0]
+    assert type(s_net) is not RunNetwork
+    if expect_block is not None:
+        assert isinstance(f_net, RunNetwork) == expect_block
+    key = [(f.code, f.message, f.origin, f.evidence, f.related) for f in fast.findings]
+    assert key == [(f.code, f.message, f.origin, f.evidence, f.related) for f in slow.findings]
+    assert len(f_net.ops) == len(s_net.ops)
+    assert list(f_net.ops) == list(s_net.ops)  # every op, made from the block, as the per-node path made it
+    assert f_net.output_indices() == s_net.output_indices()
+    assert f_net.inputs == s_net.inputs
+    return fast.findings
+
+
+SETTINGS = [Settings(), Settings(input_range=(0.0, 1.0)), Settings(input_range=(-1.0, 0.0), graph_loss="mse")]
+
+
+@pytest.mark.parametrize("dist,code", [("he", None), ("pos", "RL201"), ("tiny", "RL202"), ("huge", "RL203"),
+                                       ("const", None)])
+def test_uniform_chain_gives_the_per_node_findings(dist, code, tmp_path, monkeypatch):
+    b = Builder(8, 1)
+    for _ in range(30):
+        b.layer("Relu", dist)
+    path = b.save(tmp_path / "m.onnx")
+    found = _same(path, Settings(), monkeypatch, expect_block=True)
+    codes = [f.code for f in found]
+    if code is None:
+        assert code not in codes
+    else:  # one finding per offending node, each named by its node
+        assert codes.count(code) == 30
+        assert len({f.origin.node for f in found if f.code == code}) == 30
+    for s in SETTINGS[1:]:
+        _same(path, s, monkeypatch)
+
+
+@pytest.mark.parametrize("odd", ["sigmoid", "width", "positive", "leaky", "clip", "transposed"])
+def test_one_odd_layer_in_the_middle(odd, tmp_path, monkeypatch):
+    b = Builder(8, 2)
+    for i in range(41):
+        if i != 20:
+            b.layer("Relu")
+        elif odd == "sigmoid":
+            b.layer("Sigmoid")
+        elif odd == "width":
+            b.layer("Relu", out=12)
+        elif odd == "positive":
+            b.layer("Relu", "pos")
+        elif odd == "leaky":
+            b.layer("LeakyRelu", alpha=0.001)
+        elif odd == "transposed":
+            b.layer("Relu", form="gemm_t")
+        else:
+            b.nodes.append(helper.make_node("Clip", [b.x], ["clipped"], name="clip", min=0.0, max=6.0))
+            b.x = "clipped"
+    path = b.save(tmp_path / "m.onnx")
+    found = _same(path, Settings(), monkeypatch, expect_block=True)
+    if odd == "positive":
+        assert [f.origin.node for f in found if f.code == "RL201"] == ["fc41 (Gemm)"]
+    for s in SETTINGS[1:]:
+        _same(path, s, monkeypatch)
+
+
+@pytest.mark.parametrize("shape", ["matmul", "bn", "dropout", "selu", "sigmoid_out"])
+def test_patterns(shape, tmp_path, monkeypatch):
+    b = Builder(6, 3)
+    for i in range(24):
+        if shape == "matmul":
+            b.layer("Relu", "pos" if i % 7 == 3 else "he", form="matmul")
+        elif shape == "bn":
+            b.layer("Relu", bn=True)
+        elif shape == "dropout":
+            b.layer("Relu", "tiny", dropout=True)
+        elif shape == "selu":
+            b.layer("Selu", "huge" if i == 5 else "he", dropout=i % 2 == 0)
+        else:
+            b.layer("Relu" if i < 23 else "Sigmoid")
+    path = b.save(tmp_path / "m.onnx", meta={"relulint.loss": "mse"})
+    found = _same(path, Settings(), monkeypatch, expect_block=True)
+    if shape == "selu":
+        assert "RL204" in {f.code for f in found}
+    if shape == "sigmoid_out":
+        assert "RL102" in {f.code for f in found}
+    for s in SETTINGS[1:]:
+        _same(path, s, monkeypatch)
+
+
+def test_relu_output_regression_and_raw_input(tmp_path, monkeypatch):
+    b = Builder(8, 4)
+    for _ in range(20):
+        b.layer("Relu")
+    path = b.save(tmp_path / "m.onnx", meta={"relulint.loss": "mse"}, uint8=True)
+    found = _same(path, Settings(), monkeypatch, expect_block=True)
+    assert {"RL101", "RL301"} <= {f.code for f in found}
+
+
+def test_trained_weights_stay_silent_in_a_block(tmp_path, monkeypatch):
+    b = Builder(8, 5)
+    for _ in range(20):
+        b.layer("Relu", "pos")
+    path = b.save(tmp_path / "m.onnx", meta={"relulint.weights": "trained"})
+    found = _same(path, Settings(), monkeypatch, expect_block=True)
+    assert not any(f.code.startswith("RL2") for f in found)
+
+
+def test_residual_graph_takes_the_per_node_path(tmp_path, monkeypatch):
+    b = Builder(8, 6)
+    for i in range(30):
+        b.residual() if i % 3 == 0 else b.layer("Relu", "pos" if i == 10 else "he")
+    path = b.save(tmp_path / "m.onnx")
+    for s in SETTINGS:
+        _same(path, s, monkeypatch, expect_block=False)
+
+
+def test_external_data_block_reads_the_same_weights(tmp_path, monkeypatch):
+    b = Builder(8, 7)
+    for i in range(40):
+        b.layer("Relu", "pos" if i in (3, 30) else "tiny" if i > 33 else "he")
+    path = b.save(tmp_path / "m.onnx")
+    ext = _external(path)
+    inline = _same(path, Settings(), monkeypatch, expect_block=True)
+    external = _same(ext, Settings(), monkeypatch, expect_block=True)
+    assert [(f.code, f.message, f.origin.node) for f in inline] == [(f.code, f.message, f.origin.node) for f in external]
+    for s in SETTINGS[1:]:
+        _same(ext, s, monkeypatch)
+
+
+def test_bounds_reach_the_first_repetitions_then_the_block(tmp_path, monkeypatch):
+    """With an input range the repetitions the bounds still reach are lowered node by node (RL501
+    needs their boxes); the rest becomes a block once the bounds stop."""
+    b = Builder(8, 8)
+    for _ in range(300):  # weights 40x He: the bounds overflow (and stop) after some 70 layers
+        b.layer("Relu", "huge")
+    path = b.save(tmp_path / "m.onnx")
+    _same(path, Settings(input_range=(0.0, 1.0)), monkeypatch, expect_block=True)
+    # inputs in (-1, 0) with all-positive weights and zero bias: the first ReLU is provably dead
+    b = Builder(8, 9)
+    b.layer("Relu", "pos")
+    for _ in range(60):
+        b.layer("Relu")
+    for node in b.inits[:2]:
+        node.CopyFrom(numpy_helper.from_array(np.zeros(tuple(node.dims), np.float32) if node.name.startswith("b")
+                                              else np.abs(numpy_helper.to_array(node)), node.name))
+    path = b.save(tmp_path / "dead.onnx")
+    found = _same(path, Settings(input_range=(-1.0, -0.5)), monkeypatch)
+    assert "RL501" in {f.code for f in found}
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_graphs(seed, tmp_path, monkeypatch):
+    """Random patterns, lengths, odd layers and weight draws: fast and per-node paths agree."""
+    r = random.Random(seed)
+    b = Builder(r.choice([4, 6, 8]), seed)
+    acts = ["Relu", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Selu", None]
+    pattern = [dict(act=r.choice(acts), form=r.choice(["gemm", "gemm", "gemm_t", "matmul"]),
+                    bn=r.random() < 0.2, dropout=r.random() < 0.2) for _ in range(r.choice([1, 1, 2, 3]))]
+    base = r.choice(["he", "he", "pos", "tiny", "huge"])
+    for i in range(r.randint(10, 60)):
+        spec = dict(pattern[i % len(pattern)])
+        dist = base if r.random() > 0.1 else r.choice(list(DISTS))
+        if r.random() < 0.03:
+            spec["out"] = b.width + 2  # an odd width: the block splits there
+        if r.random() < 0.05:
+            b.residual()
+            continue
+        b.layer(dist=dist, **spec)
+    loss = r.choice([None, "mse", "cross_entropy"])
+    path = b.save(tmp_path / "m.onnx", meta={"relulint.loss": loss} if loss else None, uint8=r.random() < 0.2)
+    if r.random() < 0.5:
+        path = _external(path)
+    for s in SETTINGS:
+        _same(path, s, monkeypatch)
