@@ -461,8 +461,6 @@ shape("matmul_raw_parameter", fire=[
 
 # Cases the source pass does not meet yet (strict: a fix forces the entry out).
 KNOWN_GAPS: dict[str, str] = {
-    "layers_to_base_class-fire3":
-        "layers run in a loop over an nn.ModuleList built in the base class: the finding lands on the call inside the loop (x = layer(x)), not on the nn.Sigmoid() that built the layer",
     "bounded_output_targets_outside-fire2":
         "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
     "sigmoid_mse_regression_is_rl101-fire2":

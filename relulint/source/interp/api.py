@@ -123,6 +123,9 @@ class Args:
             UNKNOWN if v is UNK else v)
 
 
+_LOOP = object()
+
+
 class Api:
     def __init__(self, interp) -> None:
         self.i = interp
@@ -130,6 +133,9 @@ class Api:
         from relulint.source.interp.keras_api import KerasApi
 
         self.keras = KerasApi(self)
+        # call site -> the one layer applied there so far, or _LOOP once several were
+        self._site_layer: dict[int, object] = {}
+        self._site_made: dict[int, list[tuple[Op, LayerVal]]] = {}
 
     # ================================================================ helpers
 
@@ -304,7 +310,9 @@ class Api:
 
     def apply_layer_op(self, layer: LayerVal, t: Tensor, node) -> Tensor:
         op = layer.op
-        if op.kind == "activation" and node is not None and op.activation is not None:
+        if node is not None and self._loop_site(layer, node):
+            pass  # `for layer in self.layers: x = layer(x)`: the site names no layer; judge where built
+        elif op.kind == "activation" and node is not None and op.activation is not None:
             # a shared activation module (self.act) is judged where it is applied
             site = layer.site_ops.get(id(node))
             if site is None:
@@ -313,8 +321,22 @@ class Api:
                           activation=Activation(op.activation.kind, op.display, origin,
                                                 op.activation.negative_slope))
                 layer.site_ops[id(node)] = site
+                self._site_made.setdefault(id(node), []).append((site, layer))
             op = site
         return Tensor(net=t.net, chain=t.chain + (op,))
+
+    def _loop_site(self, layer: LayerVal, node) -> bool:
+        """True once one call site has applied two different layers (a loop over a container).
+
+        The site ops made there before it was known are put back to the layers' own ops."""
+        first = self._site_layer.setdefault(id(node), layer)
+        if first is layer:
+            return False
+        if first is not _LOOP:
+            self._site_layer[id(node)] = _LOOP
+            for site, built in self._site_made.pop(id(node), []):
+                site.origin = site.activation.origin = built.op.origin
+        return True
 
     def super_init(self, si, args: list, kwargs: dict | None = None) -> None:
         inst = si.instance
