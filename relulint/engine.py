@@ -19,7 +19,7 @@ from pathlib import Path
 from relulint.config import Settings
 from relulint.finding import Finding, Severity
 from relulint.ir import ModelIR, ModuleFacts, Origin
-from relulint.project import root_for
+from relulint.project import inside, root_for
 from relulint.safe_read import MAX_SOURCE_BYTES, UnsafeFile, check_path, decode_source, read_file
 
 MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
@@ -200,8 +200,12 @@ _SKIPPED = object()
 def _imports_module(code: str, module: str | None) -> bool:
     if not module:
         return False
-    return re.search(rf"^\s*(from\s+\.*{re.escape(module)}\s+import|import\s+.*\b{re.escape(module)}\b)",
-                     code, re.MULTILINE) is not None
+    if re.search(rf"^\s*(from\s+\.*{re.escape(module)}\s+import|import\s+.*\b{re.escape(module)}\b)",
+                 code, re.MULTILINE):
+        return True
+    package, _, name = module.rpartition(".")  # `from src import models`
+    return bool(package) and re.search(
+        rf"^\s*from\s+{re.escape(package)}\s+import\s+[^#\n]*\b{re.escape(name)}\b", code, re.MULTILINE) is not None
 
 
 # Training code feeds data through these; a neighbour with none of them and no loss adds no context.
@@ -272,23 +276,40 @@ def _readable(path: Path, root: str) -> bool:
 
 
 def driver_paths(here: Path, root: str | None = None) -> list[Path]:
-    """Sibling .py files whose text imports the module `here` (bounded, read as text only; regular
-    files inside the project `root` only)."""
+    """Scripts whose text imports the module `here`: its siblings (`from model import Net`), then the
+    scripts up to two folders above that import it by its package path (`src/models.py` driven by a
+    top-level `train.py` doing `from src.models import Net`). Bounded, read as text only, regular
+    files inside the project `root` only."""
     root = root or root_for(None, str(here))
+    out: list[Path] = []
+    folder, dotted = here.parent, [here.stem]
+    for _level in range(3):
+        if not inside(str(folder), root):
+            break
+        for p in _importers(folder, here, ".".join(dotted), root):
+            out.append(p)
+            if len(out) >= MAX_DRIVERS:
+                return out
+        if folder.parent == folder or not folder.name.isidentifier():
+            break
+        dotted.insert(0, folder.name)
+        folder = folder.parent
+    return out
+
+
+def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[Path]:
     try:
-        siblings = sorted(p for p in here.parent.glob("*.py") if not _same(p, here))
+        candidates = sorted(p for p in folder.glob("*.py") if not _same(p, here))
     except OSError:
         return []
     out = []
-    for p in siblings[:4 * MAX_NEIGHBOURS]:
+    for p in candidates[:4 * MAX_NEIGHBOURS]:
         try:
             text = read_file(str(p), root, MAX_NEIGHBOUR_BYTES).decode("utf-8", errors="replace")
         except UnsafeFile:
             continue
-        if _imports_module(text, here.stem):
+        if _imports_module(text, dotted):
             out.append(p)
-            if len(out) >= MAX_DRIVERS:
-                break
     return out
 
 

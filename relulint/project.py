@@ -44,7 +44,24 @@ def project_root(paths: Iterable[str]) -> str:
     except ValueError:  # different drives (Windows): no common folder, the first path's decides
         common = folders[0]
     common = os.path.realpath(common)
-    return repository_root(common) or common
+    return repository_root(common) or marked_root(common) or common
+
+
+# Files that mark a project's top folder when it is not a git checkout (a copied or unpacked project).
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
+
+
+def marked_root(folder: str, levels: int = 3) -> str | None:
+    """The nearest folder at or at most `levels` above `folder` holding a project marker file."""
+    d = folder
+    for _ in range(levels + 1):
+        if any(os.path.isfile(os.path.join(d, m)) for m in _PROJECT_MARKERS):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+    return None
 
 
 def inside(path: str, root: str | None) -> bool:
