@@ -265,7 +265,7 @@ class Api:
             op = Op("activation", display, origin, activation=Activation(kind, display, origin) if kind else None)
             if op.activation is not None and q in self.t.negative_slopes:
                 op.activation.negative_slope = slope_of(self.t.negative_slopes[q], a)
-            return LayerVal(q, op)
+            return LayerVal(q, op, node=node)
         op = Op("embedding" if _short(q) == "Embedding" else spec.kind, display, origin)
         if spec.kind == "affine":
             fan_in = _int(a.get(spec.fan_in)) if spec.fan_in else None
@@ -277,7 +277,7 @@ class Api:
                 fan_out = fan_out * vol if fan_out is not None and vol is not None else None
             op.fan_in, op.fan_out = fan_in, fan_out
             op.weight_init = default_init("torch", f"default {_short(q)} init")
-        return LayerVal(q, op)
+        return LayerVal(q, op, node=node)
 
     def container(self, q: str, args: list, node) -> SeqVal:
         kind = _CONTAINERS[q]
@@ -326,11 +326,12 @@ class Api:
         return Tensor(net=t.net, chain=t.chain + (op,))
 
     def _loop_site(self, layer: LayerVal, node) -> bool:
-        """True once one call site has applied two different layers (a loop over a container).
+        """True once one call site has applied layers built at two places (a loop over a container).
 
         The site ops made there before it was known are put back to the layers' own ops."""
-        first = self._site_layer.setdefault(id(node), layer)
-        if first is layer:
+        built = layer.node if layer.node is not None else layer  # two instances of one class: one layer
+        first = self._site_layer.setdefault(id(node), built)
+        if first is built:
             return False
         if first is not _LOOP:
             self._site_layer[id(node)] = _LOOP

@@ -257,7 +257,7 @@ class KerasApi:
             if spec.kind == "affine":
                 self._affine(op, spec, a, node)
         self.layer_args[id(op)] = (q, a)
-        return LayerVal(q, op)
+        return LayerVal(q, op, node=node)
 
     def _layer_activation(self, q: str, spec: LayerSpec, a, node) -> Activation | None:
         origin = self.api.origin(node)

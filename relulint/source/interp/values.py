@@ -112,6 +112,7 @@ class LayerVal:
     qname: str
     op: Op
     site_ops: dict[int, Op] = field(default_factory=dict)  # activation applied at a call site
+    node: object = None  # the constructor call: one per layer of the program, however often its class is built
 
 
 @dataclass(eq=False)
