@@ -8,7 +8,6 @@ and the run goes on.
 from __future__ import annotations
 
 import ast
-import functools
 import os
 import re
 import traceback
@@ -21,6 +20,7 @@ from relulint.finding import Finding, Severity
 from relulint.ir import ModelIR, ModuleFacts, Origin
 from relulint.project import inside, root_for
 from relulint.safe_read import MAX_SOURCE_BYTES, UnsafeFile, check_path, decode_source, read_file
+from relulint.source.text_hints import has_context_hints, trains
 
 MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
 MAX_NEIGHBOUR_BYTES = 512_000
@@ -186,7 +186,7 @@ class FactsCache:
             syntax = python_ast(path, code)
             if isinstance(syntax, Finding) or too_complex(path, code, syntax):
                 return None
-            if not _has_context_hints(code) and not _imports_module(code, asker_module):
+            if not has_context_hints(code) and not _imports_module(code, asker_module):
                 return _SKIPPED
             with program.recording_reads(reads):
                 return lower_source(path, code, parse_module(code), syntax)
@@ -206,44 +206,6 @@ def _imports_module(code: str, module: str | None) -> bool:
     package, _, name = module.rpartition(".")  # `from src import models`
     return bool(package) and re.search(
         rf"^\s*from\s+{re.escape(package)}\s+import\s+[^#\n]*\b{re.escape(name)}\b", code, re.MULTILINE) is not None
-
-
-# Training code feeds data through these; a neighbour with none of them and no loss adds no context.
-_FEED_HINTS = ("fit", "predict", "evaluate", "train_on_batch", "feed_dict", "DataLoader", "load_data", "forward")
-_TRAINING_CALLS = re.compile(r"\.backward\(|\.fit\(|\btrain_on_batch\b|\btraining_step\b|\btrain_step\b")
-
-
-@functools.cache
-def _loss_names() -> frozenset[str]:
-    """The loss callables of the tables by their last name (MSELoss, mse_loss, binary_crossentropy)."""
-    from relulint.knowledge import tables
-
-    return frozenset(q.rsplit(".", 1)[-1] for q in tables().losses)
-
-
-@functools.cache
-def _context_hints() -> re.Pattern[str]:
-    from relulint.knowledge import tables
-
-    words = _loss_names() | set(tables().loss_strings) | set(_FEED_HINTS)
-    alternatives = sorted(map(re.escape, words)) + [r"\*\*\s*2\b", r"\.pow\(\s*2", r"square"]
-    return re.compile("|".join(alternatives))
-
-
-@functools.cache
-def _loss_words() -> re.Pattern[str]:
-    return re.compile("|".join(rf"\b{re.escape(w)}\b" for w in sorted(_loss_names())))
-
-
-def _has_context_hints(code: str) -> bool:
-    """A neighbour is read only for its losses and data feeds: skip the (10x more costly) metadata pass
-    on files that name no loss from the tables, no hand-written squared error, and no feed."""
-    return _context_hints().search(code) is not None
-
-
-def _trains(code: str) -> bool:
-    """The text names a loss from the tables (as a word) and back-propagates or fits."""
-    return _loss_words().search(code) is not None and _TRAINING_CALLS.search(code) is not None
 
 
 def neighbour_paths(path: str, imports: Iterable[str], root: str | None = None) -> list[str]:
@@ -343,10 +305,14 @@ def build_irs(facts: ModuleFacts, neighbours: list[ModuleFacts]) -> list[ModelIR
     losses = facts.losses or [loss for n in neighbours for loss in n.losses]
     data = facts.data or [d for n in neighbours for d in n.data]
     irs = []
+    # a loss no network reaches (declared, or applied to an unknown model) stands for the file's one
+    # network only: with two (a GAN, an encoder and a decoder) nothing says which one it trains
+    followed = [net for net in facts.networks if net.followed]
+    unlinked = list(facts.unlinked_losses) if not bound and len(followed) == 1 else []
     for net in facts.networks:
         seen = [] if net.embeds_input() else (list(net.inputs) or list(data))
         if net.followed:
-            fallback = [] if bound else list(facts.unlinked_losses)
+            fallback = unlinked
             irs.append(ModelIR(network=net, losses=fallback, data=seen))
         else:
             irs.append(ModelIR(network=net, losses=list(losses), data=seen))
@@ -454,7 +420,7 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     near: list[ModuleFacts] = []
     # a file with no network of its own but training code (a Trainer class, a loss module) is judged
     # through the scripts that import it and hand it a model
-    if neighbours and (facts.networks or (facts.frameworks and _trains(code))) and os.path.exists(path):
+    if neighbours and (facts.networks or (facts.frameworks and trains(code))) and os.path.exists(path):
         stage("neighbours")
         root = root_for(settings, path)
         # the interpreter already followed this file's imports: only its drivers (scripts that import

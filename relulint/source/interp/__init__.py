@@ -20,6 +20,7 @@ from relulint.source.interp.evaluator import NET_STEPS, SAFETY_SECONDS, UNK, Int
 from relulint.source.interp.keras_api import framework_of, is_keras_class, is_keras_model_class
 from relulint.source.interp.program import ModuleState
 from relulint.source.interp.values import Binding, ClassVal, FuncVal, Instance, SeqVal, Tensor
+from relulint.source.text_hints import trains
 
 _ENTRY_SKIP = frozenset({"__init__", "forward", "__call__", "__repr__", "__str__"})
 _TRAINING_METHODS = frozenset({"training_step", "train_step", "compute_loss", "training_loss"})
@@ -29,7 +30,10 @@ def lower(ctx, facts: ModuleFacts) -> None:
     state = ModuleState(path=ctx.path, module=ctx.module, name="__main__")
     state.positions = ctx.positions  # the metadata pass already computed them for this tree
     keras = ctx.imports_any(("keras", "tensorflow", "tf_keras"))
-    it = interpret(state, facts, follow_imports=os.path.exists(ctx.path), code=ctx.code, run_uncalled=keras)
+    # a training script's functions that the file names again but never runs (`def train(model)` beside
+    # `model.train()`) are entry points too; library model files skip the cost
+    it = interpret(state, facts, follow_imports=os.path.exists(ctx.path), code=ctx.code,
+                   run_uncalled=keras or trains(ctx.code))
     ctx.fed = it.api.keras.fed
 
 

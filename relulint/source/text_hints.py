@@ -1,0 +1,45 @@
+"""What a file's text alone says about it, before any parse: does it name a loss from the tables,
+feed data, or train (back-propagate or fit)? Cheap regex checks that decide which neighbours are
+worth reading and which functions are worth running as entry points."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# Training code feeds data through these; a neighbour with none of them and no loss adds no context.
+_FEED_HINTS = ("fit", "predict", "evaluate", "train_on_batch", "feed_dict", "DataLoader", "load_data", "forward")
+_TRAINING_CALLS = re.compile(r"\.backward\(|\.fit\(|\btrain_on_batch\b|\btraining_step\b|\btrain_step\b")
+
+
+@functools.cache
+def _loss_names() -> frozenset[str]:
+    """The loss callables of the tables by their last name (MSELoss, mse_loss, binary_crossentropy)."""
+    from relulint.knowledge import tables
+
+    return frozenset(q.rsplit(".", 1)[-1] for q in tables().losses)
+
+
+@functools.cache
+def _context_hints() -> re.Pattern[str]:
+    from relulint.knowledge import tables
+
+    words = _loss_names() | set(tables().loss_strings) | set(_FEED_HINTS)
+    alternatives = sorted(map(re.escape, words)) + [r"\*\*\s*2\b", r"\.pow\(\s*2", r"square"]
+    return re.compile("|".join(alternatives))
+
+
+@functools.cache
+def _loss_words() -> re.Pattern[str]:
+    return re.compile("|".join(rf"\b{re.escape(w)}\b" for w in sorted(_loss_names())))
+
+
+def has_context_hints(code: str) -> bool:
+    """A neighbour is read only for its losses and data feeds: skip the (10x more costly) metadata pass
+    on files that name no loss from the tables, no hand-written squared error, and no feed."""
+    return _context_hints().search(code) is not None
+
+
+def trains(code: str) -> bool:
+    """The text names a loss from the tables (as a word) and back-propagates or fits."""
+    return _loss_words().search(code) is not None and _TRAINING_CALLS.search(code) is not None
