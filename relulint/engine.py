@@ -305,14 +305,10 @@ def build_irs(facts: ModuleFacts, neighbours: list[ModuleFacts]) -> list[ModelIR
     losses = facts.losses or [loss for n in neighbours for loss in n.losses]
     data = facts.data or [d for n in neighbours for d in n.data]
     irs = []
-    # a loss no network reaches (declared, or applied to an unknown model) stands for the file's one
-    # network only: with two (a GAN, an encoder and a decoder) nothing says which one it trains
-    followed = [net for net in facts.networks if net.followed]
-    unlinked = list(facts.unlinked_losses) if not bound and len(followed) == 1 else []
     for net in facts.networks:
         seen = [] if net.embeds_input() else (list(net.inputs) or list(data))
         if net.followed:
-            fallback = unlinked
+            fallback = [] if bound else list(facts.unlinked_losses)
             irs.append(ModelIR(network=net, losses=fallback, data=seen))
         else:
             irs.append(ModelIR(network=net, losses=list(losses), data=seen))

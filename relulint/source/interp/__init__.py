@@ -111,6 +111,7 @@ def _declared_losses(it: Interp, state: ModuleState) -> None:
     for lv in it.loss_vals:
         if not lv.called and lv.loss.origin is not None and lv.loss.origin.path == state.path:
             it.unlinked.append(lv.loss)
+            it.declared_unapplied.add(id(lv.loss))
 
 
 def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
@@ -157,7 +158,12 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
         if chain:
             it.bindings.append(Binding(key=model, name=net_name(model), ops=tuple(chain), loss=loss, trained=True))
     facts.bound.extend(_bound_irs(it, keyed))
-    facts.unlinked_losses.extend(loss for loss in it.unlinked if loss.origin and loss.origin.path == state.path)
+    # a loss applied to a model the interpreter does not know (`def train(model)` run as an entry) stands
+    # for the file's one network only: with two (a GAN) nothing says which one it trains. A loss declared
+    # and never applied stands for all of them (short snippets)
+    applied_ok = len(facts.networks) == 1
+    facts.unlinked_losses.extend(loss for loss in it.unlinked if loss.origin and loss.origin.path == state.path
+                                 and (applied_ok or id(loss) in it.declared_unapplied))
 
 
 def _model_chain(it: Interp, model: object) -> list[Op]:

@@ -18,6 +18,7 @@ from relulint.ir import PREVIOUS_OP, UNKNOWN_VALUE, Activation, Loss, Op
 from relulint.knowledge import Arg, LayerSpec, canonical, tables
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
 from relulint.source.common import UNKNOWN, kernel_volume
+from relulint.source.interp import pure
 from relulint.source.interp.keras_api import SYMBOLIC
 from relulint.source.interp.values import (
     UNK,
@@ -169,6 +170,10 @@ class Api:
         if qname.startswith("builtins."):
             return self.builtin(qname[9:], args, kwargs, node, frame)
         q = canonical(qname)
+        if q in pure.FUNCS:  # math.sqrt(fan_in), np.sqrt(2 / n) on known numbers
+            value = pure.fold(q, args) if not kwargs else NotImplemented
+            if value is not NotImplemented:
+                return value
         t = self.t
         if q.startswith("keras."):
             return self.keras.call(q, args, kwargs, node)

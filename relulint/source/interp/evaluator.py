@@ -18,9 +18,10 @@ import time
 import libcst as cst
 
 from relulint.ir import Loss, Op
-from relulint.source.interp import api
+from relulint.source.interp import api, pure
 from relulint.source.interp.keras_api import framework_of
 from relulint.source.interp.program import MAX_MODULES, ModuleState, module_file, parse_cached
+from relulint.source.interp.pure import MAX_INT
 from relulint.source.interp.values import (
     UNK,
     Binding,
@@ -53,7 +54,6 @@ MAX_ITEMS = 10_000  # container and string sizes the constant folder builds
 MAX_STEPS = 120_000  # per interpretation (the program's top level, entry points and methods)
 NET_STEPS = 40_000  # then the networks' own forward passes, judged one by one
 SAFETY_SECONDS = 6.0
-MAX_INT = 10**18
 MAX_NESTING = 150  # expression recursion depth
 
 
@@ -98,6 +98,7 @@ class Interp:
         self.modules: dict[str, ModuleState] = {os.path.abspath(root.path): root}
         self.bindings: list[Binding] = []
         self.unlinked: list[Loss] = []
+        self.declared_unapplied: set[int] = set()  # ids of unlinked losses no call ever applied
         self.loss_vals: list[LossVal] = []
         self.seqs: list[SeqVal] = []
         self.pairs: list[tuple[object, Loss]] = []  # (model, loss) returned together by a factory
@@ -809,7 +810,8 @@ class Interp:
         if isinstance(obj, ExtRef):
             if name == "__name__":
                 return obj.qname.rsplit(".", 1)[-1]
-            return ExtRef(f"{obj.qname}.{name}")
+            q = f"{obj.qname}.{name}"
+            return pure.CONSTANTS.get(q, ExtRef(q))  # math.pi, np.e
         if isinstance(obj, ModuleRef):
             v = obj.state.env.get(name)
             if v is None:
