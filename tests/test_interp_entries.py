@@ -93,3 +93,37 @@ def helper(model, x):
     return F.nll_loss(model(x), x)
 '''
     assert found(code) == []
+
+
+def test_training_step_inherited_from_a_base_judges_each_subclass():
+    code = '''
+import lightning as L
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Base(L.LightningModule):
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return F.mse_loss(self(x), y)
+
+
+class Good(Base):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Bad(Base):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU())
+
+    def forward(self, x):
+        return self.net(x)
+'''
+    assert found(code) == [("RL101", 25)]
+    assert found(code.replace("nn.Linear(16, 1), nn.ReLU())", "nn.Linear(16, 1))")) == []

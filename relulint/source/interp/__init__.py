@@ -64,6 +64,10 @@ def interpret(state: ModuleState, facts: ModuleFacts, follow_imports: bool, code
             if not isinstance(fn, FuncVal) or name in _ENTRY_SKIP or referenced.get(name):
                 continue
             _guarded(it, lambda f=fn, n=name, s=inst: _run_method(it, f, n, s))
+        for name in _TRAINING_METHODS - cls.attrs.keys():  # a training_step inherited from a local base
+            fn = cls.lookup(name)
+            if isinstance(fn, FuncVal):
+                _guarded(it, lambda f=fn, n=name, s=inst: _run_method(it, f, n, s))
     _declared_losses(it, state)
     facts.followed = True
     _networks(it, state, facts)
@@ -161,7 +165,7 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
     # a loss applied to a model the interpreter does not know (`def train(model)` run as an entry) stands
     # for the file's one network only: with two (a GAN) nothing says which one it trains. A loss declared
     # and never applied stands for all of them (short snippets)
-    applied_ok = len(facts.networks) == 1
+    applied_ok = sum(1 for net in facts.networks if net.ops) == 1
     facts.unlinked_losses.extend(loss for loss in it.unlinked if loss.origin and loss.origin.path == state.path
                                  and (applied_ok or id(loss) in it.declared_unapplied))
 
