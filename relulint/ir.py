@@ -112,6 +112,9 @@ class Op:
     # What this op reads: indices of earlier ops of the same network, or the markers above. None: the
     # previous op (the network input for the first op), so a frontend that lists a chain says nothing.
     inputs: tuple[int, ...] | None = None
+    # a scale op that does not scale: a Keras Normalization never adapt()-ed and given no mean/variance
+    # (it passes the data through unchanged), seen by the interpreter on a network it fed data to
+    inert: bool = False
 
     def __post_init__(self) -> None:
         if type(self.kind) is not OpKind:  # (the graph pass passes OpKinds: 100k+ ops)
@@ -162,6 +165,8 @@ class Network:
     inputs: list[DataSource] = field(default_factory=list)  # data seen reaching this network
     # the source interpreter followed the program: losses bind through data, never by pooling
     followed: bool = False
+    # `inputs` come from the interpreter's tensors (what its program fed this network), not a guess
+    inputs_followed: bool = False
     # ops whose values leave the network (graph outputs), by index; None: the ops nothing consumes
     outputs: list[int] | None = None
     # consumers per op, built on first use for a non-chain (keyed on the op list it was built for)
@@ -375,14 +380,14 @@ class Network:
         keeps the input rules silent."""
         if self.is_chain():
             for op in self.ops:
-                if op.kind in ("scale", "norm"):
+                if op.kind in ("scale", "norm") and not op.inert:
                     return True
                 if op.kind == "affine":
                     return False
             return False
         ops = self.ops
         if not any(op.kind == "affine" for op in ops):
-            return any(op.kind in ("scale", "norm") for op in ops)
+            return any(op.kind in ("scale", "norm") and not op.inert for op in ops)
         scaled = [False] * len(ops)
         upstream = self._affine_upstream()
         for i, op in enumerate(ops):
@@ -392,7 +397,7 @@ class Network:
                 if reads_scaled and not any(upstream[p] for p in ins if 0 <= p < i):
                     return True
                 continue
-            scaled[i] = op.kind in ("scale", "norm") or reads_scaled
+            scaled[i] = op.kind in ("scale", "norm") and not op.inert or reads_scaled
         return False
 
     # ---------------------------------------------------------------- every layer, for rules
@@ -476,7 +481,12 @@ class DataSource:
     dtype: str | None = None
     scaled: bool = False  # a scaling / normalising step was applied on the way
     scaled_by: str | None = None
+    scaled_at: Origin | None = None  # where the (last) scaling step is written
     fed_at: Origin | None = None  # where the data reaches the model: fit(x), model(x), feed_dict
+    # read from a file (pd.read_csv, np.loadtxt): the range is unknown, so only "no scaling seen" is
+    tabular: bool = False
+    # values of a continuous source (rand, uniform, linspace, arithmetic on them), not class labels
+    continuous: bool = False
 
     @property
     def is_raw_large_scale(self) -> bool:

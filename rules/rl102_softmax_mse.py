@@ -177,8 +177,11 @@ class SoftmaxMse(StaticRule):
         out, loss = found
         if any(_leaves_unit_range(loss.targets) for loss in ir.all_losses):
             return  # a regression whose targets leave [0, 1]: RL101's bounded-output case, not a classifier
-        if out.kind == "sigmoid" and all(_strictly_inside_unit_range(loss.targets) for loss in ir.all_losses):
-            return  # targets that never reach 0 or 1 are not labels: a regression on a bounded scale
+        if out.kind == "sigmoid" and all(_strictly_inside_unit_range(loss.targets) or _continuous_unit(loss.targets)
+                                         for loss in ir.all_losses):
+            # targets that never reach 0 or 1, or continuous values in [0, 1] (x ** 2 over a grid), are
+            # not labels: a regression on a bounded scale
+            return
         yield self.finding(
             out.origin, activation=out.kind, loss=loss.display,
             evidence={"activation": out.display, "loss": loss.display, "loss_kind": loss.kind},
@@ -203,6 +206,12 @@ def _strictly_inside_unit_range(targets) -> bool:
     if targets is None or targets.low is None or targets.high is None:
         return False
     return 0.0 <= targets.low and targets.high <= 1.0 and (targets.low > 1e-6 or targets.high < 1.0 - 1e-6)
+
+
+def _continuous_unit(targets) -> bool:
+    """Known continuous targets (drawn or computed, not class labels) within [0, 1]."""
+    return targets is not None and targets.continuous and targets.low is not None and targets.high is not None \
+        and 0.0 <= targets.low and targets.high <= 1.0
 
 
 def _leaves_unit_range(targets) -> bool:

@@ -14,6 +14,14 @@ class MissingInputNormalization(StaticRule):
     layer with no scaling or normalisation on the way: no `x / 255`, `ToTensor()`, `Normalize`,
     `Rescaling`, scaler, or scale/norm layer at the start of the network.
 
+    Tabular data read from a file (`pd.read_csv`, `np.loadtxt`, `np.genfromtxt`) has no range the
+    source pass can know: when it reaches the first layer with no scaling step anywhere on its path
+    (no scaler or pipeline, no `preprocessing.scale`, no `(x - mean) / std`, no division by a constant,
+    no adapted `Normalization` or BatchNorm first layer) it is reported as "no scaling seen (range
+    unknown)"; `--dynamic` then measures each column's scale. A Keras `Normalization` layer that is never
+    `adapt()`-ed and is given no `mean` / `variance` passes the data through unchanged: the finding
+    is reported on that layer.
+
     ## Why is this bad?
     Pre-activations grow with the input scale: with pixels in [0, 255] the first layer's outputs are
     ~100x larger than the initialiser was designed for, and the scale carries through every ReLU
@@ -48,7 +56,8 @@ class MissingInputNormalization(StaticRule):
     choice, and any scaling changes what the model computes. The help text says what to change.
 
     ## Known problems
-    Data scaled by a helper the source pass does not follow (a custom transform class) looks raw.
+    Data that goes through a function the source pass cannot read (an installed package's
+    preprocessing helper) is no longer known, so it is not reported, scaled or not.
 
     ## References
     - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
@@ -226,6 +235,8 @@ out = net(x)
         first = net.first_affine()
         if first is None or net.scales_input():
             return
+        # a Keras Normalization never adapt()-ed and given no mean / variance passes data unchanged
+        inert = next((op for op in net.ops[:first[0]] if op.inert and op.origin is not None), None)
         seen: set[tuple] = set()
         for ds in ir.data:
             if not self._raw(ds, options["max-abs-value"]) or ds.origin is None:
@@ -240,11 +251,16 @@ out = net(x)
             # finding belongs to the file that was asked for and can be suppressed there.
             here_path = net.origin.path if net.origin else (layer.origin.path if layer.origin else None)
             at: Origin | None = ds.origin if ds.origin.path == here_path else layer.origin
+            if inert is not None:
+                at = inert.origin
             if at is None:
                 continue
-            what = "uint8 data" if ds.dtype == "uint8" else "unscaled data"
+            what = "uint8 data" if ds.dtype == "uint8" else \
+                "tabular data with no scaling seen (range unknown)" if ds.tabular else "unscaled data"
             if ds.low is not None and ds.high is not None:
                 what += f" in [{fmt(ds.low)}, {fmt(ds.high)}]"
+            if inert is not None:
+                what += f" (the {inert.display} layer is never adapt()-ed and has no mean / variance)"
             source = ds.display if ds.origin.path == at.path else f"{ds.display} ({ds.origin})"
             yield self.finding(
                 at,
@@ -262,7 +278,7 @@ out = net(x)
     def _raw(ds: DataSource, limit: float) -> bool:
         if ds.scaled:
             return False
-        if ds.dtype == "uint8":
+        if ds.dtype == "uint8" or ds.tabular:
             return True
         return ds.low is not None and ds.high is not None and max(abs(ds.low), abs(ds.high)) > limit
 

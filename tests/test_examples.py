@@ -16,22 +16,6 @@ FILES = sorted(p for p in EXAMPLES.rglob("*.py") if "__pycache__" not in p.parts
 # Example files whose markers the source pass does not meet yet (a marked bug missed, or a finding on
 # a fixed twin). Strict: once a file passes, its entry must go. The markers stay as the truth.
 KNOWN_GAPS: dict[str, str] = {
-    "realistic/curve_fit/model.py":
-        "np.arange(-100, 100) made in a helper in data.py and passed through train(model, x, y) is not followed (RL301); sigmoid + squared error judged RL102 without looking at the targets (x ** 4 is far outside [0, 1])",
-    "realistic/curve_fit/train.py":
-        "RL303 (unscaled regression targets) does not exist yet",
-    "realistic/flowers/model.py":
-        "uint8 images stacked in a collate_fn and normalised with [0, 1] mean/std constants: the data path through the DataLoader is not followed",
-    "realistic/house_prices/model.py":
-        "CSV features (pd.read_csv(...).to_numpy()) with no scaling step are not reported",
-    "realistic/keras_energy/train_energy.py":
-        "np.genfromtxt features with no scaling step not reported (the LeakyReLU(negative_slope=0.01) output is judged now)",
-    "realistic/keras_prices/price_model.py":
-        "np.random.uniform(0, 1e4) made in a neighbour helper not followed; sigmoid + MSE on prices judged RL102 instead of RL101; RL303 does not exist yet",
-    "realistic/keras_sensors/forecaster.py":
-        "Normalization never adapt()-ed not reported; TimeDistributed(Dense(1, 'relu')) on a sequence regression not judged",
-    "realistic/lightning_leaves/lit_model.py":
-        "uint8 images through Dataset.__getitem__ in a LightningDataModule not followed",
     "realistic/tf1_digits/ops.py":
         "init helpers in a neighbour whose fan-in is known only at the call site in model.py are not judged",
     "realistic/tf1_digits/train.py":

@@ -343,7 +343,7 @@ from metrics import squared_error
 
 model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
 criterion = nn.BCELoss()
-x, y = torch.rand(8, 4), torch.rand(8, 1)
+x, y = torch.rand(8, 4), torch.randint(0, 2, (8, 1)).float()
 loss = {trained}
 loss.backward()
 with torch.no_grad():

@@ -461,34 +461,6 @@ shape("matmul_raw_parameter", fire=[
 
 # Cases the source pass does not meet yet (strict: a fix forces the entry out).
 KNOWN_GAPS: dict[str, str] = {
-    "bounded_output_targets_outside-fire2":
-        "bounded outputs (tanh, sigmoid, one-unit softmax) are not judged against the targets' known range",
-    "sigmoid_mse_regression_is_rl101-fire2":
-        "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
-    "sigmoid_mse_regression_is_rl101-silent1":
-        "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
-    "sigmoid_mse_regression_is_rl101-silent3":
-        "sigmoid + squared error is always RL102; the targets' range and the output width are not looked at",
-    "static_data_ranges-fire2":
-        "ranges of np.arange / list comprehensions / literal arrays are not computed",
-    "data_through_helpers_and_parameters-fire3":
-        "data made in a helper and returned, or passed as a parameter to train(model, x, y), is not followed",
-    "tabular_csv_no_scaling-fire1":
-        "CSV-loaded tabular data (pd.read_csv, np.loadtxt, np.genfromtxt) with no scaling step is not reported",
-    "tabular_csv_no_scaling-fire2":
-        "CSV-loaded tabular data (pd.read_csv, np.loadtxt, np.genfromtxt) with no scaling step is not reported",
-    "tabular_csv_no_scaling-fire3":
-        "CSV-loaded tabular data (pd.read_csv, np.loadtxt, np.genfromtxt) with no scaling step is not reported",
-    "raw_pixels_csv_dataset_collate-fire1":
-        "raw pixels from a CSV, or uint8 images through Dataset.__getitem__ / a collate_fn, are not followed",
-    "raw_pixels_csv_dataset_collate-fire2":
-        "raw pixels from a CSV, or uint8 images through Dataset.__getitem__ / a collate_fn, are not followed",
-    "raw_pixels_csv_dataset_collate-fire3":
-        "raw pixels from a CSV, or uint8 images through Dataset.__getitem__ / a collate_fn, are not followed",
-    "normalisation_that_does_not_normalise-fire1":
-        "a Keras Normalization layer never adapt()-ed (and no mean/variance) is taken as normalising",
-    "normalisation_that_does_not_normalise-fire2":
-        "a Keras Normalization layer never adapt()-ed (and no mean/variance) is taken as normalising",
     "init_helper_fan_in_at_call_site-fire1":
         "TF1 init helpers: the finding is reported at each call site, not at the init line in the helper",
     "init_helper_fan_in_at_call_site-fire2":

@@ -1,5 +1,6 @@
 """Data sources with a known range or dtype, the steps that scale or normalise data, and the calls
-that pass data through unchanged in range (the data-flow pass in `relulint.source.dataflow`).
+that pass data through unchanged in range: the API models of the interpreter's data values
+(`relulint.source.interp.data_api`; the TF1 data-flow pass in `relulint.source.dataflow` reads them too).
 
 Every key is a canonical qualified name (see `relulint.knowledge.canonical`).
 """
@@ -176,6 +177,9 @@ PASSTHROUGH: dict[str, Passthrough] = {
     "tensorflow.layers.flatten": Passthrough(Arg(0, "inputs")),
     "tensorflow.data.Dataset.from_tensor_slices": Passthrough(Arg(0, "tensors")),
     "tensorflow.data.Dataset.from_tensors": Passthrough(Arg(0, "tensors")),
+    "cv2.resize": Passthrough(Arg(0, "src")),
+    "cv2.cvtColor": Passthrough(Arg(0, "src")),
+    "cv2.flip": Passthrough(Arg(0, "src")),
 }
 
 # Methods of an array / tensor / dataset that keep the range. Value: the dtype they give, if any.
@@ -241,5 +245,45 @@ NON_MODEL_ROOTS = frozenset({
 MODEL_NAME_PATTERN = r"(?i)(^|_)(model|net|network|classifier|regressor|encoder|decoder|autoencoder|cnn|mlp|dnn)s?(\d*|_|$)"
 # feed_dict keys that are the model's input (the rest: labels, learning rate, keep_prob, ...)
 INPUT_NAME_PATTERN = r"(?i)^(x|xs|x_|inputs?|images?|imgs?|features?|data|x_?input|input_?x|input_?images?)(_\w*)?$"
+
+# Random generators whose methods draw like numpy.random's functions (rng.uniform, rng.normal, rng.integers)
+GENERATORS = frozenset({"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"})
+data["numpy.random.integers"] = DataSpec("randint", low_arg=Arg(0, "low", 0.0), high_arg=Arg(1, "high", None))
+
+# Tables read from files: their columns' range is unknown, so all that can be said is "no scaling seen".
+TABLE_SOURCES = frozenset({
+    "pandas.read_csv", "pandas.read_table", "pandas.read_excel", "pandas.read_parquet", "pandas.read_json",
+    "numpy.loadtxt", "numpy.genfromtxt",
+})
+# DataFrame / array methods that keep the values (columns selected, rows dropped or reordered)
+FRAME_KEEP = frozenset({
+    "drop", "dropna", "fillna", "copy", "select_dtypes", "sample", "head", "tail", "reset_index", "sort_values",
+    "sort_index", "filter", "interpolate", "convert", "resize", "crop", "rotate", "transpose", "swapaxes",
+    "ravel", "flip", "to_numpy", "as_matrix", "tolist", "numpy", "get", "take", "iloc", "loc", "values", "T",
+})
+# A DataFrame turned into an array here (`frame.drop(...).values`): the array the program feeds
+TO_ARRAY = frozenset({"values", "to_numpy", "as_matrix"})
+# Sources whose values are continuous (not class labels): a bounded regression target, not a classifier's
+CONTINUOUS = frozenset({
+    "numpy.random.uniform", "numpy.random.rand", "numpy.random.random", "numpy.random.random_sample", "torch.rand",
+    "tensorflow.random.uniform", "numpy.linspace", *NORMAL_SOURCES,
+})
+# Loaders: what one batch of them is. DataLoader(dataset, collate_fn=...) / TensorDataset(x, y)
+LOADERS: dict[str, tuple[Arg, Arg | None]] = {
+    "torch.utils.data.DataLoader": (Arg(0, "dataset"), Arg(None, "collate_fn")),
+    "tensorflow.data.Dataset.from_tensor_slices": (Arg(0, "tensors"), None),
+    "tensorflow.data.Dataset.from_tensors": (Arg(0, "tensors"), None),
+}
+ZIPPED = frozenset({"torch.utils.data.TensorDataset"})  # each item: one row of every argument
+LOADER_KEEP = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "take", "unbatch", "skip"})
+# Subsets of a dataset: random_split(ds, [n1, n2]) gives one per length, Subset(ds, indices) one
+SUBSETS = frozenset({"torch.utils.data.random_split", "torch.utils.data.Subset"})
+# Lightning trainers: fit(model, dataloaders / datamodule) runs model.training_step on their batches
+TRAINERS = frozenset({"lightning.Trainer", "lightning.pytorch.Trainer", "pytorch_lightning.Trainer"})
+
+# Keras preprocessing layers that normalise only once adapt()-ed or given their statistics
+ADAPTABLE: dict[str, tuple[Arg, ...]] = {
+    "keras.layers.Normalization": (Arg(1, "mean"), Arg(2, "variance")),
+}
 
 TABLES = Tables(data=data)

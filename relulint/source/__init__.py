@@ -14,7 +14,7 @@ from relulint.source.common import SourceContext
 # (framework, import prefixes that make the frontend worth running, module)
 FRONTENDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # one abstract interpreter follows PyTorch and Keras / tf.keras programs
-    ("torch", ("torch",), "relulint.source.interp"),
+    ("torch", ("torch", "lightning", "pytorch_lightning"), "relulint.source.interp"),
     ("keras", ("keras", "tensorflow", "tf_keras"), "relulint.source.interp"),
     ("tf1", ("tensorflow", "tflearn"), "relulint.source.tf1"),
 )
@@ -50,9 +50,12 @@ def lower_source(path: str, code: str, module: cst.Module | None = None, syntax:
                 importlib.import_module(module_name).lower(ctx, facts)
     if not ran and _KERAS_COMPILE.search(code):
         importlib.import_module("relulint.source.interp").lower(ctx, facts)
-    from relulint.source import dataflow
+    if any(net.framework == "tf1" for net in facts.networks):
+        # data ranges of TF1 graphs (feed_dict, placeholders) still come from the older data-flow pass;
+        # PyTorch and Keras data are the interpreter's tensor values (interp/data_api.py)
+        from relulint.source import dataflow
 
-    dataflow.lower(ctx, facts)
+        dataflow.lower(ctx, facts)
     return facts
 
 

@@ -23,6 +23,7 @@ from relulint.ir import DataSource, ModuleFacts, Network, Op, Origin
 from relulint.knowledge import DataSpec, tables
 from relulint.knowledge import data as D
 from relulint.source.common import UNKNOWN, SourceContext, _is_num, is_self_attr, walk
+from relulint.source.interp.data_api import const_range, join_data
 
 _MAX_DEPTH = 20
 _SMALL = 10.0  # a range within +-10 is "scaled" (see DataSource.is_raw_large_scale)
@@ -169,14 +170,14 @@ class DataFlow:
             if expr is not None:
                 node, traced = self._trace_input(expr, 0)
                 scale = scale or traced
-            if scale is not None and not net.scales_input():
+            if scale is not None and not net.scales_input() and not net.inputs_followed:
                 net.prepend(Op("scale", self.ctx.text(scale), self.ctx.origin(scale)))
             if node is None:
                 continue
             by_input.setdefault(node, []).append(net)
             ds = self._graph_input_source(node)
             first = net.first_affine()
-            if ds is not None:
+            if ds is not None and not net.inputs_followed:
                 self._add(net.inputs, replace(ds, fed_at=first[1].origin if first else None, scaled=scale is not None,
                                               scaled_by=self.ctx.text(scale) if scale is not None else None))
         return by_input
@@ -332,6 +333,8 @@ class DataFlow:
             return
         fed = self.ctx.fed.get(id(call))
         net = fed[0] if fed is not None and fed[0] is not None else self._match(receiver)
+        if net is not None and net.inputs_followed:
+            return  # the interpreter followed the data this network is fed
         if net is None and not self._model_like(receiver, explicit):
             return
         ds = self.data_of(data)
@@ -641,18 +644,7 @@ class DataFlow:
             if name == "Divide" and left:  # x / std, x / x.max(): a normalisation with unknown range
                 return replace(base, low=None, high=None, dtype=None, scaled=True, scaled_by=text)
             return replace(base, low=None, high=None, dtype=None, scaled=False)
-        new: tuple[float, float] | None = None
-        if lo is not None and hi is not None:
-            if name == "Add":
-                new = (lo + c, hi + c)
-            elif name == "Subtract":
-                new = (lo - c, hi - c) if left else (c - hi, c - lo)
-            elif name == "Multiply":
-                new = (min(lo * c, hi * c), max(lo * c, hi * c))
-            elif name in ("Divide", "FloorDivide") and left and c != 0:
-                new = (min(lo / c, hi / c), max(lo / c, hi / c))
-            elif name == "Power" and left and float(c).is_integer() and 1 <= c <= 8 and max(abs(lo), abs(hi)) < 1e30:
-                new = _power_range(lo, hi, int(c))  # y = x ** 4: the targets' scale
+        new = const_range(name, lo, hi, c, left) if lo is not None and hi is not None else None
         if new is None:
             return replace(base, low=None, high=None, dtype=None, scaled=False)
         shrinks = name in ("Divide", "Multiply") and _small(*new) and not _small(lo, hi)
@@ -753,7 +745,7 @@ class DataFlow:
             seq = ctx.resolve(arg)
             if isinstance(seq, (cst.List, cst.Tuple)) and seq.elements:
                 parts = [self.data_of(e.value, depth) for e in seq.elements]
-                base = _join(parts)
+                base = join_data(parts)
             else:
                 base = self.data_of(arg, depth)
         elif base is None:
@@ -913,25 +905,6 @@ def _arg(pos: int, kw: str, default: object = None):
     from relulint.knowledge import Arg
 
     return Arg(pos, kw, default)
-
-
-def _join(parts: list[DataSource | None]) -> DataSource | None:
-    if not parts or any(p is None for p in parts):
-        return None
-    first = parts[0]
-    lows = [p.low for p in parts]
-    highs = [p.high for p in parts]
-    lo = min(lows) if None not in lows else None
-    hi = max(highs) if None not in highs else None
-    dtype = first.dtype if all(p.dtype == first.dtype for p in parts) else None
-    return replace(first, low=lo, high=hi, dtype=dtype, scaled=all(p.scaled for p in parts))
-
-
-def _power_range(lo: float, hi: float, n: int) -> tuple[float, float]:
-    ends = (lo ** n, hi ** n)
-    if n % 2 == 0 and lo <= 0 <= hi:
-        return 0.0, max(ends)
-    return min(ends), max(ends)
 
 
 def _squared_difference(call: cst.Call) -> cst.BinaryOperation | None:

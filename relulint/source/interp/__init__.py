@@ -70,7 +70,11 @@ def interpret(state: ModuleState, facts: ModuleFacts, follow_imports: bool, code
                 _guarded(it, lambda f=fn, n=name, s=inst: _run_method(it, f, n, s))
     _declared_losses(it, state)
     facts.followed = True
+    n_nets, n_bound = len(facts.networks), len(facts.bound)
     _networks(it, state, facts)
+    it.api.data.attach(facts.networks[n_nets:], facts.bound[n_bound:], lambda m: _model_chain(it, m),
+                       it.api.keras.compiled, code, getattr(it, "keyed", {}))
+    facts.data.extend(it.api.data.foreign())
     return it
 
 
@@ -161,6 +165,7 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
         chain = _model_chain(it, model)
         if chain:
             it.bindings.append(Binding(key=model, name=net_name(model), ops=tuple(chain), loss=loss, trained=True))
+    it.keyed = keyed
     facts.bound.extend(_bound_irs(it, keyed))
     # a loss applied to a model the interpreter does not know (`def train(model)` run as an entry) stands
     # for the file's one network only: with two (a GAN) nothing says which one it trains. A loss declared
@@ -179,7 +184,7 @@ def _model_chain(it: Interp, model: object) -> list[Op]:
 
 
 def _forward_ops(it: Interp, inst: Instance) -> list[Op]:
-    ops = _chain(it, lambda: it.call_instance(inst, [Tensor()], {}, None))
+    ops = _chain(it, lambda: it.call_instance(inst, [it.api.data.probe()], {}, None))
     if ops:
         return ops
     # a container module without forward(): its layers in declaration order
@@ -225,6 +230,7 @@ def _bound_irs(it: Interp, keyed: dict[int, Network]) -> list[ModelIR]:
                           ops=list(b.ops))
             net.followed = True
             out.append(ModelIR(network=net, losses=[b.loss], data=[]))
+            it.api.data.fed_model(b.key, net)
     return out
 
 

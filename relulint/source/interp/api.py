@@ -16,9 +16,11 @@ import libcst as cst
 import relulint.knowledge.torch as TORCH
 from relulint.ir import PREVIOUS_OP, UNKNOWN_VALUE, Activation, Loss, Op
 from relulint.knowledge import Arg, LayerSpec, canonical, tables
+from relulint.knowledge import data as DATA
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
 from relulint.source.common import UNKNOWN, kernel_volume
 from relulint.source.interp import pure
+from relulint.source.interp.data_api import DATA_VALUES
 from relulint.source.interp.keras_api import SYMBOLIC
 from relulint.source.interp.values import (
     UNK,
@@ -131,12 +133,14 @@ class Api:
     def __init__(self, interp) -> None:
         self.i = interp
         self.t = tables()
+        from relulint.source.interp.data_api import DataApi
         from relulint.source.interp.keras_api import KerasApi
 
         self.keras = KerasApi(self)
         # call site -> the one layer applied there so far, or _LOOP once several were
         self._site_layer: dict[int, object] = {}
         self._site_made: dict[int, list[tuple[Op, LayerVal]]] = {}
+        self.data = DataApi(self)
 
     # ================================================================ helpers
 
@@ -175,8 +179,15 @@ class Api:
             if value is not NotImplemented:
                 return value
         t = self.t
+        if not q.startswith("keras.layers.") and not _network_tensors(args, kwargs):
+            out = self.data.call(q, args, kwargs, node)  # data sources, loaders, scalers, transforms
+            if out is not None:
+                return out
         if q.startswith("keras."):
-            return self.keras.call(q, args, kwargs, node)
+            out = self.keras.call(q, args, kwargs, node)
+            if q in DATA.ADAPTABLE:
+                self.data.layer_made(q, out, Args(args, kwargs))
+            return out
         if q.startswith("tensorflow.") and args and isinstance(args[0], Tensor):
             if q in t.activations:
                 return self.keras.activation_applied(node, t.activations[q], args[0])  # tf.nn.relu(x) in call()
@@ -215,7 +226,7 @@ class Api:
                 lv = LossVal(Loss(lspec.kind, self.text(node), self.origin(node)))
                 self.i.loss_vals.append(lv)
                 return lv
-            return self.loss_site(self.site_loss(node, lspec.kind), args, kwargs)
+            return self.loss_site(self.site_loss(node, lspec.kind), args, kwargs, node)
         ispec = t.initializers.get(q)
         if ispec is not None and q.startswith("torch.nn.init."):
             a = Args(args, kwargs)
@@ -328,7 +339,10 @@ class Api:
                 layer.site_ops[id(node)] = site
                 self._site_made.setdefault(id(node), []).append((site, layer))
             op = site
-        return Tensor(net=t.net, chain=t.chain + (op,))
+        out = Tensor(net=t.net, chain=t.chain + (op,))
+        if t.data is not None:
+            out.data = self.data.through_layer(layer.op, t, node)
+        return out
 
     def _loop_site(self, layer: LayerVal, node) -> bool:
         """True once one call site has applied layers built at two places (a loop over a container).
@@ -381,11 +395,15 @@ class Api:
 
     # ================================================================ losses
 
-    def loss_site(self, loss: Loss, args: list, kwargs: dict) -> Tensor:
+    def loss_site(self, loss: Loss, args: list, kwargs: dict, node=None) -> Tensor:
         pred = self.keras.prediction(loss, args, kwargs)
         if pred is None:
             pred = args[0] if args else kwargs.get("input", kwargs.get("y_pred", UNK))
+            target = args[1] if len(args) > 1 else kwargs.get("target", UNK)
+        else:  # a Keras loss: (y_true, y_pred)
+            target = kwargs["y_true"] if "y_true" in kwargs else args[0] if args else UNK
         i = self.i
+        self.data.targets(loss, target, node)
         if not i.recording:
             return Tensor()
         if isinstance(pred, Tensor) and pred.net is SYMBOLIC:
@@ -401,7 +419,7 @@ class Api:
 
     def reduce(self, t: Tensor, node) -> Tensor:
         if t.squared is not None:
-            return self.loss_site(self.site_loss(node, "mse"), [t.squared], {})
+            return self.loss_site(self.site_loss(node, "mse"), [t.squared, Tensor(data=t.target)], {}, node)
         if t.log_product is not None:
             return self.loss_site(self.site_loss(node, TORCH.HANDWRITTEN_XENT), [t.log_product], {})
         if t.error_of is not None:
@@ -426,7 +444,7 @@ class Api:
 
     def square(self, t: Tensor) -> Tensor:
         if t.diff_of is not None:
-            return Tensor(squared=t.diff_of)
+            return Tensor(squared=t.diff_of, target=t.target)
         if t.error_of is not None:  # min(|e|, delta) ** 2: a Huber term
             return Tensor(error_of=t.error_of)
         return Tensor(net=t.net, chain=t.chain)
@@ -455,7 +473,7 @@ class Api:
         if name == "len":
             items = i.iterate(args[0]) if args else None
             return len(items) if items is not None and not (isinstance(args[0], ListVal) and args[0].repeated) else UNK
-        if name == "abs" and args and isinstance(args[0], Tensor):
+        if name == "abs" and args and isinstance(args[0], Tensor) and args[0].data is None:
             return self.abs_of(args[0])
         if name in ("int", "float", "abs", "round", "bool"):
             if args and isinstance(args[0], (int, float)) and (name != "bool"):
@@ -553,7 +571,7 @@ class Api:
             if name == "out_features" and obj.op.fan_out is not None and _short(obj.qname) == "Linear":
                 return obj.op.fan_out
             if name in ("apply", "modules", "children", "to", "cuda", "cpu", "named_modules", "parameters", "eval",
-                        "train"):
+                        "train", "adapt"):
                 return _Method(name, obj)
             return UNK
         if isinstance(obj, ParamRef):
@@ -563,6 +581,10 @@ class Api:
                 return _Method(name, obj)
             return UNK
         if isinstance(obj, Tensor):
+            if obj.data is not None:
+                out = self.data.tensor_attribute(obj, name, node)
+                if out is not NotImplemented:
+                    return out
             if name in ("data", "T"):
                 return obj
             if name in ("shape", "dtype", "device", "ndim"):
@@ -595,6 +617,11 @@ class Api:
                 return out
         if isinstance(recv, Tensor):
             return self.tensor_method(recv, name, args, kwargs, node)
+        if isinstance(recv, DATA_VALUES):
+            return self.data.method_of(recv, name, args, kwargs, node)
+        if isinstance(recv, LayerVal) and name == "adapt":
+            self.data.adapted(recv)
+            return None
         if isinstance(recv, ParamRef):
             spec = TENSOR_METHOD_INITS.get(name)
             if spec is not None:
@@ -682,6 +709,8 @@ class Api:
             return recv
         if name == "forward" and isinstance(recv, Instance):
             return i.call_instance(recv, args, kwargs, node)
+        if name == "forward" and isinstance(recv, SeqVal):
+            return i.apply_seq(recv, args[0] if args else UNK, node)
         if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad"):
             return UNK
         return UNK
@@ -689,6 +718,8 @@ class Api:
     # ================================================================ tensors
 
     def tensor_method(self, t: Tensor, name: str, args: list, kwargs: dict, node) -> object:
+        if t.data is not None:
+            return self.data.tensor_method(t, name, args, kwargs, node)
         if t.param and (name in _SHAPE_METHODS or name in _PASS_METHODS or name in ("t", "t_")):
             return t  # W.t(), W.view(...), W.to(device): still the weight
         if name == "backward":
@@ -726,6 +757,9 @@ class Api:
     def tensor_binop(self, a: object, kind: str, b: object, node) -> object:
         ta = a if isinstance(a, Tensor) else None
         tb = b if isinstance(b, Tensor) else None
+        if (ta is not None and ta.data is not None or tb is not None and tb.data is not None) and \
+                not _network_tensors([a, b], {}):
+            return self.data.binop(a, kind, b, node)
         if kind == "Power" and ta is not None and b == 2:
             return self.square(ta)
         if kind == "MatrixMultiply" and ta is not None and tb is not None and ta.param != tb.param:
@@ -758,7 +792,9 @@ class Api:
             return Tensor(net=net, chain=chain + (self.i.site_op(node, "scale", "scale"),), shape=t.shape)
         if kind == "Subtract":
             pred = ta if ta is not None and ta.net is not None else (tb if tb is not None and tb.net is not None else ta)
-            return Tensor(net=net, chain=chain, diff_of=pred or tb)
+            other = tb if pred is ta else ta
+            target = other.data if other is not None and other.net is None else None
+            return Tensor(net=net, chain=chain, diff_of=pred or tb, target=target)
         if kind == "MatrixMultiply" and net is not None:
             return Tensor(net=net, chain=chain + (self.i.site_op(node, "other", "matmul"),))
         if kind == "Add" and net is not SYMBOLIC and ((ta is not None and tb is not None) or a is UNK or b is UNK) \
@@ -813,6 +849,15 @@ class Api:
         if isinstance(base, str) and isinstance(key, int) and -len(base) <= key < len(base):
             return base[key]
         return UNK
+
+
+def _network_tensors(args: list, kwargs: dict) -> bool:
+    """Some argument is more than data: a network's output, a loss, a weight, an error term."""
+    for x in (*args, *kwargs.values()):
+        if isinstance(x, Tensor) and (x.net is not None or x.chain or x.losses or x.unlinked or x.param or x.squared is not None
+                                      or x.diff_of is not None or x.error_of is not None or x.logged is not None):
+            return True
+    return False
 
 
 def _shapeless(t: Tensor) -> Tensor:

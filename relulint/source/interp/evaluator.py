@@ -19,6 +19,7 @@ import libcst as cst
 
 from relulint.ir import Loss, Op
 from relulint.source.interp import api, pure
+from relulint.source.interp.data_api import DATA_VALUES, Batches, Transform
 from relulint.source.interp.keras_api import framework_of
 from relulint.source.interp.program import MAX_MODULES, ModuleState, module_file, parse_cached
 from relulint.source.interp.pure import MAX_INT
@@ -113,6 +114,7 @@ class Interp:
         self.stack: list[cst.CSTNode] = []
         self._strings: dict[int, tuple[cst.CSTNode, object]] = {}  # literal nodes' values
         self.invoked: set[int] = set()  # id of every function node run (entry points: those never run)
+        self.feed_site: tuple | None = None  # (call node, module, model) of the outermost model call running
         self.api = api.Api(self)
         self.project_root: str | None = None
         if follow_imports:  # neighbours are read only inside the project (never a file outside it)
@@ -419,6 +421,8 @@ class Interp:
             (base.keys or []).append(key)
         elif isinstance(base, ListVal) and isinstance(key, int) and -len(base.items) <= key < len(base.items):
             base.items[key] = value
+        elif isinstance(base, Tensor) and base.data is not None and base.net is None and not base.chain:
+            base.data = None  # frame[cols] = scaler.fit_transform(frame[cols]): the values are no longer known
         elif isinstance(base, Tensor):
             # out[:, :2] = torch.sigmoid(out[:, :2]): only part of the output went through that op
             base.chain = base.chain + (self.site_op(node, "other", "partial update"),)
@@ -519,6 +523,17 @@ class Interp:
             frame.locals[params.star_kwarg.name.value] = DictVal(dict(kwargs))
 
     def call(self, f: object, args: list, kwargs: dict, node: cst.Call | None, frame: Frame | None = None) -> object:
+        if self.feed_site is None and node is not None:
+            model = f.receiver if isinstance(f, _Method) and f.name in ("forward", "predict") else f
+            if isinstance(model, (GraphModel, SeqVal)) or isinstance(model, Instance) and model.is_module:
+                self.feed_site = (node, self._state, model)  # data applied to a model here: where it is fed
+                try:
+                    return self._call(f, args, kwargs, node, frame)
+                finally:
+                    self.feed_site = None
+        return self._call(f, args, kwargs, node, frame)
+
+    def _call(self, f: object, args: list, kwargs: dict, node: cst.Call | None, frame: Frame | None = None) -> object:
         if isinstance(f, FuncVal):
             return self.invoke(f, args, kwargs)
         if isinstance(f, BoundMethod):
@@ -541,9 +556,13 @@ class Interp:
             return self.apply_seq(f, args[0] if args else UNK, node)
         if isinstance(f, LossVal):
             f.called = True
-            return self.api.loss_site(f.loss, args, kwargs)
+            return self.api.loss_site(f.loss, args, kwargs, node)
+        if isinstance(f, Transform):  # ToTensor()(img), scaler applied as a callable
+            return self.api.data.transform(f, args[0] if args else UNK)
         if isinstance(f, _SuperInit):
             return self.api.super_init(f, args, kwargs)
+        if f is UNK and args and node is not None:
+            self.api.data.unknown_model(node.func, args[0])
         # an unknown callable: a tensor through it is no longer known
         tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
         if tensors:
@@ -850,6 +869,8 @@ class Interp:
             return _Method(name, obj)
         if isinstance(obj, (ListVal, SeqVal, Tensor, LayerVal, ParamRef, LossVal, str, tuple)):
             return self.api.attribute(obj, name, node)
+        if isinstance(obj, DATA_VALUES):
+            return self.api.data.attribute(obj, name, node)
         return UNK
 
     def subscript(self, e: cst.Subscript, frame: Frame) -> object:
@@ -880,6 +901,10 @@ class Interp:
             if items is None or len(items) > MAX_UNROLL * 2 or len(out) > MAX_UNROLL * 2:
                 repeated = True
                 items = items[:1] if items else [representative(source)]
+                if isinstance(source, _Range) and len(source) > 1 and not depth and not fc.ifs and \
+                        fc.inner_for_in is None:  # [float(i) for i in range(1, 4000)]: both ends, for the range
+                    items.append(source.start + (len(source) - 1) * source.step)
+                    ends.append(True)
             for item in items:
                 self.assign(fc.target, item, inner)
                 if any(self.truth(self.eval(c.test, inner)) is False for c in fc.ifs):
@@ -890,7 +915,10 @@ class Interp:
                     elt = e.elt if not isinstance(e, cst.DictComp) else e.value
                     out.append(self.eval(elt, inner))
 
+        ends: list[int] = []
         run(e.for_in, 0)
+        if ends and len(out) == 2 and not _numbers(out[-1]):
+            out.pop()  # the last end is kept only for a range of numbers
         if isinstance(e, cst.GeneratorExp) or isinstance(e, cst.ListComp) or isinstance(e, cst.SetComp):
             return ListVal(out, repeated=repeated)
         return ListVal(out, repeated=repeated)
@@ -921,6 +949,8 @@ class Interp:
                 return v
             if isinstance(op, cst.BitInvert) and isinstance(v, int):
                 return ~v
+        if isinstance(v, Tensor) and v.data is not None and v.net is None:
+            return self.api.data.unary_minus(v) if isinstance(op, cst.Minus) else v
         if isinstance(v, Tensor):  # -x keeps what x is (a loss, the log of an output, a cross-entropy's terms)
             return Tensor(net=v.net, chain=v.chain, losses=v.losses, unlinked=v.unlinked, logged=v.logged,
                           log_product=v.log_product, error_of=v.error_of, error_kind=v.error_kind)
@@ -975,6 +1005,8 @@ class Interp:
             return v.items()
         if isinstance(v, Instance) and v.children is not None:
             return list(v.children)
+        if isinstance(v, Batches):  # a dataset or loader: one batch stands for all
+            return [v.item]
         return None
 
 
@@ -1022,6 +1054,14 @@ def child_node(v: object) -> cst.CSTNode | None:
     return v.node if isinstance(v, SeqVal) else None
 
 
+
+
+def _numbers(v: object, depth: int = 0) -> bool:
+    """A number or a (short, nested) list / tuple of numbers."""
+    if _num(v):
+        return True
+    items = v.items if isinstance(v, ListVal) else v if isinstance(v, tuple) else None
+    return bool(items) and depth < 3 and len(items) <= 64 and all(_numbers(x, depth + 1) for x in items)
 
 
 def _hashable(v: object) -> bool:

@@ -187,7 +187,8 @@ class KerasApi:
         if q in K.FUNCTIONAL_MODEL:
             return self.functional(a, node)
         if q in K.INPUTS:
-            return Tensor(net=SYMBOLIC, shape=declared_shape(a, input_layer=True))
+            return Tensor(net=SYMBOLIC, shape=declared_shape(a, input_layer=True),
+                          data=self.api.data.declared_input(a, node))
         if q in K.WRAPPERS and isinstance(a.get(K.WRAPPERS[q]), LayerVal):
             return a.get(K.WRAPPERS[q])
         spec = self.t.layers.get(q)
@@ -216,7 +217,7 @@ class KerasApi:
             loss = self.api.site_loss(node, lspec.kind)
             loss.from_logits = from_logits if isinstance(from_logits, bool) else None
             self.loss_ids.add(id(loss))
-            return self.api.loss_site(loss, args, kwargs)
+            return self.api.loss_site(loss, args, kwargs, node)
         ispec = self.t.initializers.get(q)
         if ispec is not None:
             return InitVal(init_from_spec(a, ispec, node, self.api.text(node), self.api.origin(node)))
@@ -501,6 +502,8 @@ class KerasApi:
             return None
         if name in ("predict", "predict_on_batch", "__call__"):
             return self.i.call(recv, args[:1], {}, node)
+        if name in ("fit", "fit_generator", "train_on_batch"):
+            self.api.data.fit(recv, args, kwargs, node)
         if name in ("fit", "fit_generator", "train_on_batch") and isinstance(node, cst.Call) and \
                 self.api.state() is self.i.root:
             self.fits.append((node, recv))

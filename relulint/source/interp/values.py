@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from relulint.ir import Loss, Op
+from relulint.ir import DataSource, Loss, Op
 
 
 class _Unknown:
@@ -194,6 +194,8 @@ class Tensor:
     losses: tuple[Binding, ...] = ()  # a loss value: the loss sites it sums
     unlinked: tuple[Loss, ...] = ()  # loss sites whose prediction came from no known network
     shape: tuple | None = None  # Keras: the batch-less shape, where known (fan-in inference)
+    data: DataSource | None = None  # data (no network made it): its range, dtype, scaling (data_api.py)
+    target: DataSource | None = None  # p - y, (p - y) ** 2: the data p is compared with (a hand-written loss)
 
 
 def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
@@ -214,7 +216,7 @@ def join(a: object, b: object) -> object:
         return a
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         return Tensor(net=a.net or b.net, chain=union([a.chain, b.chain]), losses=a.losses + b.losses,
-                      unlinked=a.unlinked + b.unlinked)
+                      unlinked=a.unlinked + b.unlinked, data=a.data if a.data is b.data else None)
     if a is UNK:
         return b if isinstance(b, (Tensor, LayerVal, SeqVal, Instance)) else UNK
     if b is UNK:
