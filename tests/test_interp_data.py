@@ -94,6 +94,18 @@ FIRE = {
         batch, labels = next(iter(DataLoader(Tiles(10), batch_size=4)))
         loss = nn.CrossEntropyLoss()(cnn(batch), labels)
     """,
+    "uint8 arrays through tf.data into fit": """
+        import numpy as np
+        import tensorflow as tf
+
+        x = np.random.randint(0, 256, size=(100, 28, 28), dtype=np.uint8)  # expect: RL301
+        y = np.random.randint(0, 10, size=100)
+        ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(32)
+        model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(64, activation="relu"),
+                                     tf.keras.layers.Dense(10)])
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(ds, epochs=2)
+    """,
     "targets far from unit scale through fit": """
         import numpy as np
         from tensorflow import keras
@@ -251,6 +263,18 @@ SILENT = {
 
         imgs = torch.from_numpy(np.random.randint(0, 256, size=(4, 3, 16, 16), dtype=np.uint8))
         loss = nn.CrossEntropyLoss()(Net()(imgs), torch.zeros(4, dtype=torch.long))
+    """,
+    "uint8 arrays through tf.data scaled in map": """
+        import numpy as np
+        import tensorflow as tf
+
+        x = np.random.randint(0, 256, size=(100, 28, 28), dtype=np.uint8)
+        y = np.random.randint(0, 10, size=100)
+        ds = tf.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (tf.cast(a, tf.float32) / 255.0, b)).batch(32)
+        model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(64, activation="relu"),
+                                     tf.keras.layers.Dense(10)])
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(ds, epochs=2)
     """,
     "targets standardised before fit": """
         import numpy as np
