@@ -14,7 +14,9 @@ class ActivationLossMismatch(StaticRule):
     Flags an output activation that does not match what the loss expects: a softmax before a loss
     that applies its own softmax (`nn.CrossEntropyLoss`, `tf.nn.softmax_cross_entropy_with_logits`,
     Keras `from_logits=True`), a sigmoid before `BCEWithLogitsLoss`, or raw logits fed to a loss
-    that wants probabilities (`nn.BCELoss`, Keras crossentropy with the default `from_logits=False`).
+    that wants probabilities (`nn.BCELoss`, Keras crossentropy with the default `from_logits=False`),
+    or anything but log-probabilities fed to a loss that wants them (`nn.NLLLoss`, and PyTorch's
+    `nn.KLDivLoss` / `F.kl_div`, whose input is log-probabilities while its target is probabilities).
 
     A `log_softmax` before a softmax cross-entropy is not flagged: softmax(log_softmax(z)) equals
     softmax(z), so the loss and its gradient are unchanged; the model only computes the
@@ -25,6 +27,9 @@ class ActivationLossMismatch(StaticRule):
     fall below ~log(C) - 1 and its gradient shrinks by the softmax Jacobian, so training crawls or
     stalls. Logits given to a probability loss are clipped into (0, 1) by the framework, which
     silently destroys the gradient for every out-of-range value.
+
+    `KLDivLoss` given probabilities computes `target * (log(target) - p)` instead of the divergence:
+    the loss goes negative and a distillation or VAE term pulls the wrong way.
 
     ## Example
     ```python
@@ -55,6 +60,7 @@ class ActivationLossMismatch(StaticRule):
 
     ## References
     - [PyTorch, CrossEntropyLoss: the input is expected to contain unnormalized logits](https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html)
+    - [PyTorch, KLDivLoss: the input is expected to be log-probabilities](https://pytorch.org/docs/stable/generated/torch.nn.KLDivLoss.html)
     - [Stack Overflow, "Tensorflow ReLu doesn't work?"](https://stackoverflow.com/search?q=%22Tensorflow+ReLu+doesn%27t+work%22)
     """
 
@@ -220,6 +226,11 @@ class ActivationLossMismatch(StaticRule):
             model = keras.Sequential([keras.layers.Dense(10)])
             model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
         """),
+        Invalid("""
+            import torch.nn as nn
+            student = nn.Sequential(nn.Linear(32, 10), nn.Softmax(dim=-1))
+            distill = nn.KLDivLoss(reduction="batchmean")  # expect: RL103
+        """),
     ]
 
     GRAPH_CASES = [
@@ -289,7 +300,9 @@ class ActivationLossMismatch(StaticRule):
             at = loss.origin
         elif expects == "log_probabilities" and kind != "log_softmax":
             problem = f"{loss.display} expects log-probabilities but the model outputs {_describe(kind)}"
-            remedy = "Add log_softmax to the output, or use CrossEntropyLoss on the logits"
+            remedy = ("Pass log_softmax of the logits as the input (the target stays probabilities)"
+                      if loss.kind == "log_kl_div" else
+                      "Add log_softmax to the output, or use CrossEntropyLoss on the logits")
             at = loss.origin
         if problem is None or at is None:
             return

@@ -163,7 +163,8 @@ LOSS_KINDS: dict[str, LossInfo] = {
         LossInfo("bce", expects="probabilities"),  # torch BCELoss
         LossInfo("categorical_crossentropy", expects="probabilities", logits_flag=True),  # Keras
         LossInfo("binary_crossentropy", expects="probabilities", logits_flag=True),
-        LossInfo("kl_div"),
+        LossInfo("kl_div"),  # Keras KLDivergence: probabilities on both sides
+        LossInfo("log_kl_div", expects="log_probabilities"),  # torch KLDivLoss / F.kl_div
         LossInfo("hinge"),
         LossInfo("poisson"),
         LossInfo("cosine"),

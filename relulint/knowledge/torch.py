@@ -114,7 +114,9 @@ losses = {
     "torch.nn.functional.binary_cross_entropy": LossSpec("bce"),
     "torch.nn.NLLLoss": LossSpec("nll"),
     "torch.nn.functional.nll_loss": LossSpec("nll"),
-    "torch.nn.KLDivLoss": LossSpec("kl_div"),
+    # torch's KL divergence takes log-probabilities as its input (the target is probabilities)
+    "torch.nn.KLDivLoss": LossSpec("log_kl_div"),
+    "torch.nn.functional.kl_div": LossSpec("log_kl_div"),
     "torch.nn.PoissonNLLLoss": LossSpec("poisson"),
 }
 
