@@ -61,6 +61,8 @@ _SHAPE_METHODS = frozenset({"view", "reshape", "flatten", "squeeze", "unsqueeze"
 _PASS_METHODS = frozenset({"to", "cuda", "cpu", "float", "double", "half", "long", "int", "bool", "detach",
                            "contiguous", "clone", "type", "requires_grad_", "numpy", "item", "tolist", "squeeze_",
                            "unsqueeze_", "data", "T", "type_as", "pin_memory", "astype", "values", "to_numpy"})
+# torch.<name>(t, ...) that are t.<name>(...): a reshape keeps what the tensor holds
+_SHAPE_FUNCS = frozenset(f"torch.{m}" for m in ("squeeze", "unsqueeze", "reshape", "permute", "transpose"))
 _MATMUL_FUNCS = frozenset({"torch.matmul", "torch.mm", "torch.nn.functional.linear"})
 _JOIN_FUNCS = frozenset({"torch.cat", "torch.stack", "torch.add", "torch.concat", "torch.hstack", "torch.vstack"})
 _REDUCE = frozenset({"mean", "sum"})
@@ -244,6 +246,8 @@ class Api:
             return self.reduce(args[0], node)
         if q == "torch.square" and args and isinstance(args[0], Tensor):
             return self.square(args[0])
+        if q in _SHAPE_FUNCS and args and isinstance(args[0], Tensor):  # torch.squeeze(out, -1): out.squeeze(-1)
+            return self.tensor_method(args[0], _short(q), args[1:], kwargs, node)
         if q in _JOIN_FUNCS and args:
             items = args[0].items if isinstance(args[0], ListVal) else list(args[0]) if isinstance(args[0], tuple) else []
             tensors = [x for x in items if isinstance(x, Tensor)]
