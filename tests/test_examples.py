@@ -18,8 +18,6 @@ FILES = sorted(p for p in EXAMPLES.rglob("*.py") if "__pycache__" not in p.parts
 KNOWN_GAPS: dict[str, str] = {
     "realistic/tf1_digits/ops.py":
         "init helpers in a neighbour whose fan-in is known only at the call site in model.py are not judged",
-    "realistic/tf1_digits/train.py":
-        "hand-written cross-entropy on logits (-reduce_sum(y * log(logits))) is not recognised as a loss",
 }
 
 

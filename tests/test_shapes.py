@@ -461,10 +461,6 @@ shape("matmul_raw_parameter", fire=[
 
 # Cases the source pass does not meet yet (strict: a fix forces the entry out).
 KNOWN_GAPS: dict[str, str] = {
-    "init_helper_fan_in_at_call_site-fire1":
-        "TF1 init helpers: the finding is reported at each call site, not at the init line in the helper",
-    "init_helper_fan_in_at_call_site-fire2":
-        "TF1 init helpers: the finding is reported at each call site, not at the init line in the helper",
 }
 
 shape("layers_built_in_loop", fire=[

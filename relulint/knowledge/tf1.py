@@ -183,3 +183,17 @@ TABLES = Tables(
     losses=losses,
     default_init={"tf1": InitSpec("uniform", scheme="glorot")},
 )
+
+# --------------------------------------------------------------------------- for the interpreter
+# The arguments of a loss call that carry the network's output, tried first (the others are labels):
+# tf.losses.mean_squared_error(labels, predictions), softmax_cross_entropy_with_logits(labels=, logits=).
+LOSS_PREDICTION_ARGS: tuple[Arg, ...] = (
+    Arg(None, "predictions"), Arg(None, "logits"), Arg(None, "x"), Arg(None, "input"),
+)
+# The tensor argument of an activation function: tf.nn.relu(features), tf.nn.softmax(logits).
+ACTIVATION_INPUT_ARGS: tuple[Arg, ...] = (Arg(0), Arg(None, "features"), Arg(None, "x"), Arg(None, "logits"),
+                                          Arg(None, "input"))
+# Optimisers: `tf.train.AdamOptimizer(lr).minimize(loss)` trains that loss (the others are metrics).
+OPTIMIZER_MODULE = "tensorflow.train."
+OPTIMIZER = "tensorflow.train.Optimizer"  # the abstract value an optimiser constructor gives
+MINIMIZE: dict[str, Arg] = {"tensorflow.train.Optimizer.minimize": Arg(0, "loss")}

@@ -1,4 +1,4 @@
-"""The source pass: parse once, follow PyTorch and Keras programs with the interpreter, lower TF1 with its frontend."""
+"""The source pass: parse once, follow PyTorch, Keras and TF1 programs with the abstract interpreter."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from relulint.source.common import SourceContext
 
 # (framework, import prefixes that make the frontend worth running, module)
 FRONTENDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    # one abstract interpreter follows PyTorch and Keras / tf.keras programs
+    # one abstract interpreter follows PyTorch, Keras / tf.keras and TF1 / tflearn programs
     ("torch", ("torch", "lightning", "pytorch_lightning"), "relulint.source.interp"),
     ("keras", ("keras", "tensorflow", "tf_keras"), "relulint.source.interp"),
-    ("tf1", ("tensorflow", "tflearn"), "relulint.source.tf1"),
+    ("tf1", ("tensorflow", "tflearn"), "relulint.source.interp"),
 )
 ALL_PREFIXES = tuple(sorted({p for _, prefixes, _ in FRONTENDS for p in prefixes}))
 

@@ -29,7 +29,7 @@ _TRAINING_METHODS = frozenset({"training_step", "train_step", "compute_loss", "t
 def lower(ctx, facts: ModuleFacts) -> None:
     state = ModuleState(path=ctx.path, module=ctx.module, name="__main__")
     state.positions = ctx.positions  # the metadata pass already computed them for this tree
-    keras = ctx.imports_any(("keras", "tensorflow", "tf_keras"))
+    keras = ctx.imports_any(("keras", "tensorflow", "tf_keras", "tflearn"))
     # a training script's functions that the file names again but never runs (`def train(model)` beside
     # `model.train()`) are entry points too; library model files skip the cost
     it = interpret(state, facts, follow_imports=os.path.exists(ctx.path), code=ctx.code,
@@ -161,6 +161,7 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
             if first is not None:
                 keyed[id(seq)] = first
     it.api.keras.networks(state, facts, keyed, lambda m: _model_chain(it, m))
+    it.api.tf1.networks(facts, keyed)
     for model, loss in it.pairs:
         chain = _model_chain(it, model)
         if chain:

@@ -137,12 +137,14 @@ class Api:
         self.t = tables()
         from relulint.source.interp.data_api import DataApi
         from relulint.source.interp.keras_api import KerasApi
+        from relulint.source.interp.tf1_api import TF1Api
 
         self.keras = KerasApi(self)
         # call site -> the one layer applied there so far, or _LOOP once several were
         self._site_layer: dict[int, object] = {}
         self._site_made: dict[int, list[tuple[Op, LayerVal]]] = {}
         self.data = DataApi(self)
+        self.tf1 = TF1Api(self)
 
     # ================================================================ helpers
 
@@ -181,6 +183,15 @@ class Api:
             if value is not NotImplemented:
                 return value
         t = self.t
+        if q.startswith(("tensorflow.", "tflearn.")):  # TF1 graphs, and tf.* ops inside Keras code
+            out = self.tf1.call(q, args, kwargs, node)
+            if out is not NotImplemented:
+                if isinstance(out, Tensor) and out.net is None and out.data is None and not out.losses and \
+                        not _network_tensors(args, kwargs):  # data: a placeholder, tf.reshape(x), tf.constant
+                    made = self.data.call(q, args, kwargs, node)
+                    if isinstance(made, Tensor) and made.data is not None:
+                        out.data = made.data
+                return out
         if not q.startswith("keras.layers.") and not _network_tensors(args, kwargs):
             out = self.data.call(q, args, kwargs, node)  # data sources, loaders, scalers, transforms
             if out is not None:
@@ -190,12 +201,6 @@ class Api:
             if q in DATA.ADAPTABLE:
                 self.data.layer_made(q, out, Args(args, kwargs))
             return out
-        if q.startswith("tensorflow.") and args and isinstance(args[0], Tensor):
-            if q in t.activations:
-                return self.keras.activation_applied(node, t.activations[q], args[0])  # tf.nn.relu(x) in call()
-            out = self.keras.tensor_op(q, args, node)
-            if out is not None:
-                return out
         if q in _CONTAINERS:
             return self.container(q, args, node)
         if q == "collections.OrderedDict":
@@ -325,6 +330,8 @@ class Api:
     def apply_layer(self, layer: LayerVal, args: list, node, kwargs: dict | None = None) -> object:
         if self.keras.is_keras_layer(layer):
             return self.keras.apply(layer, args, kwargs or {}, node)
+        if layer.qname.startswith(("tensorflow.", "tflearn.")):  # tf.layers.Dense(4)(x)
+            return self.tf1.apply(layer, args, kwargs or {})
         x = args[0] if args else UNK
         return self.apply_layer_op(layer, x if isinstance(x, Tensor) else Tensor(), node)
 
@@ -900,7 +907,8 @@ def net_name(key: object) -> str:
         return key.name or "Sequential"
     if isinstance(key, GraphModel):
         return key.name or "Model"
-    return "model"
+    name = getattr(key, "name", None)  # a TF1 graph: the function that builds it
+    return name if isinstance(name, str) else "model"
 
 
 def modules_of(root: object, deep: bool = True, limit: int = 2000) -> list:

@@ -112,6 +112,9 @@ class Interp:
         self.max_steps = MAX_STEPS
         self.recording = True
         self.stack: list[cst.CSTNode] = []
+        # per running function (parallel to `stack`): (function, (call node, caller's module) or None)
+        self.sites: list[tuple[FuncVal, tuple | None]] = []
+        self._site: tuple | None = None  # the call node about to invoke a function
         self._strings: dict[int, tuple[cst.CSTNode, object]] = {}  # literal nodes' values
         self.invoked: set[int] = set()  # id of every function node run (entry points: those never run)
         self.feed_site: tuple | None = None  # (call node, module, model) of the outermost model call running
@@ -468,6 +471,7 @@ class Interp:
     # ================================================================ calls
 
     def invoke(self, fn: FuncVal, args: list, kwargs: dict, self_val: object = None) -> object:
+        site, self._site = self._site, None
         if self.depth >= MAX_CALL_DEPTH or self.stack.count(fn.node) >= 2:
             return UNK
         frame = Frame(fn.module, {}, closure=fn.closure, func=fn)
@@ -476,6 +480,7 @@ class Interp:
         self._bind_params(fn, args, kwargs, frame)
         self.depth += 1
         self.stack.append(fn.node)
+        self.sites.append((fn, site))
         try:
             if isinstance(fn.node, cst.Lambda):
                 return self.eval(fn.node.body, frame)
@@ -483,6 +488,7 @@ class Interp:
         finally:
             self.depth -= 1
             self.stack.pop()
+            self.sites.pop()
         if not frame.returns:
             return None
         out = frame.returns[0]
@@ -534,6 +540,8 @@ class Interp:
         return self._call(f, args, kwargs, node, frame)
 
     def _call(self, f: object, args: list, kwargs: dict, node: cst.Call | None, frame: Frame | None = None) -> object:
+        if node is not None and isinstance(f, (FuncVal, BoundMethod, _Static)):
+            self._site = (node, self._state)  # TF1 layer helpers report each layer at its call
         if isinstance(f, FuncVal):
             return self.invoke(f, args, kwargs)
         if isinstance(f, BoundMethod):

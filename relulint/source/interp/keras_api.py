@@ -86,6 +86,8 @@ def framework_of(value: object) -> str:
         return value.framework
     if isinstance(value, Instance) and is_keras_class(value.cls):
         return "keras"
+    if getattr(value, "framework", None) == "tf1":
+        return "tf1"
     return "torch"
 
 
