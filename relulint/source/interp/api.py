@@ -598,7 +598,11 @@ class Api:
                     return out
             if name in ("data", "T"):
                 return obj
-            if name in ("shape", "dtype", "device", "ndim"):
+            if name == "shape":  # a TF1 graph's tensor knows its shape (a layer helper's fan-in)
+                from relulint.source.interp.tf1_api import shape_value
+
+                return shape_value(obj)
+            if name in ("dtype", "device", "ndim"):
                 return UNK
             return _Method(name, obj)
         if isinstance(obj, SeqVal):
@@ -676,6 +680,8 @@ class Api:
                 return None
             if name == "pop":
                 return recv.items.pop() if recv.items else UNK
+            if name == "as_list":  # TF1's TensorShape.as_list()
+                return recv
             return UNK
         if isinstance(recv, tuple):
             return UNK
@@ -737,6 +743,10 @@ class Api:
             for b in t.losses:
                 b.trained = True
             return None
+        if name == "get_shape":  # TF1
+            from relulint.source.interp.tf1_api import shape_value
+
+            return shape_value(t)
         if name in _TENSOR_ACTS:
             return self.act_op(node, _TENSOR_ACTS[name], t)
         if name in ("clamp", "clamp_", "clamp_min", "clip", "clamp_min_"):

@@ -225,11 +225,13 @@ class TF1Api:
         transposed = False
         if not isinstance(w, Variable) and isinstance(x, Variable) and q.endswith("matmul"):  # tf.matmul(W, x)
             x, w, transposed = w, x, True
+        if x is UNK and isinstance(w, Variable):  # an input the interpreter does not know: data
+            x = Tensor()
         if isinstance(w, Variable) and isinstance(x, Tensor) and not x.param:
             op = Op("affine", self.api.text(node), self.api.origin(node), weight_init=w.init, init_site=w.site)
             op.fan_in, op.fan_out = (w.fan_out, w.fan_in) if transposed else (w.fan_in, w.fan_out)
             self._at_call_site(op)
-            return self.extend(x, op, (..., op.fan_out) if op.fan_out else None)
+            return self.extend(x, op, _with_last(x.shape, op.fan_out, keep=q.endswith("matmul")))
         tensors = [v for v in (x, w) if isinstance(v, Tensor)]
         if any(v.net is not None for v in tensors):  # attention, or a weight the model does not know
             return self.i.opaque(tensors, node)
@@ -240,6 +242,8 @@ class TF1Api:
     def layer(self, q: str, spec: LayerSpec, a, node) -> object:
         """tf.layers.dense(x, 64, activation=tf.nn.relu): made and applied at once."""
         x = a.get(spec.input_arg)
+        if x is UNK and a.given(spec.input_arg):  # an input the interpreter does not know: data
+            x = Tensor()
         if not isinstance(x, Tensor):
             return UNK
         op = self.layer_op(q, spec, a, node)
@@ -250,28 +254,34 @@ class TF1Api:
         from relulint.source.interp.api import Args
 
         x = args[0] if args else kwargs.get("inputs", UNK)
+        if x is UNK:
+            x = Tensor()
         if not isinstance(x, Tensor):
             return UNK
         q, spec = self.layer_specs.get(id(layer.op), (layer.qname, LayerSpec("other")))
         return self.apply_op(layer.op, q, spec, Args([], {}), x)
 
     def apply_op(self, op: Op, q: str, spec: LayerSpec, a, x: Tensor) -> Tensor:
+        """The layer's op on x; the output's shape (batch-less, every dim an int or None) where known."""
         last = _last(x.shape)
         shape: tuple | None = None
+        short = q.rsplit(".", 1)[-1]
         if spec.kind == "affine":
             vol = kernel_volume(_plain(a.get(spec.kernel_size)), spec.spatial_dims) if spec.kernel_size else 1
             if op.fan_in is None and last and vol:
                 op.fan_in = last * vol
             units = _int(a.get(spec.fan_out)) if a.given(spec.fan_out) else None
             units = units or (op.fan_out // vol if op.fan_out and vol else None)
-            shape = (..., units) if units else None
+            shape = _with_last(x.shape, units, keep=not spec.kernel_size)
         elif spec.kind in ("dropout", "norm"):
             shape = x.shape
         elif q in K.RESHAPES:
             dims = _dims(a.get(K.RESHAPES[q]))
-            shape = (..., dims[-1]) if dims and dims[-1] else None
-        elif "pool" in q.rsplit(".", 1)[-1]:
-            shape = (..., last) if last else None
+            shape = dims[1:] if dims and len(dims) > 1 else None
+        elif "pool" in short:
+            shape = _with_last(x.shape, last, keep=False)
+        elif "flatten" in short:
+            shape = (None,)
         return self.extend(x, op, shape)
 
     def layer_op(self, q: str, spec: LayerSpec, a, node) -> Op:
@@ -424,6 +434,25 @@ class TF1Api:
                 network.followed = True
                 facts.networks.append(network)
                 keyed.setdefault(id(net), network)
+
+
+def _with_last(shape: tuple | None, last: int | None, keep: bool) -> tuple | None:
+    """The shape with a new last dim; the leading dims kept (dense) or unknown (conv, pooling)."""
+    if not shape or not isinstance(shape, tuple) or shape[0] is Ellipsis or not last:
+        return None
+    lead = shape[:-1] if keep else (None,) * (len(shape) - 1)
+    return (*lead, last)
+
+
+class TensorShape(ListVal):
+    """`x.shape` / `x.get_shape()` of a TF1 tensor: [None (the batch), dims...], a dim None when unknown."""
+
+
+def shape_value(t: Tensor) -> object:
+    shape = t.shape
+    if not isinstance(shape, tuple) or not shape or shape[0] is Ellipsis or not isinstance(t.net, (TF1Net, type(None))):
+        return UNK
+    return TensorShape([None, *shape])
 
 
 def _plain(v: object) -> object:
