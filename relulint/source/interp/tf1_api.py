@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from relulint.ir import Activation, Init, Loss, ModuleFacts, Network, Op, Origin
@@ -38,6 +39,7 @@ from relulint.source.lowering import default_init, init_from_spec
 _ROOTS = ("tensorflow.", "tflearn.")
 _MAX_TENSORS = 4096  # outputs remembered per network (the candidates for its output)
 # layer-making calls, for telling a layer factory (one layer per call) from a model function
+_CALLED = re.compile(r"(?<![\w.])(?:self\.)?([A-Za-z_]\w*)\s*\(")  # `name(` / `self.name(` / `def name(`
 _LAYER_CALL = re.compile(r"\b(dense|conv[123]d|conv_[123]d|fully_connected|matmul|xw_plus_b|Dense|Conv2D)\s*\(")
 
 
@@ -110,7 +112,7 @@ class TF1Api:
         self.t = api.t
         self.nets: list[TF1Net] = []
         self.layer_specs: dict[int, tuple[str, LayerSpec]] = {}  # id(op) of tf.layers.Dense(...) objects
-        self._calls: dict[tuple[int, str], int] = {}  # (id(module), function name) -> calls in its text
+        self._calls: dict[int, Counter] = {}  # id(module) -> calls of each name in its text
         self._factory: dict[int, bool] = {}  # id(function node) -> builds at most one layer
 
     # ================================================================ dispatch
@@ -168,7 +170,7 @@ class TF1Api:
                 return UNK
             if x.net is not None and not isinstance(x.net, TF1Net):  # tf.nn.relu inside a Keras call()
                 return self.api.keras.activation_applied(node, kind, x)
-            return self.extend(x, self.activation_op(kind, node), x.shape)
+            return self.extend(x, self.activation_op(kind, node, on_graph=x.net is not None), x.shape)
         ispec = t.initializers.get(q)
         if ispec is not None and q.startswith("tensorflow."):
             init = init_from_spec(a, ispec, node, self.api.text(node), self.api.origin(node))
@@ -307,11 +309,12 @@ class TF1Api:
         self._at_call_site(op)
         return op
 
-    def activation_op(self, kind: str, node) -> Op:
+    def activation_op(self, kind: str, node, on_graph: bool) -> Op:
         origin = self.api.origin(node)
         text = self.api.text(node)
         op = Op("activation", text, origin, activation=Activation(kind, text, origin))
-        self._at_call_site(op)
+        if on_graph:  # (an activation on data is on no network yet: where it is reported does not matter)
+            self._at_call_site(op)
         return op
 
     def extend(self, x: Tensor, op: Op, shape: tuple | None) -> Tensor:
@@ -351,11 +354,11 @@ class TF1Api:
         name = fn.node.name.value if hasattr(fn.node, "name") else None
         if name is None:
             return False
-        key = (id(fn.module), name)
-        if key not in self._calls:
-            code = fn.module.module.code
-            self._calls[key] = len(re.findall(r"(?<![\w.])(?:self\.)?" + re.escape(name) + r"\s*\(", code)) - 1
-        return self._calls[key] > 1
+        key = id(fn.module)
+        counts = self._calls.get(key)
+        if counts is None:  # once per module: how often each name is called in its text (its def included)
+            counts = self._calls[key] = Counter(_CALLED.findall(fn.module.module.code))
+        return counts.get(name, 0) > 2
 
     def _is_factory(self, fn) -> bool:
         key = id(fn.node)
