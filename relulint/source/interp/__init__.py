@@ -1,4 +1,4 @@
-"""The source pass's abstract interpreter (PyTorch and Keras; see docs/interpreter.md for what it follows).
+"""The source pass's abstract interpreter (PyTorch, Keras and TF1 / tflearn; see docs/interpreter.md for what it follows).
 
 `lower(ctx, facts)` evaluates the file: its top level and `__main__` block, then every model class,
 top-level function and method that nothing in the file calls, as entry points with unknown

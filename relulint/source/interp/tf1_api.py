@@ -154,9 +154,15 @@ class TF1Api:
             return self.loss(lspec.kind, a, node)
         if q in K.AFFINE_OPS:
             return self.affine(q, a, node)
-        if q in K.BIAS_ADDS:
-            tensors = [v for v in (a.get(r) for r in K.BIAS_ADDS[q]) if isinstance(v, Tensor) and not v.param]
-            return next((v for v in tensors if v.net is not None), tensors[0] if tensors else UNK)
+        if q in K.BIAS_ADDS:  # tf.add(tf.matmul(x, W), b) is x's layer; tf.add(x, f(x)) a residual join
+            refs = K.BIAS_ADDS[q]
+            if len(refs) == 1:
+                v = a.get(refs[0])
+                return v if isinstance(v, Tensor) else UNK
+            left, right = a.get(refs[0]), a.get(refs[1])
+            if isinstance(left, Tensor) or isinstance(right, Tensor):
+                return self.api.tensor_binop(left, "Add", right, node)
+            return UNK
         spec = t.layers.get(q)
         if spec is not None and q.startswith(_ROOTS):
             if spec.input_arg is None:  # tf.layers.Dense(4): applied later
@@ -235,9 +241,8 @@ class TF1Api:
             self._at_call_site(op)
             return self.extend(x, op, _with_last(x.shape, op.fan_out, keep=q.endswith("matmul")))
         tensors = [v for v in (x, w) if isinstance(v, Tensor)]
-        if any(v.net is not None for v in tensors):  # attention, or a weight the model does not know
-            return self.i.opaque(tensors, node)
-        return Tensor() if tensors else UNK
+        # attention, or a weight the model does not know: an op the rules know nothing of
+        return self.i.opaque(tensors, node) if tensors else UNK
 
     # ================================================================ layers
 
