@@ -789,7 +789,89 @@ class Regressor:
 """
 
 
-@pytest.mark.parametrize("source", [LENET, MLP_REGRESSOR], ids=["lenet", "mlp-regressor"])
+# the discriminator returns (sigmoid(logits), logits) and its losses read the logits: the older TF1
+# frontend took the sigmoid (RL103 on correct code)
+GAN = """
+import tensorflow as tf
+
+def lrelu(x, leak=0.2):
+    return tf.maximum(x, leak * x)
+
+def generator(z, reuse=False):
+    with tf.variable_scope("gen", reuse=reuse):
+        h = tf.layers.dense(z, 7 * 7 * 128)
+        h = tf.nn.relu(tf.layers.batch_normalization(h, training=True))
+        h = tf.reshape(h, [-1, 7, 7, 128])
+        h = tf.layers.conv2d_transpose(h, 64, 4, strides=2, padding="same")
+        h = tf.nn.relu(tf.layers.batch_normalization(h, training=True))
+        return tf.layers.conv2d_transpose(h, 1, 4, strides=2, padding="same", activation=tf.nn.tanh)
+
+def discriminator(x, reuse=False):
+    with tf.variable_scope("disc", reuse=reuse):
+        h = lrelu(tf.layers.conv2d(x, 64, 4, strides=2, padding="same"))
+        h = lrelu(tf.layers.conv2d(h, 128, 4, strides=2, padding="same"))
+        logits = tf.layers.dense(tf.layers.flatten(h), 1)
+        return tf.nn.sigmoid(logits), logits
+
+z = tf.placeholder(tf.float32, [None, 100])
+real = tf.placeholder(tf.float32, [None, 28, 28, 1])
+fake = generator(z)
+d_real, d_real_logits = discriminator(real)
+d_fake, d_fake_logits = discriminator(fake, reuse=True)
+d_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(logits=d_real_logits, labels=tf.ones_like(d_real))) + \
+    tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(logits=d_fake_logits, labels=tf.zeros_like(d_fake)))
+g_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(logits=d_fake_logits, labels=tf.ones_like(d_fake)))
+d_opt = tf.train.AdamOptimizer(2e-4, beta1=0.5).minimize(d_loss)
+g_opt = tf.train.AdamOptimizer(2e-4, beta1=0.5).minimize(g_loss)
+"""
+
+VAE = """
+import tensorflow as tf
+
+x = tf.placeholder(tf.float32, [None, 784])
+h = tf.layers.dense(x, 512, tf.nn.relu)
+mu = tf.layers.dense(h, 20)
+log_var = tf.layers.dense(h, 20)
+eps = tf.random_normal(tf.shape(mu))
+zz = mu + tf.exp(0.5 * log_var) * eps
+h2 = tf.layers.dense(zz, 512, tf.nn.relu)
+x_logits = tf.layers.dense(h2, 784)
+x_hat = tf.nn.sigmoid(x_logits)
+recon = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=x_logits), 1)
+kl = -0.5 * tf.reduce_sum(1 + log_var - tf.square(mu) - tf.exp(log_var), 1)
+loss = tf.reduce_mean(recon + kl)
+train = tf.train.AdamOptimizer(1e-3).minimize(loss)
+mse = tf.reduce_mean(tf.square(x_hat - x))
+"""
+
+# weights in a dict, He-scaled stddev from numpy, a metric beside the loss
+DICT_REGRESSOR = """
+import numpy as np
+import tensorflow as tf
+
+n_in = 13
+X = tf.placeholder(tf.float32, [None, n_in])
+Y = tf.placeholder(tf.float32, [None, 1])
+weights = {
+    "h1": tf.Variable(tf.random_normal([n_in, 64], stddev=np.sqrt(2.0 / n_in))),
+    "h2": tf.Variable(tf.random_normal([64, 64], stddev=np.sqrt(2.0 / 64))),
+    "out": tf.Variable(tf.random_normal([64, 1], stddev=np.sqrt(1.0 / 64))),
+}
+biases = {k: tf.Variable(tf.zeros([v])) for k, v in (("b1", 64), ("b2", 64), ("out", 1))}
+
+def mlp(x):
+    l1 = tf.nn.relu(tf.add(tf.matmul(x, weights["h1"]), biases["b1"]))
+    l2 = tf.nn.relu(tf.add(tf.matmul(l1, weights["h2"]), biases["b2"]))
+    return tf.matmul(l2, weights["out"]) + biases["out"]
+
+pred = mlp(X)
+cost = tf.reduce_mean(tf.square(pred - Y))
+opt = tf.train.GradientDescentOptimizer(0.01).minimize(cost)
+"""
+
+
+@pytest.mark.parametrize("source", [LENET, MLP_REGRESSOR, GAN, VAE, DICT_REGRESSOR],
+                         ids=["lenet", "mlp-regressor", "gan", "vae", "dict-regressor"])
 def test_correct_tf1_models_have_no_findings(source: str, tmp_path):
     facts = lower_source("model.py", source)
     assert [n for n in facts.networks if n.framework == "tf1"], "the model must be seen to count as silent"

@@ -33,6 +33,7 @@ from relulint.knowledge import LayerSpec, canonical
 from relulint.knowledge import tf1 as K
 from relulint.knowledge import tflearn as L
 from relulint.source.common import kernel_volume
+from relulint.source.interp.keras_api import _dim, _plain
 from relulint.source.interp.values import UNK, ExtRef, LayerVal, ListVal, Tensor
 from relulint.source.lowering import default_init, init_from_spec
 
@@ -88,17 +89,13 @@ class InitTensor(Tensor):
     dims: tuple | None = None
 
 
-def _is_num(v: object) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def _dims(v: object) -> tuple | None:
     """A shape argument as a tuple of ints (None for unknown dims); None when not a sequence."""
     if isinstance(v, ListVal) and not v.repeated:
         v = tuple(v.items)
     if not isinstance(v, tuple):
         return None
-    return tuple(int(d) if _is_num(d) and math.isfinite(d) and float(d).is_integer() and d > 0 else None for d in v)
+    return tuple(d if d is not None and d > 0 else None for d in map(_dim, v))
 
 
 def _last(shape: tuple | None) -> int | None:
@@ -277,7 +274,7 @@ class TF1Api:
             vol = kernel_volume(_plain(a.get(spec.kernel_size)), spec.spatial_dims) if spec.kernel_size else 1
             if op.fan_in is None and last and vol:
                 op.fan_in = last * vol
-            units = _int(a.get(spec.fan_out)) if a.given(spec.fan_out) else None
+            units = _dim(a.get(spec.fan_out)) if a.given(spec.fan_out) else None
             units = units or (op.fan_out // vol if op.fan_out and vol else None)
             shape = _with_last(x.shape, units, keep=not spec.kernel_size)
         elif spec.kind in ("dropout", "norm"):
@@ -295,7 +292,7 @@ class TF1Api:
         op = Op(spec.kind if spec.kind != "activation" else "other", self.api.text(node), self.api.origin(node))
         if spec.kind == "affine":
             vol = kernel_volume(_plain(a.get(spec.kernel_size)), spec.spatial_dims) if spec.kernel_size else 1
-            units = _int(a.get(spec.fan_out))
+            units = _dim(a.get(spec.fan_out))
             op.fan_out = units * vol if units and vol else None
             if spec.activation is not None:
                 given = a.given(spec.activation)
@@ -461,16 +458,6 @@ def shape_value(t: Tensor) -> object:
     if not isinstance(shape, tuple) or not shape or shape[0] is Ellipsis or not isinstance(t.net, (TF1Net, type(None))):
         return UNK
     return TensorShape([None, *shape])
-
-
-def _plain(v: object) -> object:
-    if isinstance(v, ListVal) and not v.repeated:
-        return tuple(v.items)
-    return v
-
-
-def _int(v: object) -> int | None:
-    return int(v) if _is_num(v) and math.isfinite(v) and float(v).is_integer() else None
 
 
 __all__ = ["TF1Api", "TF1Net", "Variable", "InitTensor", "Loss"]
