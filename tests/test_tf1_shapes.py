@@ -301,6 +301,66 @@ SHAPES["swapped_initializer_args"] = ([
 ])
 
 # --------------------------------------------------------------------------------------------------
+# an initial value scaled by hand: tf.random_normal(shape) * k
+# --------------------------------------------------------------------------------------------------
+
+SHAPES["scaled_initial_value"] = ([
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 784])
+    W1 = tf.Variable(tf.random_normal([784, 256]) * 0.001)  # expect: RL202
+    W2 = tf.Variable(tf.random_normal([256, 256]) * 0.001)  # expect: RL202
+    h = tf.nn.relu(tf.matmul(tf.nn.relu(tf.matmul(x, W1)), W2))
+    """,
+    """
+    import tensorflow as tf
+
+    def layer(x, n_in, n_out):
+        w = tf.Variable(10.0 * tf.truncated_normal([n_in, n_out], stddev=0.1))  # expect: RL203
+        return tf.nn.relu(tf.matmul(x, w))
+
+    x = tf.placeholder(tf.float32, [None, 300])
+    h = layer(layer(x, 300, 300), 300, 300)
+    """,
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 128])
+    w = tf.Variable(tf.random_uniform([128, 64]) / 10.0)  # expect: RL201
+    h = tf.nn.relu(tf.matmul(x, w))
+    """,
+], [
+    """
+    import math
+
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 784])
+    W1 = tf.Variable(tf.random_normal([784, 256]) * math.sqrt(2.0 / 784))
+    W2 = tf.Variable(tf.random_normal([256, 256]) * math.sqrt(2.0 / 256))
+    h = tf.nn.relu(tf.matmul(tf.nn.relu(tf.matmul(x, W1)), W2))
+    """,
+    """
+    import tensorflow as tf
+
+    def layer(x, n_in, n_out):
+        w = tf.Variable(0.5 * tf.truncated_normal([n_in, n_out], stddev=0.1))
+        return tf.nn.relu(tf.matmul(x, w))
+
+    x = tf.placeholder(tf.float32, [None, 300])
+    h = layer(layer(x, 300, 300), 300, 300)
+    """,
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 128])
+    w = tf.Variable(tf.random_uniform([128, 64], -1.0, 1.0) / 10.0)
+    h = tf.nn.relu(tf.matmul(x, w))
+    """,
+])
+
+# --------------------------------------------------------------------------------------------------
 # the tflearn layer API
 # --------------------------------------------------------------------------------------------------
 

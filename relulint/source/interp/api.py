@@ -776,6 +776,9 @@ class Api:
         return self.i.opaque([t], node)
 
     def tensor_binop(self, a: object, kind: str, b: object, node) -> object:
+        scaled = self.tf1.scaled_init(a, kind, b)  # tf.random_normal(shape) * 0.01: a TF1 initial value
+        if scaled is not None:
+            return scaled
         ta = a if isinstance(a, Tensor) else None
         tb = b if isinstance(b, Tensor) else None
         if (ta is not None and ta.data is not None or tb is not None and tb.data is not None) and \

@@ -33,7 +33,7 @@ from relulint.knowledge import LayerSpec, canonical
 from relulint.knowledge import tf1 as K
 from relulint.knowledge import tflearn as L
 from relulint.source.common import kernel_volume
-from relulint.source.interp.keras_api import _dim, _plain
+from relulint.source.interp.keras_api import _dim, _is_num, _plain
 from relulint.source.interp.values import UNK, ExtRef, LayerVal, ListVal, Tensor
 from relulint.source.lowering import default_init, init_from_spec
 
@@ -240,6 +240,28 @@ class TF1Api:
         tensors = [v for v in (x, w) if isinstance(v, Tensor)]
         # attention, or a weight the model does not know: an op the rules know nothing of
         return self.i.opaque(tensors, node) if tensors else UNK
+
+    @staticmethod
+    def scaled_init(a: object, kind: str, b: object) -> InitTensor | None:
+        """`tf.random_normal(shape) * 0.01`, `tf.truncated_normal(shape) / math.sqrt(n)`: the initial value
+        scaled by a known number (its mean, std and bounds scale with it); None for anything else."""
+        if isinstance(a, InitTensor) and _is_num(b) and kind in ("Multiply", "Divide"):
+            t, k = a, (b if kind == "Multiply" else (1.0 / b if b else None))
+        elif isinstance(b, InitTensor) and _is_num(a) and kind == "Multiply":
+            t, k = b, a
+        else:
+            return None
+        init = t.init
+        if init is None or k is None or not math.isfinite(k):
+            return InitTensor(dims=t.dims)
+        scaled = Init(display=init.display, origin=init.origin, distribution=init.distribution,
+                      mean=init.mean * k if init.mean is not None else None,
+                      std=init.std * abs(k) if init.std is not None else None)
+        if init.low is not None and init.high is not None:
+            scaled.low, scaled.high = sorted((init.low * k, init.high * k))
+        if init.scheme is not None:
+            return InitTensor(dims=t.dims)  # a fan-dependent scheme scaled: left unknown
+        return InitTensor(init=scaled, dims=t.dims)
 
     # ================================================================ layers
 
