@@ -17,7 +17,9 @@ FILES = sorted(p for p in EXAMPLES.rglob("*.py") if "__pycache__" not in p.parts
 # a fixed twin). Strict: once a file passes, its entry must go. The markers stay as the truth.
 KNOWN_GAPS: dict[str, str] = {
     "realistic/tf1_digits/ops.py":
-        "init helpers in a neighbour whose fan-in is known only at the call site in model.py are not judged",
+        "linted alone: its importer model.py calls these helpers with their shapes but applies no loss, and the "
+        "engine joins an importer's loss bindings, not its loss-free networks (linting model.py or train.py reports "
+        "both RL203 lines here)",
 }
 
 

@@ -170,6 +170,22 @@ def test_weight_dicts_and_tf_add():
     assert net.ops[2].init_site.line == 3
 
 
+def test_matmul_transpose_flags_swap_the_fans():
+    facts = lower("""
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 300])
+        W = tf.Variable(tf.truncated_normal([20, 300], stddev=0.1))
+        V = tf.Variable(tf.truncated_normal([20, 20], stddev=0.1))
+        U = tf.Variable(tf.truncated_normal([20, 5], stddev=0.1))
+        h = tf.nn.relu(tf.matmul(x, W, transpose_b=True))
+        h = tf.matmul(h, V, transpose_b=flag)
+        out = tf.matmul(h, U, transpose_a=False)
+    """)
+    [net] = facts.networks
+    affines = [net.ops[i] for i in net.affine_indices()]
+    assert [(op.fan_in, op.fan_out) for op in affines] == [(300, 20), (None, None), (20, 5)]
+
+
 def test_square_is_a_loss_only_on_a_difference_inside_a_reduction():
     facts = lower("""
         import tensorflow as tf

@@ -361,6 +361,75 @@ SHAPES["scaled_initial_value"] = ([
 ])
 
 # --------------------------------------------------------------------------------------------------
+# tf.contrib.slim / tf.contrib.layers: activation_fn defaults to relu, unless an arg_scope says otherwise
+# --------------------------------------------------------------------------------------------------
+
+SHAPES["slim_layers"] = ([
+    """
+    import tensorflow as tf
+    import tensorflow.contrib.slim as slim
+
+    x = tf.placeholder(tf.float32, [None, 32, 32, 3])
+    y = tf.placeholder(tf.float32, [None, 1])
+    net = slim.flatten(slim.max_pool2d(slim.conv2d(x, 32, [3, 3]), [2, 2]))
+    net = slim.fully_connected(net, 64)
+    out = slim.fully_connected(net, 1)  # expect: RL101
+    loss = tf.losses.mean_squared_error(y, out)
+    """,
+    """
+    import tensorflow as tf
+    from tensorflow.contrib import slim
+
+    def head(features, n_classes):
+        return slim.fully_connected(features, n_classes, activation_fn=tf.nn.softmax)  # expect: RL103
+
+    x = tf.placeholder(tf.float32, [None, 40])
+    y = tf.placeholder(tf.float32, [None, 6])
+    loss = tf.losses.softmax_cross_entropy(y, head(slim.fully_connected(x, 64), 6))
+    """,
+    """
+    import tensorflow as tf
+    from tensorflow.contrib import layers
+
+    images = tf.placeholder(tf.float32, [None, 28, 28, 64])
+    net = layers.conv2d(images, 64, 3, weights_initializer=tf.truncated_normal_initializer(stddev=0.5))  # expect: RL203
+    net = layers.conv2d(net, 64, 3)
+    """,
+], [
+    """
+    import tensorflow as tf
+    import tensorflow.contrib.slim as slim
+
+    x = tf.placeholder(tf.float32, [None, 32, 32, 3])
+    y = tf.placeholder(tf.float32, [None, 1])
+    with slim.arg_scope([slim.fully_connected], activation_fn=None):
+        net = slim.flatten(slim.max_pool2d(slim.conv2d(x, 32, [3, 3]), [2, 2]))
+        net = slim.fully_connected(net, 64, activation_fn=tf.nn.relu)
+        out = slim.fully_connected(net, 1)
+    loss = tf.losses.mean_squared_error(y, out)
+    """,
+    """
+    import tensorflow as tf
+    from tensorflow.contrib import slim
+
+    def head(features, n_classes):
+        return slim.fully_connected(features, n_classes, activation_fn=None)
+
+    x = tf.placeholder(tf.float32, [None, 40])
+    y = tf.placeholder(tf.float32, [None, 6])
+    loss = tf.losses.softmax_cross_entropy(y, head(slim.fully_connected(x, 64), 6))
+    """,
+    """
+    import tensorflow as tf
+    from tensorflow.contrib import layers
+
+    images = tf.placeholder(tf.float32, [None, 28, 28, 64])
+    net = layers.conv2d(images, 64, 3, weights_initializer=tf.truncated_normal_initializer(stddev=0.05))
+    net = layers.conv2d(net, 64, 3)
+    """,
+])
+
+# --------------------------------------------------------------------------------------------------
 # the tflearn layer API
 # --------------------------------------------------------------------------------------------------
 

@@ -59,6 +59,25 @@ layers = {
     "tensorflow.layers.BatchNormalization": LayerSpec("norm"),
 }
 
+# tf.contrib.layers and its alias tf.contrib.slim: activation_fn defaults to relu (unless an arg_scope
+# changes the defaults: then the default is not taken)
+_CONTRIB = {
+    "fully_connected": layers["tensorflow.contrib.layers.fully_connected"],
+    "conv2d": LayerSpec("affine", input_arg=Arg(0, "inputs"), fan_out=Arg(1, "num_outputs"),
+                        kernel_size=Arg(2, "kernel_size"), activation=Arg(7, "activation_fn", "relu"),
+                        kernel_init=Arg(10, "weights_initializer", "glorot_uniform"), spatial_dims=2),
+    "batch_norm": LayerSpec("norm", input_arg=Arg(0, "inputs")),
+    "flatten": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+    "dropout": LayerSpec("dropout", input_arg=Arg(0, "inputs")),
+    "max_pool2d": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+    "avg_pool2d": LayerSpec("shape", input_arg=Arg(0, "inputs")),
+}
+for _fn, _spec in _CONTRIB.items():
+    layers.setdefault(f"tensorflow.contrib.layers.{_fn}", _spec)
+    layers[f"tensorflow.contrib.slim.{_fn}"] = _spec
+# Calls that change the layer functions' defaults for the code under them.
+DEFAULT_SCOPES = frozenset({"arg_scope"})
+
 # Raw weight ops: (input tensor argument, weight argument spellings). The weight is a variable whose
 # initial value gives mean/std and whose shape gives fan-in (prod(shape[:-1])) and fan-out (shape[-1]).
 AFFINE_OPS: dict[str, tuple[Arg, tuple[Arg, ...]]] = {
@@ -69,6 +88,8 @@ AFFINE_OPS: dict[str, tuple[Arg, tuple[Arg, ...]]] = {
     "tensorflow.nn.conv3d": (Arg(0, "input"), (Arg(1, "filter"), Arg(None, "filters"))),
     "tensorflow.nn.xw_plus_b": (Arg(0, "x"), (Arg(1, "weights"),)),
 }
+# tf.matmul's flags that swap which side of the weight is its input (each one flips it).
+MATMUL_TRANSPOSES = ("transpose_a", "transpose_b", "adjoint_a", "adjoint_b")
 # Variable factories: name -> (initial value / initializer argument, shape argument or None).
 # tf.get_variable without an initializer uses glorot_uniform (TF1's default for float variables).
 VARIABLE_FACTORIES: dict[str, tuple[Arg, Arg | None]] = {

@@ -110,7 +110,8 @@ class TF1Api:
         self.nets: list[TF1Net] = []
         self.layer_specs: dict[int, tuple[str, LayerSpec]] = {}  # id(op) of tf.layers.Dense(...) objects
         self._calls: dict[int, Counter] = {}  # id(module) -> calls of each name in its text
-        self._factory: dict[int, bool] = {}  # id(function node) -> builds at most one layer
+        self._factory: dict[int, bool] = {}
+        self._scoped: dict[int, bool] = {}  # id(module) -> it uses arg_scope  # id(function node) -> builds at most one layer
 
     # ================================================================ dispatch
 
@@ -234,7 +235,15 @@ class TF1Api:
             x = Tensor()
         if isinstance(w, Variable) and isinstance(x, Tensor) and not x.param:
             op = Op("affine", self.api.text(node), self.api.origin(node), weight_init=w.init, init_site=w.site)
-            op.fan_in, op.fan_out = (w.fan_out, w.fan_in) if transposed else (w.fan_in, w.fan_out)
+            # tf.matmul(x, W, transpose_b=True): W is [out, in]
+            flags = [a.kwargs.get(k, False) for k in K.MATMUL_TRANSPOSES]
+            if any(f is not False for f in flags):
+                transposed = transposed != (sum(f is True for f in flags) % 2 == 1) if all(
+                    isinstance(f, bool) for f in flags) else None
+            if transposed is None:
+                op.fan_in = op.fan_out = None
+            else:
+                op.fan_in, op.fan_out = (w.fan_out, w.fan_in) if transposed else (w.fan_in, w.fan_out)
             self._at_call_site(op)
             return self.extend(x, op, _with_last(x.shape, op.fan_out, keep=q.endswith("matmul")))
         tensors = [v for v in (x, w) if isinstance(v, Tensor)]
@@ -319,7 +328,7 @@ class TF1Api:
             if spec.activation is not None:
                 given = a.given(spec.activation)
                 value = a.get(spec.activation) if given else spec.activation.default
-                if given or isinstance(value, str):
+                if given or isinstance(value, str) and not self._scoped_defaults():
                     act = self.api.keras.activation_of(value, node, spec.activation)
                     if act is not None and act.kind != "linear":
                         op.activation = act
@@ -378,11 +387,24 @@ class TF1Api:
         name = fn.node.name.value if hasattr(fn.node, "name") else None
         if name is None:
             return False
-        key = id(fn.module)
-        counts = self._calls.get(key)
+        return self._call_counts(fn.module).get(name, 0) > 2
+
+    def _scoped_defaults(self) -> bool:
+        """The module uses slim's `arg_scope`: a layer's default activation may not be the API's."""
+        state = self.api.state()
+        if state is None:
+            return True
+        hit = self._scoped.get(id(state))
+        if hit is None:
+            code = state.module.code
+            hit = self._scoped[id(state)] = any(name in code for name in K.DEFAULT_SCOPES)
+        return hit
+
+    def _call_counts(self, state) -> Counter:
+        counts = self._calls.get(id(state))
         if counts is None:  # once per module: how often each name is called in its text (its def included)
-            counts = self._calls[key] = Counter(_CALLED.findall(fn.module.module.code))
-        return counts.get(name, 0) > 2
+            counts = self._calls[id(state)] = Counter(_CALLED.findall(state.module.code))
+        return counts
 
     def _is_factory(self, fn) -> bool:
         key = id(fn.node)
