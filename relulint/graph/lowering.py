@@ -393,6 +393,11 @@ def row_stats(flat: np.ndarray) -> dict[str, np.ndarray]:
     """Mean/std/min/max (float64) of each row of a (layers, elements) array, each row reduced on its
     own: min/max on the raw values, a shifted float64 sum for the mean and a sum of squares for the
     variance. A constant row is exact (its value, std 0), without summation noise."""
+    with np.errstate(all="ignore"):  # inf / NaN weights (a corrupt file) give NaN figures, not warnings
+        return _row_stats(flat)
+
+
+def _row_stats(flat: np.ndarray) -> dict[str, np.ndarray]:
     n = flat.shape[1]
     lo = _MIN(flat, axis=1).astype(np.float64)
     hi = _MAX(flat, axis=1).astype(np.float64)

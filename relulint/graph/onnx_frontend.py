@@ -156,21 +156,26 @@ class ExternalData:
         nbytes = math.prod(dims) * _ITEMSIZE[dtype]
         loc = None
         offsets = []
+        want = str(nbytes)
         for t in tensors:
-            info = infos.get(t.name)
-            if info is None:
-                info = infos[t.name] = {e.key: e.value for e in t.external_data}
-            where = info.get("location", "")
+            # exporters write location, offset, length in that order: read them by position (no dict a
+            # tensor), anything else goes through the entries by key
+            ed = t.external_data
+            e0, e1 = (ed[0], ed[1]) if len(ed) >= 2 else (None, None)
+            if len(ed) == 3 and e0.key == "location" and e1.key == "offset" and ed[2].key == "length":
+                where, off, length = e0.value, e1.value, ed[2].value
+            else:
+                info = infos.get(t.name)
+                if info is None:
+                    info = infos[t.name] = {e.key: e.value for e in ed}
+                where, off, length = info.get("location", ""), info.get("offset", "0"), info.get("length", want)
             if loc is None:
                 loc = where
             elif where != loc:
                 return None
-            try:
-                offsets.append(int(info.get("offset", 0) or 0))
-                if info.get("length") and int(info["length"]) != nbytes:
-                    return None
-            except ValueError:
+            if length != want and (not length.isdigit() or int(length) != nbytes):
                 return None
+            offsets.append(off)
         full = self.checked.get(loc or "")
         if full is None:
             full = self.location(tensors[0])
@@ -179,7 +184,10 @@ class ExternalData:
         mm = self.maps.get(full)
         if mm is None:
             mm = self.maps[full] = self._map(full)
-        offs = np.array(offsets, dtype=np.int64)
+        try:
+            offs = np.array([int(o or 0) for o in offsets], dtype=np.int64)
+        except ValueError:
+            return None
         if len(offs) == 0 or offs.min() < 0 or offs.max() + nbytes > len(mm):
             return None
         n = len(offs)
@@ -276,9 +284,8 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
     base_dir = os.path.dirname(os.path.abspath(path))
     graph = model.graph
     external = ExternalData(base_dir)
-    inits = {}
-    for t in graph.initializer:  # one pass over the initializers (60k+ on deep models)
-        inits[t.name] = t  # the last tensor of a name wins
+    inits = {t.name: t for t in graph.initializer}  # (60k+ on deep models) the last tensor of a name wins
+    for t in inits.values():
         if t.data_location == _EXTERNAL:
             external.check(t)  # fail early and clearly on a bad external reference
     meta = {p.key: p.value for p in model.metadata_props}
@@ -317,14 +324,17 @@ class _Graph:
         # protobuf fields cost a lookup on every touch: read the node list and op types once
         self.nodes = list(graph.node)
         self.op_types = [n.op_type for n in self.nodes]
-        for n, op in zip(self.nodes, self.op_types, strict=True):
+        special = [i for i, op in enumerate(self.op_types) if op == "Constant" or op == "Identity"]
+        for i in special:
+            n, op = self.nodes[i], self.op_types[i]
             if op == "Constant":
                 for a in n.attribute:
                     if a.name == "value":
                         self.consts[n.output[0]] = a.t
                     elif a.name in ("value_float", "value_int", "value_floats", "value_ints"):
                         self.consts[n.output[0]] = np.array(helper.get_attribute_value(a), dtype=np.float64)
-        for n, op in zip(self.nodes, self.op_types, strict=True):
+        for i in special:  # (after every Constant: an Identity may name a later one)
+            n, op = self.nodes[i], self.op_types[i]
             if op == "Identity" and n.input and self.is_const(n.input[0]):
                 self.alias[n.output[0]] = self.resolve(n.input[0])
         self.inputs = [i for i in graph.input if i.name not in self.inits]
@@ -384,35 +394,53 @@ class _Graph:
         nodes = self.nodes
         op_types = self.op_types
         # protobuf repeated fields are slow to touch: read each node's edges once
-        n_in = [list(n.input) for n in nodes]
-        n_out = [list(n.output) for n in nodes]
+        n_in = [n.input[:] for n in nodes]  # (a slice is a list, made faster than list())
+        n_out = [n.output[:] for n in nodes]
         data = {i.name for i in self.inputs}
         on_path: list[int] = []
-        for idx, op in enumerate(op_types):  # ONNX requires topological order: one forward sweep
-            if op in ONNX_SHAPE_PLUMBING:
+        chain = True  # every node on the path reads data only from the one before it (runs need it)
+        prev: list[str] | set[str] = set(data)
+        plumbing = ONNX_SHAPE_PLUMBING
+        for idx, ins in enumerate(n_in):  # ONNX requires topological order: one forward sweep
+            if not ins:
                 continue
-            for i in n_in[idx]:  # plain loops: a generator per node costs more than the test
-                if i in data and i:  # "" is an omitted optional edge, never a tensor
-                    on_path.append(idx)
-                    data.update(n_out[idx])
-                    break
+            hit = ins[0]
+            if not (hit and hit in data):  # "" is an omitted optional edge, never a tensor
+                hit = ""
+                for i in ins:  # plain loops: a generator per node costs more than the test
+                    if i and i in data:
+                        hit = i
+                        break
+                if not hit:
+                    continue
+            if op_types[idx] in plumbing:
+                continue
+            on_path.append(idx)
+            if chain and (hit not in prev or len(ins) > 1 and not onnx_runs.reads_only(ins, prev, data)):
+                chain = False
+            prev = n_out[idx]
+            data.update(prev)
         data.discard("")
         # keep only nodes that reach a graph output (drop dead branches)
-        needed = {o.name for o in self.graph.output}
-        keep = set()
-        for idx in reversed(on_path):
-            for o in n_out[idx]:
-                if o in needed and o:
-                    keep.add(idx)
-                    needed.update(n_in[idx])
-                    break
+        outputs = [o.name for o in self.graph.output]
+        if chain and on_path and any(o and o in prev for o in outputs):
+            keep = on_path  # a chain: each node feeds the next, the last makes an output
+        else:
+            needed = set(outputs)
+            keep = set()
+            for idx in reversed(on_path):
+                for o in n_out[idx]:
+                    if o in needed and o:
+                        keep.add(idx)
+                        needed.update(n_in[idx])
+                        break
         path_idx = [i for i in on_path if i in keep] if len(keep) != len(on_path) else on_path
         self._consumers: dict[str, list[int]] | None = None
         self._path = (path_idx, n_in)
         self.data = data
         runs = {}
-        if RUNS and len(path_idx) >= 2 * onnx_runs.MIN_REPS and \
-                onnx_runs.is_chain(path_idx, n_in, n_out, data, [o.name for o in self.graph.output]):
+        if RUNS and chain and len(path_idx) >= 2 * onnx_runs.MIN_REPS and len(keep) == len(on_path) and \
+                all(o in prev for o in outputs if o in data):
             runs = onnx_runs.find_runs(self, path_idx, op_types, n_in)
         absorbed: set[int] = set()
         out: list[GNode | GRun] = []

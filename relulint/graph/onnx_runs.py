@@ -3,8 +3,9 @@
 A run is a stretch of the data path whose op types repeat with a short period, every repetition the
 same as the first but for node and tensor names and weight values: the same attributes, the same
 constant inputs (shape and type) in the same slots, each node reading only the node before it. The
-whole data path must be a chain (no branch, join or output inside it), so that a run's ops read
-nothing but their predecessor, as `runs.RunNetwork` assumes.
+whole data path must be a chain (no branch, join or output inside it: checked in the frontend's
+sweep over the nodes), so that a run's ops read nothing but their predecessor, as
+`runs.RunNetwork` assumes.
 
 Repetitions are checked against the first with protobuf comparisons done in C (attributes, dims),
 node names, doc strings and weights are not read here: `OnnxRun.expand` lowers one repetition node
@@ -25,22 +26,17 @@ MAX_PERIOD = 8  # nodes in the repeated pattern
 _VALUE_DEPENDENT = frozenset({"Clip"})
 # constant inputs read only by the interval bounds (which never reach a block): any constant will do
 _BOUNDS_ONLY = {"Gemm": (2,), "Conv": (2,), "BatchNormalization": (1, 2, 3, 4)}
+# ops whose attributes only the bounds read (an activation's slope, BatchNorm's epsilon): not compared
+_ATTRS_BOUNDS_ONLY = frozenset({"Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "Selu", "Softplus", "Softsign",
+                                "HardSigmoid", "BatchNormalization", "Dropout"})
 
 
-def is_chain(path: list[int], n_in: list[list[str]], n_out: list[list[str]], data: set[str],
-             graph_outputs: list[str]) -> bool:
-    """Every node on the data path reads data only from the node before it (the first: from graph
-    inputs), and the graph's outputs all come from the last node."""
-    if not path:
-        return False
-    prev = None
-    for idx in path:
-        if prev is not None:
-            for i in n_in[idx]:
-                if i in data and i not in prev:
-                    return False
-        prev = n_out[idx]
-    return all(o in prev for o in graph_outputs if o in data)
+def reads_only(ins: list[str], prev, data: set[str]) -> bool:
+    """A node's data inputs all come from `prev` (the outputs of the node before it on the path)."""
+    for i in ins:
+        if i and i in data and i not in prev:
+            return False
+    return True
 
 
 def find_runs(g, path: list[int], op_types: list[str], n_in: list[list[str]]) -> dict[int, tuple[int, int]]:
@@ -75,35 +71,69 @@ def find_runs(g, path: list[int], op_types: list[str], n_in: list[list[str]]) ->
 
 def _uniform_pieces(g, path: list[int], n_in: list[list[str]], s: int, m: int, reps: int) -> list[tuple[int, int]]:
     """The stretch [s, s + m * reps) split where a repetition differs from its run's first one."""
-    nodes = g.nodes
     out: list[tuple[int, int]] = []
     first = 0
-    while first < reps:
-        tmpl = [path[s + first * m + q] for q in range(m)]
-        sig = [_const_slots(g, n_in[i], _BOUNDS_ONLY.get(g.op_types[i], ())) for i in tmpl]
-        if any(x is None for x in sig):
-            first += 1
-            continue
-        attrs = [nodes[i].attribute for i in tmpl]
-        k = first + 1
-        while k < reps:
-            ok = True
-            base = s + k * m
-            for q in range(m):
-                idx = path[base + q]
-                ins = n_in[idx]
-                if nodes[idx].attribute != attrs[q] or not _same_slots(g, ins, n_in[tmpl[q]], sig[q]):
-                    ok = False
-                    break
-            if not ok:
-                break
-            k += 1
+    while reps - first >= MIN_REPS:
+        k = first + _agreeing(g, path, n_in, s + first * m, m, reps - first)  # repetitions like `first`
         if k - first >= MIN_REPS:
             out.append((s + first * m, k - first))
             first = k
         else:
             first += 1
     return out
+
+
+def _agreeing(g, path: list[int], n_in: list[list[str]], s: int, m: int, reps: int) -> int:
+    """How many repetitions from path position s on match the first, position by position, each
+    test one comprehension over the repetitions (protobuf comparisons run in C)."""
+    nodes, inits, data = g.nodes, g.inits, g.data
+    good = reps
+    for q in range(m):
+        idxs = path[s + q:s + q + m * reps:m]
+        t0 = idxs[0]
+        sig = _const_slots(g, n_in[t0], _BOUNDS_ONLY.get(g.op_types[t0], ()))
+        if sig is None:
+            return 1
+        width = len(sig)
+        checks = [[len(n_in[i]) == width for i in idxs]]
+        if g.op_types[t0] not in _ATTRS_BOUNDS_ONLY:
+            attrs = nodes[t0].attribute
+            checks.append([nodes[i].attribute == attrs for i in idxs])
+        good = min(good, _first_false(checks))
+        for slot, want in enumerate(sig):
+            names = [n_in[i][slot] for i in idxs[:good]]
+            if want == "data":
+                checks = [[x in data for x in names]]
+            elif want == "":
+                checks = [[not x for x in names]]
+            elif want == "const" or want == "other":
+                is_const = [x in inits or g.is_const(x) for x in names]
+                checks = [[bool(x) and x not in data for x in names],
+                          is_const if want == "const" else [not c for c in is_const]]
+            else:
+                dims, dtype = want.dims[:], want.data_type
+                alias = g.alias
+                tensors = [inits.get(alias.get(x, x)) for x in names]
+                if any(t is None for t in tensors):  # Constant-node constants
+                    tensors = [t if t is not None else g.consts.get(alias.get(x, x)) for t, x in zip(tensors, names,
+                                                                                                     strict=True)]
+                checks = [[t is not None and not isinstance(t, np.ndarray) and t.dims == dims
+                           and t.data_type == dtype for t in tensors]]
+            good = min(good, _first_false(checks))
+        if good < MIN_REPS:
+            return good
+    return good
+
+
+def _first_false(checks: list[list[bool]]) -> int:
+    """The first index where any of the lists is False (their length when none is)."""
+    n = len(checks[0])
+    for c in checks:
+        try:
+            n = min(n, c.index(False))
+        except ValueError:
+            pass
+    return n
 
 
 def _const_slots(g, ins: list[str], loose: tuple[int, ...]) -> list | None:
@@ -126,37 +156,6 @@ def _const_slots(g, ins: list[str], loose: tuple[int, ...]) -> list | None:
                     return None  # value_float(s) constants: not compared here
             out.append(t if t is not None else "other")
     return out
-
-
-def _same_slots(g, ins: list[str], tins: list[str], sig: list) -> bool:
-    if len(ins) != len(tins):
-        return False
-    data = g.data
-    inits = g.inits
-    for i, want in zip(ins, sig, strict=True):
-        if type(want) is str:
-            if want == "data":
-                if i not in data:
-                    return False
-            elif want == "":
-                if i:
-                    return False
-            elif want == "const":
-                if not i or i in data or not (i in inits or g.is_const(i)):
-                    return False
-            elif not i or i in data or g.is_const(i):
-                return False
-            continue
-        if not i or i in data:
-            return False
-        t = inits.get(i)
-        if t is None:
-            t = g.consts.get(g.resolve(i))
-            if t is None or isinstance(t, np.ndarray):
-                return False
-        if t.dims != want.dims or t.data_type != want.data_type:
-            return False
-    return True
 
 
 class OnnxRun(GRun):
