@@ -299,6 +299,9 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
                         inputs=g.data_inputs(), input_range=getattr(settings, "input_range", None),
                         weights_trained=meta.get("relulint.weights", "").lower() == "trained", bounds=bounds,
                         outputs=[o.name for o in graph.output])
+    # block ops are made later from the protobuf nodes and the statistics already taken, never from the
+    # weights: let the maps of the external data files go (and their file handles) with the arrays on them
+    external.maps.clear()
     loss_kind, where = getattr(settings, "graph_loss", None), "graph-loss setting"
     if meta.get("relulint.loss"):
         loss_kind, where = meta["relulint.loss"], "model metadata relulint.loss"
