@@ -15,6 +15,7 @@ by node when an op is needed, and `OnnxRun.weights` reads the weights of many re
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 
 import numpy as np
 
@@ -41,9 +42,9 @@ def reads_only(ins: list[str], prev, data: set[str]) -> bool:
 
 def find_runs(g, path: list[int], op_types: list[str], n_in: list[list[str]]) -> dict[int, tuple[int, int]]:
     """Path position -> (period, repetitions) of each run found (non-overlapping)."""
-    types = [op_types[i] for i in path]
-    codes: dict[str, int] = {}
-    arr = np.array([codes.setdefault(t, len(codes)) for t in types], dtype=np.int32)
+    types = list(map(op_types.__getitem__, path))
+    codes = {t: i for i, t in enumerate(set(types))}
+    arr = np.fromiter(map(codes.__getitem__, types), dtype=np.int32, count=len(types))
     n = len(arr)
     taken = np.zeros(n, dtype=bool)
     cands: list[tuple[int, int, int]] = []  # (covered, start, period)
@@ -85,8 +86,8 @@ def _uniform_pieces(g, path: list[int], n_in: list[list[str]], s: int, m: int, r
 
 def _agreeing(g, path: list[int], n_in: list[list[str]], s: int, m: int, reps: int) -> int:
     """How many repetitions from path position s on match the first, position by position, each
-    test one comprehension over the repetitions (protobuf comparisons run in C)."""
-    nodes, inits, data = g.nodes, g.inits, g.data
+    test one pass over the repetitions (map / comprehensions; protobuf comparisons run in C)."""
+    nodes, inits, data, alias = g.nodes, g.inits, g.data, g.alias
     good = reps
     for q in range(m):
         idxs = path[s + q:s + q + m * reps:m]
@@ -94,46 +95,48 @@ def _agreeing(g, path: list[int], n_in: list[list[str]], s: int, m: int, reps: i
         sig = _const_slots(g, n_in[t0], _BOUNDS_ONLY.get(g.op_types[t0], ()))
         if sig is None:
             return 1
-        width = len(sig)
-        checks = [[len(n_in[i]) == width for i in idxs]]
+        rows = list(map(n_in.__getitem__, idxs))
+        good = min(good, _first_not(list(map(len, rows)), len(sig)))
         if g.op_types[t0] not in _ATTRS_BOUNDS_ONLY:
             attrs = nodes[t0].attribute
-            checks.append([nodes[i].attribute == attrs for i in idxs])
-        good = min(good, _first_false(checks))
+            good = min(good, _first_not([nodes[i].attribute == attrs for i in idxs[:good]], True))
+        rows = rows[:good]
         for slot, want in enumerate(sig):
-            names = [n_in[i][slot] for i in idxs[:good]]
+            names = list(map(itemgetter(slot), rows))
             if want == "data":
-                checks = [[x in data for x in names]]
+                good = min(good, _first_not(list(map(data.__contains__, names)), True))
             elif want == "":
-                checks = [[not x for x in names]]
+                good = min(good, _first_not(names, ""))
+            elif want == "const" and _first_not(list(map(inits.__contains__, names)), True) == len(names):
+                pass  # initializers: constants, never data (graph inputs named like one are left out of data)
             elif want == "const" or want == "other":
                 is_const = [x in inits or g.is_const(x) for x in names]
-                checks = [[bool(x) and x not in data for x in names],
-                          is_const if want == "const" else [not c for c in is_const]]
+                good = min(good, _first_not([bool(x) and x not in data for x in names], True),
+                           _first_not(is_const, want == "const"))
             else:
                 dims, dtype = want.dims[:], want.data_type
-                alias = g.alias
-                tensors = [inits.get(alias.get(x, x)) for x in names]
-                if any(t is None for t in tensors):  # Constant-node constants
-                    tensors = [t if t is not None else g.consts.get(alias.get(x, x)) for t, x in zip(tensors, names,
-                                                                                                     strict=True)]
-                checks = [[t is not None and not isinstance(t, np.ndarray) and t.dims == dims
-                           and t.data_type == dtype for t in tensors]]
-            good = min(good, _first_false(checks))
+                tensors = list(map(inits.get, map(alias.get, names, names) if alias else names))
+                if None in tensors:  # Constant-node constants
+                    tensors = [t if t is not None else g.consts.get(alias.get(x, x))
+                               for t, x in zip(tensors, names, strict=True)]
+                    ok = [t is not None and not isinstance(t, np.ndarray) and t.dims == dims and t.data_type == dtype
+                          for t in tensors]
+                else:
+                    ok = [t.dims == dims and t.data_type == dtype for t in tensors]
+                good = min(good, _first_not(ok, True))
         if good < MIN_REPS:
             return good
     return good
 
 
-def _first_false(checks: list[list[bool]]) -> int:
-    """The first index where any of the lists is False (their length when none is)."""
-    n = len(checks[0])
-    for c in checks:
-        try:
-            n = min(n, c.index(False))
-        except ValueError:
-            pass
-    return n
+def _first_not(values: list, want) -> int:
+    """The first index whose value is not `want` (the length when all are)."""
+    if values.count(want) == len(values):
+        return len(values)
+    for i, v in enumerate(values):
+        if v != want:
+            return i
+    return len(values)
 
 
 def _const_slots(g, ins: list[str], loose: tuple[int, ...]) -> list | None:
