@@ -257,8 +257,9 @@ class DataApi:
         base = x.data if isinstance(x, Tensor) else None
         if base is None:
             base = self.make(node, None, None)
+        # a scaled value is a fraction (x / 255, ToTensor), not a class label
         return Tensor(data=replace(base, low=lo, high=hi, dtype=None, scaled=True, scaled_by=self.api.text(node),
-                                   scaled_at=self.api.origin(node), tabular=False))
+                                   scaled_at=self.api.origin(node), tabular=False, continuous=True))
 
     def transform(self, tf: object, x: object) -> object:
         """A transform object (or Compose / Pipeline) applied to data."""
@@ -290,7 +291,7 @@ class DataApi:
                 return Tensor(data=replace(base, low=lo, high=hi, dtype=None, scaled=base.scaled or _small(lo, hi),
                                            scaled_by=tf.display))
         return Tensor(data=replace(base, low=tf.low, high=tf.high, dtype=None, scaled=True, scaled_by=tf.display,
-                                   tabular=False))
+                                   tabular=False, continuous=True))
 
     def is_scaler(self, tf: object) -> bool:
         if not isinstance(tf, Transform):
