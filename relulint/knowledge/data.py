@@ -206,6 +206,8 @@ UNPACKED_INPUTS: dict[str, frozenset[tuple[int, ...]]] = {
 }
 # X_train, X_test, y_train, y_test = train_test_split(X, y): output i comes from argument i // 2.
 SPLITS = frozenset({"sklearn.model_selection.train_test_split"})
+# Functions cutting one array into pieces (mini-batches by hand): each piece holds the same values
+CHUNKS = frozenset({"numpy.array_split", "numpy.split", "torch.split", "torch.chunk", "torch.tensor_split"})
 
 # dtype spellings -> canonical dtype names
 DTYPES = {

@@ -472,7 +472,7 @@ class Api:
     # ================================================================ builtins
 
     def builtin(self, name: str, args: list, kwargs: dict, node, frame) -> object:
-        from relulint.source.interp.evaluator import _Range, fold
+        from relulint.source.interp.evaluator import _Range, fold, representative
 
         i = self.i
         if name == "range":
@@ -527,8 +527,11 @@ class Api:
             return DictVal(d)
         if name == "zip":
             lists = [i.iterate(a) for a in args]
-            if any(x is None for x in lists) or not lists:
+            if not lists:
                 return UNK
+            if any(x is None for x in lists):  # zip(X_train, y_train) over arrays: one row of each stands for all
+                rows = tuple(representative(a) if x is None else (x[0] if x else UNK) for a, x in zip(args, lists, strict=True))
+                return ListVal([rows], repeated=True) if any(isinstance(r, Tensor) for r in rows) else UNK
             return ListVal([tuple(t) for t in zip(*lists, strict=False)])
         if name == "enumerate":
             items = i.iterate(args[0]) if args else None

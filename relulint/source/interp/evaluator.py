@@ -1055,6 +1055,8 @@ def representative(v: object) -> object:
         return v.start
     if isinstance(v, ListVal) and v.items:
         return v.items[0]
+    if isinstance(v, Tensor) and v.data is not None and v.net is None:
+        return Tensor(data=v.data)  # a row or a batch of data: the same values
     return UNK
 
 
