@@ -508,6 +508,87 @@ SHAPES["tflearn_layers"] = ([
 ])
 
 # --------------------------------------------------------------------------------------------------
+# a metric beside the loss: optimizer.minimize(loss) says which one the graph trains with
+# --------------------------------------------------------------------------------------------------
+
+SHAPES["minimized_loss_not_metric"] = ([
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 10])
+    y = tf.placeholder(tf.float32, [None, 3])
+    logits = tf.layers.dense(tf.layers.dense(x, 32, tf.nn.relu), 3)
+    probs = tf.nn.softmax(logits)  # expect: RL102
+    xent = tf.losses.softmax_cross_entropy(y, logits)
+    brier = tf.reduce_mean(tf.reduce_sum(tf.square(probs - y), axis=1))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(brier)
+    """,
+    """
+    import tensorflow.compat.v1 as tf
+
+    x = tf.placeholder(tf.float32, [None, 6])
+    y = tf.placeholder(tf.float32, [None, 1])
+    out = tf.layers.dense(tf.layers.dense(x, 16, tf.nn.relu), 1, tf.nn.relu)  # expect: RL101
+    mse = tf.losses.mean_squared_error(y, out)
+    opt = tf.train.AdamOptimizer(1e-3)
+    step = opt.minimize(mse)
+    """,
+    """
+    import tensorflow as tf
+
+    class Classifier:
+        def __init__(self):
+            self.x = tf.placeholder(tf.float32, [None, 50])
+            self.y = tf.placeholder(tf.float32, [None, 4])
+            h = tf.layers.dense(self.x, 64, activation=tf.nn.relu)
+            self.probs = tf.layers.dense(h, 4, activation=tf.nn.softmax)  # expect: RL102
+            self.loss = tf.reduce_mean(tf.square(self.probs - self.y))
+            self.optimize = tf.train.RMSPropOptimizer(1e-3).minimize(self.loss)
+            self.accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(self.probs, 1), tf.argmax(self.y, 1)), "float"))
+
+    clf = Classifier()
+    """,
+], [
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 10])
+    y = tf.placeholder(tf.float32, [None, 3])
+    logits = tf.layers.dense(tf.layers.dense(x, 32, tf.nn.relu), 3)
+    probs = tf.nn.softmax(logits)
+    xent = tf.losses.softmax_cross_entropy(y, logits)
+    brier = tf.reduce_mean(tf.reduce_sum(tf.square(probs - y), axis=1))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(xent)
+    """,
+    """
+    import tensorflow.compat.v1 as tf
+
+    x = tf.placeholder(tf.float32, [None, 6])
+    y = tf.placeholder(tf.float32, [None, 1])
+    out = tf.layers.dense(tf.layers.dense(x, 16, tf.nn.relu), 1)
+    mse = tf.losses.mean_squared_error(y, out)
+    opt = tf.train.AdamOptimizer(1e-3)
+    step = opt.minimize(mse)
+    """,
+    """
+    import tensorflow as tf
+
+    class Classifier:
+        def __init__(self):
+            self.x = tf.placeholder(tf.float32, [None, 50])
+            self.y = tf.placeholder(tf.float32, [None, 4])
+            h = tf.layers.dense(self.x, 64, activation=tf.nn.relu)
+            logits = tf.layers.dense(h, 4)
+            self.probs = tf.nn.softmax(logits)
+            self.loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=self.y, logits=logits))
+            self.optimize = tf.train.RMSPropOptimizer(1e-3).minimize(self.loss)
+            self.calibration = tf.reduce_mean(tf.square(self.probs - self.y))
+
+    clf = Classifier()
+    """,
+])
+
+# --------------------------------------------------------------------------------------------------
 # two graphs in one file: each loss judges the graph whose output reaches it
 # --------------------------------------------------------------------------------------------------
 
