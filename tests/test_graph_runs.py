@@ -294,3 +294,30 @@ def test_random_graphs(seed, tmp_path, monkeypatch):
         path = _external(path)
     for s in SETTINGS:
         _same(path, s, monkeypatch)
+
+
+def test_every_layer_another_width_costs_linear_checks(tmp_path, monkeypatch):
+    """Periodic op types but no two layers alike: no block, and the repetition checks stay linear in
+    the number of layers (windows from the last equal repetition, not the whole rest each time)."""
+    from relulint.graph import onnx_runs
+
+    b = Builder(4, 10)
+    for i in range(200):
+        b.layer("Relu", out=4 + i % 7 + (i // 7) % 3)  # neighbours always differ in width
+    path = b.save(tmp_path / "m.onnx")
+    checked = []
+    real = onnx_runs._agreeing
+    monkeypatch.setattr(onnx_runs, "_agreeing", lambda g, p, n, s, m, reps: checked.append(reps) or real(g, p, n, s, m, reps))
+    _same(path, Settings(), monkeypatch, expect_block=False)
+    assert 0 < sum(checked) <= 2 * onnx_runs.MIN_REPS * 200
+
+
+def test_runs_split_where_the_width_changes(tmp_path, monkeypatch):
+    b = Builder(8, 11)
+    for i in range(60):
+        b.layer("Relu", "pos" if i == 45 else "he", out=8 if i < 20 else 12 if i < 40 else 6)
+    path = b.save(tmp_path / "m.onnx")
+    found = _same(path, Settings(), monkeypatch, expect_block=True)
+    assert [f.origin.node for f in found if f.code == "RL201"] == ["fc91 (Gemm)"]  # (layer i is node fc{2i+1})
+    for s in SETTINGS[1:]:
+        _same(path, s, monkeypatch)

@@ -71,16 +71,26 @@ def find_runs(g, path: list[int], op_types: list[str], n_in: list[list[str]]) ->
 
 
 def _uniform_pieces(g, path: list[int], n_in: list[list[str]], s: int, m: int, reps: int) -> list[tuple[int, int]]:
-    """The stretch [s, s + m * reps) split where a repetition differs from its run's first one."""
+    """The stretch [s, s + m * reps) split where a repetition differs from its run's first one.
+
+    Checked in windows that double (8, 16, 32, ... repetitions), each against the last repetition
+    already found equal, so a stretch where every repetition differs (periodic op types, every
+    layer another width) costs a few repetitions' checks per repetition, not the whole rest each."""
     out: list[tuple[int, int]] = []
     first = 0
     while reps - first >= MIN_REPS:
-        k = first + _agreeing(g, path, n_in, s + first * m, m, reps - first)  # repetitions like `first`
-        if k - first >= MIN_REPS:
-            out.append((s + first * m, k - first))
-            first = k
-        else:
-            first += 1
+        end = first + 1  # repetitions [first, end) equal the one at `first`
+        window = MIN_REPS
+        while end < reps:
+            span = min(window, reps - end + 1)
+            got = _agreeing(g, path, n_in, s + (end - 1) * m, m, span)  # from the last equal one on
+            end += got - 1
+            if got < span:
+                break
+            window *= 2
+        if end - first >= MIN_REPS:
+            out.append((s + first * m, end - first))
+        first = end  # a run starting inside [first, end) would end at `end` too
     return out
 
 
@@ -124,8 +134,6 @@ def _agreeing(g, path: list[int], n_in: list[list[str]], s: int, m: int, reps: i
                 else:
                     ok = [t.dims == dims and t.data_type == dtype for t in tensors]
                 good = min(good, _first_not(ok, True))
-        if good < MIN_REPS:
-            return good
     return good
 
 
