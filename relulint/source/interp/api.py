@@ -19,7 +19,7 @@ from relulint.knowledge import Arg, LayerSpec, canonical, tables
 from relulint.knowledge import data as DATA
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
 from relulint.source.common import UNKNOWN, kernel_volume
-from relulint.source.interp import pure
+from relulint.source.interp import cli_args, pure
 from relulint.source.interp.data_api import DATA_VALUES
 from relulint.source.interp.keras_api import SYMBOLIC
 from relulint.source.interp.values import (
@@ -178,6 +178,10 @@ class Api:
         if qname.startswith("builtins."):
             return self.builtin(qname[9:], args, kwargs, node, frame)
         q = canonical(qname)
+        if q in cli_args.PARSER_CLASSES:
+            return cli_args.ArgParser()
+        if q in cli_args.NAMESPACE_CLASSES:
+            return cli_args.Namespace(dict(kwargs))
         if q in pure.FUNCS:  # math.sqrt(fan_in), np.sqrt(2 / n) on known numbers
             value = pure.fold(q, args) if not kwargs else NotImplemented
             if value is not NotImplemented:
@@ -520,6 +524,8 @@ class Api:
             if name == "reversed":
                 items = items[::-1]
             return tuple(items) if name == "tuple" else ListVal(items)
+        if name == "vars" and args and isinstance(args[0], cli_args.Namespace):
+            return cli_args.as_dict(args[0])
         if name == "dict":
             d = dict(kwargs)
             if args and isinstance(args[0], DictVal):
@@ -637,6 +643,8 @@ class Api:
             return self.tensor_method(recv, name, args, kwargs, node)
         if isinstance(recv, DATA_VALUES):
             return self.data.method_of(recv, name, args, kwargs, node)
+        if isinstance(recv, cli_args.ArgParser):
+            return cli_args.method(recv, name, args, kwargs)
         if isinstance(recv, LayerVal) and name == "adapt":
             self.data.adapted(recv)
             return None

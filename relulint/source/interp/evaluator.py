@@ -18,7 +18,7 @@ import time
 import libcst as cst
 
 from relulint.ir import Loss, Op
-from relulint.source.interp import api, pure
+from relulint.source.interp import api, cli_args, pure
 from relulint.source.interp.data_api import DATA_VALUES, Batches, Transform
 from relulint.source.interp.keras_api import framework_of
 from relulint.source.interp.program import MAX_MODULES, ModuleState, module_file, parse_cached
@@ -398,6 +398,8 @@ class Interp:
             obj.attrs[name] = value
         elif isinstance(obj, ModuleRef):
             obj.state.env[name] = value
+        elif isinstance(obj, cli_args.Namespace):
+            obj.attrs[name] = value
 
     def mark_part(self, value: object, name: str | None = None, seen: set[int] | None = None) -> None:
         if isinstance(value, Instance):
@@ -879,6 +881,10 @@ class Interp:
             return self.api.attribute(obj, name, node)
         if isinstance(obj, DATA_VALUES):
             return self.api.data.attribute(obj, name, node)
+        if isinstance(obj, cli_args.Namespace):
+            return cli_args.attribute(obj, name)
+        if isinstance(obj, cli_args.ArgParser):
+            return _Method(name, obj)
         return UNK
 
     def subscript(self, e: cst.Subscript, frame: Frame) -> object:
