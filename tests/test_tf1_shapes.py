@@ -589,6 +589,86 @@ SHAPES["minimized_loss_not_metric"] = ([
 ])
 
 # --------------------------------------------------------------------------------------------------
+# tf.keras layers in a graph-mode program: applied to placeholders, trained with tf.losses
+# --------------------------------------------------------------------------------------------------
+
+SHAPES["keras_layers_on_placeholders"] = ([
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 13])
+    y = tf.placeholder(tf.float32, [None, 1])
+    h = tf.keras.layers.Dense(64, activation="relu")(x)
+    out = tf.keras.layers.Dense(1, activation="relu")(h)  # expect: RL101
+    loss = tf.losses.mean_squared_error(y, out)
+    train = tf.train.AdamOptimizer(1e-3).minimize(loss)
+    """,
+    """
+    import tensorflow as tf
+    from tensorflow import keras
+
+    x = tf.compat.v1.placeholder(tf.float32, [None, 13])
+    y = tf.compat.v1.placeholder(tf.float32, [None, 1])
+    model = keras.Sequential([keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(1, activation="relu")])  # expect: RL101
+    loss = tf.compat.v1.losses.mean_squared_error(y, model(x))
+    """,
+    """
+    import tensorflow as tf
+    from tensorflow.keras import layers
+
+    class Net:
+        def __init__(self):
+            self.images = tf.placeholder(tf.float32, [None, 28, 28, 1])
+            self.labels = tf.placeholder(tf.float32, [None, 10])
+            h = layers.Conv2D(16, 3, activation="relu")(self.images)
+            h = layers.Flatten()(h)
+            self.out = layers.Dense(10, activation="softmax")(h)  # expect: RL103
+            self.loss = tf.reduce_mean(
+                tf.nn.softmax_cross_entropy_with_logits_v2(labels=self.labels, logits=self.out))
+
+    net = Net()
+    """,
+], [
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 13])
+    y = tf.placeholder(tf.float32, [None, 1])
+    h = tf.keras.layers.Dense(64, activation="relu")(x)
+    out = tf.keras.layers.Dense(1)(h)
+    loss = tf.losses.mean_squared_error(y, out)
+    train = tf.train.AdamOptimizer(1e-3).minimize(loss)
+    """,
+    """
+    import tensorflow as tf
+    from tensorflow import keras
+
+    x = tf.compat.v1.placeholder(tf.float32, [None, 13])
+    y = tf.compat.v1.placeholder(tf.float32, [None, 1])
+    model = keras.Sequential([keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(1)])
+    loss = tf.compat.v1.losses.mean_squared_error(y, model(x))
+    """,
+    """
+    import tensorflow as tf
+    from tensorflow.keras import layers
+
+    class Net:
+        def __init__(self):
+            self.images = tf.placeholder(tf.float32, [None, 28, 28, 1])
+            self.labels = tf.placeholder(tf.float32, [None, 10])
+            h = layers.Conv2D(16, 3, activation="relu")(self.images)
+            h = layers.Flatten()(h)
+            self.out = layers.Dense(10)(h)
+            self.loss = tf.reduce_mean(
+                tf.nn.softmax_cross_entropy_with_logits_v2(labels=self.labels, logits=self.out))
+
+    net = Net()
+    """,
+])
+
+# --------------------------------------------------------------------------------------------------
 # two graphs in one file: each loss judges the graph whose output reaches it
 # --------------------------------------------------------------------------------------------------
 

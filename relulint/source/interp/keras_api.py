@@ -374,7 +374,7 @@ class KerasApi:
             return Tensor(net=t.net, chain=t.chain, shape=in_shape)
         out = self.api.apply_layer_op(layer, t, node)
         out.shape = self.advance(layer.op, in_shape)
-        return out
+        return self.api.tf1.keras_layer_applied(t, layer.op, out, node)
 
     # ================================================================ models
 

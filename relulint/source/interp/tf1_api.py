@@ -81,6 +81,12 @@ class Variable(Tensor):
 
 
 @dataclass(eq=False)
+class Placeholder(Tensor):
+    """A graph input (tf.placeholder, tflearn's input_data), also after reshapes: a Keras layer applied
+    to it builds a TF1 graph (`tf.keras.layers.Dense(64)(x)` in graph-mode code)."""
+
+
+@dataclass(eq=False)
 class InitTensor(Tensor):
     """tf.truncated_normal(shape, stddev=...) and other random / constant tensors: data, or a Variable's
     initial value."""
@@ -122,7 +128,7 @@ class TF1Api:
         a = Args(args, kwargs)
         t = self.t
         if q in K.PLACEHOLDERS:
-            return Tensor(shape=self._batchless(a.get(K.PLACEHOLDERS[q])))
+            return Placeholder(shape=self._batchless(a.get(K.PLACEHOLDERS[q])))
         if q in K.VARIABLE_FACTORIES:
             return self.variable(q, a, node)
         if q.startswith(K.OPTIMIZER_MODULE) and q.endswith("Optimizer"):
@@ -354,7 +360,8 @@ class TF1Api:
         """x with one more op; the first layer applied to data starts a network."""
         net = x.net
         if net is None and op.kind in ("shape", "dropout"):  # tf.reshape(images, ...) of data: still data
-            return Tensor(chain=x.chain, shape=shape, data=x.data)
+            return type(x)(chain=x.chain, shape=shape, data=x.data) if isinstance(x, Placeholder) else \
+                Tensor(chain=x.chain, shape=shape, data=x.data)
         if net is None and op.kind == "affine":
             net = TF1Net([fn for fn, _ in self.i.sites])
             self.nets.append(net)
@@ -363,6 +370,16 @@ class TF1Api:
         out = Tensor(net=net, chain=x.chain + (op,), shape=shape)
         if isinstance(net, TF1Net) and len(net.tensors) < _MAX_TENSORS:
             net.tensors.append(out)
+        return out
+
+    def keras_layer_applied(self, x: Tensor, op: Op, out: Tensor, node) -> Tensor:
+        """A Keras layer applied to a placeholder in the program's text starts a TF1 graph (not one inside a
+        Keras model applied to it: that model is the network); applied to one, it extends it."""
+        if isinstance(x, Placeholder) and x.net is None and op.kind == "affine" and node is not None:
+            out.net = TF1Net([fn for fn, _ in self.i.sites])
+            self.nets.append(out.net)
+        if isinstance(out.net, TF1Net) and len(out.net.tensors) < _MAX_TENSORS:
+            out.net.tensors.append(out)
         return out
 
     # ================================================================ call sites
