@@ -669,6 +669,72 @@ SHAPES["keras_layers_on_placeholders"] = ([
 ])
 
 # --------------------------------------------------------------------------------------------------
+# tf.nn.leaky_relu with a tiny slope on a regression output
+# --------------------------------------------------------------------------------------------------
+
+SHAPES["tiny_slope_leaky_output"] = ([
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 8])
+    y = tf.placeholder(tf.float32, [None, 1])
+    h = tf.layers.dense(x, 16, activation=tf.nn.relu)
+    out = tf.nn.leaky_relu(tf.layers.dense(h, 1), alpha=0.001)  # expect: RL101
+    loss = tf.losses.mean_squared_error(y, out)
+    """,
+    """
+    import tensorflow.compat.v1 as tf
+
+    def regressor(x):
+        h = tf.nn.leaky_relu(tf.layers.dense(x, 32), 0.2)
+        return tf.nn.leaky_relu(tf.layers.dense(h, 1), 0.005)  # expect: RL101
+
+    x = tf.placeholder(tf.float32, [None, 4])
+    y = tf.placeholder(tf.float32, [None, 1])
+    loss = tf.reduce_mean(tf.square(regressor(x) - y))
+    """,
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 3])
+    y = tf.placeholder(tf.float32, [None, 1])
+    W = tf.Variable(tf.truncated_normal([3, 1], stddev=0.5))
+    pred = tf.nn.leaky_relu(features=tf.matmul(x, W), alpha=0.01)  # expect: RL101
+    loss = tf.losses.absolute_difference(y, pred)
+    """,
+], [
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 8])
+    y = tf.placeholder(tf.float32, [None, 1])
+    h = tf.layers.dense(x, 16, activation=tf.nn.relu)
+    out = tf.nn.leaky_relu(tf.layers.dense(h, 1))
+    loss = tf.losses.mean_squared_error(y, out)
+    """,
+    """
+    import tensorflow.compat.v1 as tf
+
+    def regressor(x):
+        h = tf.nn.leaky_relu(tf.layers.dense(x, 32), 0.005)
+        return tf.layers.dense(h, 1)
+
+    x = tf.placeholder(tf.float32, [None, 4])
+    y = tf.placeholder(tf.float32, [None, 1])
+    loss = tf.reduce_mean(tf.square(regressor(x) - y))
+    """,
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 3])
+    y = tf.placeholder(tf.float32, [None, 1])
+    W = tf.Variable(tf.truncated_normal([3, 1], stddev=0.5))
+    pred = tf.nn.leaky_relu(features=tf.matmul(x, W), alpha=0.3)
+    loss = tf.losses.absolute_difference(y, pred)
+    """,
+])
+
+# --------------------------------------------------------------------------------------------------
 # two graphs in one file: each loss judges the graph whose output reaches it
 # --------------------------------------------------------------------------------------------------
 

@@ -197,12 +197,16 @@ losses = {
     "tensorflow.abs": LossSpec("mae"),
 }
 
+# tf.nn.leaky_relu(features, alpha=0.2)
+negative_slopes = {"tensorflow.nn.leaky_relu": ((Arg(1, "alpha"),), 0.2)}
+
 TABLES = Tables(
     activations=activations,
     layers=layers,
     initializers=initializers,
     losses=losses,
     default_init={"tf1": InitSpec("uniform", scheme="glorot")},
+    negative_slopes=negative_slopes,
 )
 
 # --------------------------------------------------------------------------- for the interpreter

@@ -180,7 +180,12 @@ class TF1Api:
                 return UNK
             if x.net is not None and not isinstance(x.net, TF1Net):  # tf.nn.relu inside a Keras call()
                 return self.api.keras.activation_applied(node, kind, x)
-            return self.extend(x, self.activation_op(kind, node, on_graph=x.net is not None), x.shape)
+            op = self.activation_op(kind, node, on_graph=x.net is not None)
+            if q in t.negative_slopes:  # tf.nn.leaky_relu(x, alpha=0.01)
+                from relulint.source.interp.api import slope_of
+
+                op.activation.negative_slope = slope_of(t.negative_slopes[q], a)
+            return self.extend(x, op, x.shape)
         ispec = t.initializers.get(q)
         if ispec is not None and q.startswith("tensorflow."):
             init = init_from_spec(a, ispec, node, self.api.text(node), self.api.origin(node))
