@@ -106,6 +106,33 @@ FIRE = {
         model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         model.fit(ds, epochs=2)
     """,
+    "image files through an ImageDataGenerator that does not rescale": """
+        from tensorflow import keras
+        from tensorflow.keras.preprocessing.image import ImageDataGenerator
+
+        gen = ImageDataGenerator(horizontal_flip=True, rotation_range=10)
+        train = gen.flow_from_directory("data/train", target_size=(64, 64))  # expect: RL301
+        model = keras.Sequential([keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.Flatten(),
+                                  keras.layers.Dense(4, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(train, epochs=5)
+    """,
+    "uint8 batches from a keras.utils.Sequence": """
+        import numpy as np
+        from tensorflow import keras
+
+        class Batches(keras.utils.Sequence):
+            def __len__(self):
+                return 10
+
+            def __getitem__(self, i):
+                images = np.random.randint(0, 256, size=(32, 28, 28), dtype=np.uint8)  # expect: RL301
+                return images, np.random.randint(0, 10, size=32)
+
+        model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(Batches(), epochs=2)
+    """,
     "targets far from unit scale through fit": """
         import numpy as np
         from tensorflow import keras
@@ -275,6 +302,30 @@ SILENT = {
                                      tf.keras.layers.Dense(10)])
         model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         model.fit(ds, epochs=2)
+    """,
+    "image files through an ImageDataGenerator that rescales": """
+        from tensorflow import keras
+        from tensorflow.keras.preprocessing.image import ImageDataGenerator
+
+        gen = ImageDataGenerator(rescale=1.0 / 255, horizontal_flip=True)
+        train = gen.flow_from_directory("data/train", target_size=(64, 64))
+        model = keras.Sequential([keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.Flatten(),
+                                  keras.layers.Dense(4, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(train, epochs=5)
+    """,
+    "arrays through an ImageDataGenerator with a preprocessing function": """
+        import numpy as np
+        from tensorflow import keras
+        from tensorflow.keras.applications.mobilenet_v2 import preprocess_input
+
+        x = np.random.randint(0, 256, size=(64, 32, 32, 3)).astype("float32")
+        y = keras.utils.to_categorical(np.random.randint(0, 4, size=64), 4)
+        flow = keras.preprocessing.image.ImageDataGenerator(preprocessing_function=preprocess_input).flow(x, y)
+        model = keras.Sequential([keras.layers.Conv2D(8, 3, activation="relu"), keras.layers.Flatten(),
+                                  keras.layers.Dense(4, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(flow, epochs=2)
     """,
     "targets standardised before fit": """
         import numpy as np

@@ -283,6 +283,14 @@ SUBSETS = frozenset({"torch.utils.data.random_split", "torch.utils.data.Subset"}
 # Lightning trainers: fit(model, dataloaders / datamodule) runs model.training_step on their batches
 TRAINERS = frozenset({"lightning.Trainer", "lightning.pytorch.Trainer", "pytorch_lightning.Trainer"})
 
+# Keras ImageDataGenerator: it scales only with one of these arguments (rescale=1/255, a preprocessing
+# function, feature- or sample-wise standardisation); flow(x, y) batches arrays, flow_from_* reads image
+# files as float32 in [0, 255]
+IMAGE_GENERATORS = frozenset({"keras.preprocessing.image.ImageDataGenerator"})
+GENERATOR_SCALING = ("rescale", "preprocessing_function", "featurewise_center", "samplewise_center",
+                     "featurewise_std_normalization", "samplewise_std_normalization", "zca_whitening")
+GENERATOR_FLOWS = frozenset({"flow", "flow_from_directory", "flow_from_dataframe"})
+
 # Keras preprocessing layers that normalise only once adapt()-ed or given their statistics
 ADAPTABLE: dict[str, tuple[Arg, ...]] = {
     "keras.layers.Normalization": (Arg(1, "mean"), Arg(2, "variance")),

@@ -150,6 +150,8 @@ class DataApi:
             return Batches(item)
         if q in D.TRAINERS:
             return Trainer()
+        if q in D.IMAGE_GENERATORS:
+            return Transform(q, self.api.text(node), role="generator", args=a)
         if q in D.SUBSETS and args:
             lengths = args[1] if len(args) > 1 else kwargs.get("lengths", UNK)
             n = len(lengths.items) if isinstance(lengths, ListVal) else len(lengths) if isinstance(lengths, tuple) else 2
@@ -295,6 +297,22 @@ class DataApi:
         return Tensor(data=replace(base, low=tf.low, high=tf.high, dtype=None, scaled=True, scaled_by=tf.display,
                                    tabular=False, continuous=True))
 
+    def generated(self, gen: Transform, x: object, node) -> Tensor:
+        """What an ImageDataGenerator yields of x: rescaled (x * rescale), standardised, or x itself."""
+        if not isinstance(x, Tensor) or x.data is None:
+            return Tensor()
+        kwargs = gen.args.kwargs if gen.args is not None else {}
+        given = [k for k in D.GENERATOR_SCALING if kwargs.get(k) not in (None, False, 0, UNK) or k in kwargs
+                 and kwargs[k] is UNK]
+        if not given and gen.args is not None and gen.args.args:
+            return Tensor()  # positional arguments: what they set is not read
+        if not given:
+            return x
+        rescale = _num(kwargs.get("rescale"))
+        if given == ["rescale"] and rescale is not None:
+            return self.binop(x, "Multiply", rescale, node)
+        return self.scaled(x, node, None, None)
+
     def is_scaler(self, tf: object) -> bool:
         if not isinstance(tf, Transform):
             return False
@@ -304,6 +322,13 @@ class DataApi:
 
     def method_of(self, recv: object, name: str, args: list, kwargs: dict, node) -> object:
         """Methods of a transform, scaler or loader."""
+        if isinstance(recv, Transform) and recv.role == "generator":
+            if name not in D.GENERATOR_FLOWS:
+                return recv if name == "fit" else UNK
+            x = args[0] if name == "flow" and args else kwargs.get("x", UNK) if name == "flow" else \
+                Tensor(data=self.make(node, 0.0, 255.0, "float32"))  # image files decoded to float
+            y = args[1] if name == "flow" and len(args) > 1 else kwargs.get("y", Tensor())
+            return Batches((self.generated(recv, x, node), y))
         if isinstance(recv, Transform):
             if name in D.SCALER_METHODS and args:
                 if recv.role == "compose" and not self.is_scaler(recv):
@@ -502,6 +527,8 @@ class DataApi:
     def fit(self, model: object, args: list, kwargs: dict, node) -> None:
         x = args[0] if args else kwargs.get("x", UNK)
         y = args[1] if len(args) > 1 else kwargs.get("y", UNK)
+        if isinstance(x, Instance) and isinstance(x.cls.lookup("__getitem__"), FuncVal):
+            x = Batches(self.item_of(x))  # fit(keras.utils.Sequence): its (x, y) batches
         if isinstance(x, Batches):  # fit(dataset): its (x, y) batches
             item = x.item
             x, y = (item[0], item[1]) if isinstance(item, tuple) and len(item) >= 2 else (item, UNK)
