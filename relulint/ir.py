@@ -435,7 +435,7 @@ class Network:
 
     def prepend(self, op: Op) -> None:
         """Put `op` in front of the network: it reads the input, and everything that read the input
-        reads it (a scaling step the data-flow pass found before the first layer)."""
+        reads it (a scaling step the interpreter found before the first layer)."""
         for o in self.ops:
             if o.inputs is not None:
                 o.inputs = tuple(0 if p == NETWORK_INPUT else p + 1 if p >= 0 else p for p in o.inputs)
@@ -450,7 +450,7 @@ class Loss:
     display: str
     origin: Origin | None = None
     from_logits: bool | None = None
-    # what the prediction is compared with, when the data-flow pass knows it (range, scaling, where)
+    # what the prediction is compared with, when the interpreter knows it (range, scaling, where)
     targets: DataSource | None = None
 
     @property

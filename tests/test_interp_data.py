@@ -133,6 +133,23 @@ FIRE = {
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(Batches(), epochs=2)
     """,
+    "TF1: raw data through feed_dict, targets through feed_dict": """
+        import numpy as np
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf.placeholder(tf.float32, [None, 1])
+        h = tf.layers.dense(x, 32, activation=tf.nn.relu)
+        pred = tf.layers.dense(h, 1)
+        loss = tf.losses.mean_squared_error(labels=y, predictions=pred)
+        train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+        bx = np.random.uniform(0, 5000, size=(64, 3))  # expect: RL301
+        by = np.random.uniform(1e5, 2e5, size=(64, 1))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(100):
+                sess.run(train_op, feed_dict={x: bx, y: by})  # expect: RL303
+    """,
     "targets far from unit scale through fit": """
         import numpy as np
         from tensorflow import keras
@@ -326,6 +343,34 @@ SILENT = {
                                   keras.layers.Dense(4, activation="softmax")])
         model.compile(optimizer="adam", loss="categorical_crossentropy")
         model.fit(flow, epochs=2)
+    """,
+    "TF1: uint8 placeholder scaled in the graph": """
+        import numpy as np
+        import tensorflow as tf
+
+        images = tf.placeholder(tf.uint8, [None, 784])
+        labels = tf.placeholder(tf.int64, [None])
+        x = tf.cast(images, tf.float32) / 255.0
+        logits = tf.layers.dense(tf.layers.dense(x, 64, activation=tf.nn.relu), 10)
+        loss = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
+        step = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        batch = np.random.randint(0, 256, size=(32, 784)).astype(np.uint8)
+        with tf.Session() as sess:
+            sess.run(step, feed_dict={images: batch, labels: np.zeros(32)})
+    """,
+    "TF1: data scaled before feed_dict": """
+        import numpy as np
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf.placeholder(tf.float32, [None, 1])
+        pred = tf.layers.dense(tf.layers.dense(x, 32, activation=tf.nn.relu), 1)
+        loss = tf.reduce_mean(tf.square(pred - y))
+        train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+        bx = np.random.uniform(0, 5000, size=(64, 3)) / 5000.0
+        by = np.random.uniform(-1, 1, size=(64, 1))
+        sess = tf.Session()
+        sess.run(train_op, feed_dict={x: bx, y: by})
     """,
     "targets standardised before fit": """
         import numpy as np

@@ -1,6 +1,6 @@
 """Data sources with a known range or dtype, the steps that scale or normalise data, and the calls
 that pass data through unchanged in range: the API models of the interpreter's data values
-(`relulint.source.interp.data_api`; the TF1 data-flow pass in `relulint.source.dataflow` reads them too).
+(`relulint.source.interp.data_api`).
 
 Every key is a canonical qualified name (see `relulint.knowledge.canonical`).
 """
@@ -221,32 +221,12 @@ DTYPES = {
 }
 UINT8_RANGE = (0.0, 255.0)
 
-# Calls that feed data to a model: method -> the argument that carries the inputs.
-FEED_METHODS: dict[str, Arg] = {
-    "fit": Arg(0, "x"), "fit_generator": Arg(0, "generator"), "train_on_batch": Arg(0, "x"),
-    "test_on_batch": Arg(0, "x"), "predict": Arg(0, "x"), "predict_on_batch": Arg(0, "x"),
-    "evaluate": Arg(0, "x"), "forward": Arg(0, None), "__call__": Arg(0, None),
-}
-# Where the targets are, for RL303 (regression targets' scale): the training calls that take (x, y),
-# and the target argument of a loss call by framework (torch: (input, target); TF / Keras losses:
-# (labels / y_true, predictions / y_pred)).
-TARGET_METHODS: dict[str, Arg] = {"fit": Arg(1, "y"), "train_on_batch": Arg(1, "y")}
-LOSS_TARGET_ARGS: tuple[tuple[str, Arg], ...] = (
-    ("torch.", Arg(1, "target")),
-    ("tensorflow.losses.", Arg(0, "labels")),
-    ("tensorflow.compat.v1.losses.", Arg(0, "labels")),
-    ("tensorflow.keras.losses.", Arg(0, "y_true")),
-    ("keras.losses.", Arg(0, "y_true")),
-)
-# Receivers from these libraries are not neural networks (sklearn estimators also have fit/predict).
-NON_MODEL_ROOTS = frozenset({
-    "sklearn", "xgboost", "lightgbm", "catboost", "numpy", "pandas", "scipy", "PIL", "cv2",
-    "matplotlib", "torchvision", "statsmodels", "builtins", "os", "json", "pickle", "logging",
-})
-# Names that say "this is a model" for receivers that cannot be matched to a network in this file.
+# TF1 losses: the argument holding the targets (tf.losses.mean_squared_error(labels, predictions))
+TF1_LABEL_ARGS = (Arg(None, "labels"), Arg(None, "onehot_labels"), Arg(None, "multi_class_labels"),
+                  Arg(None, "targets"), Arg(None, "y_true"))
+# Names that say "this is a model" for a callee the interpreter cannot read (`net(x)`, net imported from
+# a module it could not follow).
 MODEL_NAME_PATTERN = r"(?i)(^|_)(model|net|network|classifier|regressor|encoder|decoder|autoencoder|cnn|mlp|dnn)s?(\d*|_|$)"
-# feed_dict keys that are the model's input (the rest: labels, learning rate, keep_prob, ...)
-INPUT_NAME_PATTERN = r"(?i)^(x|xs|x_|inputs?|images?|imgs?|features?|data|x_?input|input_?x|input_?images?)(_\w*)?$"
 
 # Random generators whose methods draw like numpy.random's functions (rng.uniform, rng.normal, rng.integers)
 GENERATORS = frozenset({"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"})

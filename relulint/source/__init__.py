@@ -50,12 +50,6 @@ def lower_source(path: str, code: str, module: cst.Module | None = None, syntax:
                 importlib.import_module(module_name).lower(ctx, facts)
     if not ran and _KERAS_COMPILE.search(code):
         importlib.import_module("relulint.source.interp").lower(ctx, facts)
-    if any(net.framework == "tf1" for net in facts.networks):
-        # data ranges of TF1 graphs (feed_dict, placeholders) still come from the older data-flow pass;
-        # PyTorch and Keras data are the interpreter's tensor values (interp/data_api.py)
-        from relulint.source import dataflow
-
-        dataflow.lower(ctx, facts)
     return facts
 
 

@@ -66,8 +66,6 @@ class SourceContext:
         _index_children(self.names)
         self._imported: list[str] | None = None  # module names imported anywhere in the file
         self._assigned: dict[cst.CSTNode, cst.BaseExpression] = {}
-        # set by the interpreter: id(model.fit(...) call) -> (the Network it trains, the loss compile gave it)
-        self.fed: dict[int, tuple[object, object]] = {}
         self._self_attrs: dict[cst.ClassDef, dict[str, list[cst.BaseExpression]]] = {}
         self._index_assignments()
 

@@ -32,9 +32,8 @@ def lower(ctx, facts: ModuleFacts) -> None:
     keras = ctx.imports_any(("keras", "tensorflow", "tf_keras", "tflearn"))
     # a training script's functions that the file names again but never runs (`def train(model)` beside
     # `model.train()`) are entry points too; library model files skip the cost
-    it = interpret(state, facts, follow_imports=os.path.exists(ctx.path), code=ctx.code,
+    interpret(state, facts, follow_imports=os.path.exists(ctx.path), code=ctx.code,
                    run_uncalled=keras or trains(ctx.code))
-    ctx.fed = it.api.keras.fed
 
 
 def interpret(state: ModuleState, facts: ModuleFacts, follow_imports: bool, code: str,

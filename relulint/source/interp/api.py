@@ -270,7 +270,7 @@ class Api:
                 return self.i.opaque(tensors, node)
             if q in ("torch.no_grad", "torch.enable_grad", "torch.device") or q.startswith("torch.optim"):
                 return UNK
-            return Tensor()  # data: its range is the data-flow pass's business
+            return Tensor()  # data the API models do not know (interp/data_api.py): its range is unknown
         return self._through(args, node, kwargs)
 
     def _through(self, args: list, node, kwargs: dict | None = None) -> object:

@@ -36,6 +36,12 @@ _MODEL_NAME = re.compile(D.MODEL_NAME_PATTERN)
 PROBE = "<network input>"  # the data a network's own forward pass is run with: only its scaling is tracked
 _SMALL = 10.0  # a range within +-10 counts as scaled (see DataSource.is_raw_large_scale)
 _MAX_FEEDS = 8  # data records kept per layer
+# methods and calls that keep a tensor's shape (a TF1 layer reads its fan-in from it)
+_ELEMENTWISE = frozenset({"astype", "to", "type", "float", "double", "half", "cuda", "cpu", "detach", "clone",
+                          "copy", "contiguous", "numpy", "requires_grad_"})
+_ELEMENTWISE_CALLS = frozenset({"tensorflow.cast", "tensorflow.convert_to_tensor", "tensorflow.identity",
+                                "numpy.asarray", "numpy.array", "torch.as_tensor", "torch.tensor",
+                                "torch.from_numpy"})
 
 
 def _num(v: object) -> float | None:
@@ -105,6 +111,7 @@ class DataApi:
         self.input_scaling: dict[int, Op] = {}  # id(first affine op) -> the scaling forward() applies first
         self.unknown_models: list[DataSource] = []  # data given to a model the interpreter cannot see
         self.adapts = 0
+        self.placeholders: dict[tuple, _Placeholder] = {}  # TF1 graph inputs, by where they are made
 
     # ================================================================ helpers
 
@@ -139,6 +146,8 @@ class DataApi:
             return Tensor(data=self.make(node, m - 3 * abs(s), m + 3 * abs(s), continuous=True))
         if q in D.GENERATORS:  # rng = np.random.default_rng(0); rng.uniform(...) draws like np.random.uniform
             return ExtRef("numpy.random")
+        if q in D.GRAPH_INPUT_DTYPE and q.startswith("tensorflow."):
+            return self.placeholder(q, a, node)
         if q in D.TABLE_SOURCES:
             return Tensor(data=self.make(node, None, None, tabular=True))
         if q in D.LOADERS:
@@ -238,7 +247,7 @@ class DataApi:
                                        high=base.high if base.high is not None else D.UINT8_RANGE[1], dtype="uint8"))
         if base is not None and dtype is not None:
             base = replace(base, dtype=dtype)
-        return Tensor(data=base)
+        return Tensor(data=base, shape=x.shape if isinstance(x, Tensor) and q in _ELEMENTWISE_CALLS else None)
 
     # ================================================================ datasets, transforms, scalers
 
@@ -416,7 +425,9 @@ class DataApi:
             if dtype == "uint8":
                 return Tensor(data=replace(base, low=base.low if base.low is not None else 0.0,
                                            high=base.high if base.high is not None else 255.0, dtype="uint8"))
-            return Tensor(data=replace(base, dtype=dtype) if dtype is not None else base)
+            keep = name in _ELEMENTWISE
+            return Tensor(data=replace(base, dtype=dtype) if dtype is not None else base,
+                          shape=t.shape if keep else None)
         if name == "mean" and not base.tabular:
             return Tensor(data=replace(base, dtype=None))
         if name == "sum" and not base.tabular and base.low is not None and base.high is not None and \
@@ -428,10 +439,17 @@ class DataApi:
         d = t.data
         lo = -d.high if d.high is not None else None
         hi = -d.low if d.low is not None else None
-        return Tensor(data=replace(d, low=lo, high=hi, dtype=None if d.dtype == "uint8" else d.dtype))
+        return Tensor(data=replace(d, low=lo, high=hi, dtype=None if d.dtype == "uint8" else d.dtype), shape=t.shape)
 
     def binop(self, a: object, kind: str, b: object, node) -> Tensor:
-        """Interval arithmetic: data <op> number, number <op> data, data <op> data."""
+        """Interval arithmetic: data <op> number, number <op> data, data <op> data (elementwise: the shape
+        of the tensor operand is kept, which gives a TF1 layer its fan-in)."""
+        out = self._binop(a, kind, b, node)
+        out.shape = a.shape if isinstance(a, Tensor) and a.shape is not None else \
+            b.shape if isinstance(b, Tensor) else None
+        return out
+
+    def _binop(self, a: object, kind: str, b: object, node) -> Tensor:
         da = a.data if isinstance(a, Tensor) else None
         db = b.data if isinstance(b, Tensor) else None
         text = self.api.text(node)
@@ -490,6 +508,14 @@ class DataApi:
         shape ops and dropout; scaled by a norm / scale layer (not by a Normalization never adapted)."""
         d = t.data
         if op.kind == "affine":
+            ph = self.placeholders.get(_key(d.origin)) if self.placeholders else None
+            if ph is not None:  # a TF1 graph input: what feed_dict gives it reaches this layer
+                if op not in ph.ops:
+                    ph.ops.append(op)
+                if d.scaled and id(op) not in self.input_scaling:  # tf.cast(x, tf.float32) / 255. in the graph
+                    self.input_scaling[id(op)] = Op("scale", d.scaled_by or "scale", d.scaled_at)
+                if d.dtype != "uint8" or d.scaled:
+                    return None
             if d.display == PROBE:  # the network's own forward pass: x / 255 before its first layer
                 if d.scaled and id(op) not in self.input_scaling:
                     self.input_scaling[id(op)] = Op("scale", d.scaled_by or "scale", d.scaled_at)
@@ -522,7 +548,42 @@ class DataApi:
 
     def targets(self, loss: Loss, target: object, node) -> None:
         if loss.targets is None and isinstance(target, Tensor) and target.data is not None and self.i.recording:
+            ph = self.placeholders.get(_key(target.data.origin))
+            if ph is not None:  # a placeholder: its targets are what feed_dict gives it
+                if loss not in ph.losses:
+                    ph.losses.append(loss)
+                return
             loss.targets = replace(target.data, fed_at=self.api.origin(node) if node is not None else None)
+
+    def loss_labels(self, loss: Loss, a, pred: object, node) -> None:
+        """A TF1 loss call's targets: its labels argument, else the positional tensor that is not the prediction."""
+        labels = [a.get(r) for r in D.TF1_LABEL_ARGS if a.given(r)] or list(a.args)
+        target = next((v for v in labels if isinstance(v, Tensor) and v is not pred and v.data is not None), None)
+        self.targets(loss, target, node)
+
+    def placeholder(self, q: str, a, node) -> Tensor | None:
+        """tf.placeholder(dtype, shape): data whose values come from feed_dict (uint8: raw by declaration)."""
+        dtype = self.dtype_of(a.get(D.GRAPH_INPUT_DTYPE[q]))
+        d = self.make(node, *(D.UINT8_RANGE if dtype == "uint8" else (None, None)), dtype=dtype)
+        if d.origin is None:
+            return None
+        self.placeholders.setdefault(_key(d.origin), _Placeholder())
+        return Tensor(data=d)
+
+    def feed_dict(self, pairs: list, node) -> None:
+        """sess.run(..., feed_dict={x: batch_x, y: batch_y}): each placeholder's first layers get the batch,
+        the losses whose targets it is get it as targets."""
+        fed_at = self.api_origin(node)
+        for key, value in pairs:
+            ph = self.placeholders.get(_key(key.data.origin)) if key.data is not None else None
+            d = value.data if isinstance(value, Tensor) else None
+            if ph is None or d is None or not self.i.recording:
+                continue
+            for op in ph.ops:
+                self.record(op, replace(d, fed_at=fed_at))
+            for loss in ph.losses:
+                if loss.targets is None:
+                    loss.targets = replace(d, fed_at=fed_at)
 
     def fit(self, model: object, args: list, kwargs: dict, node) -> None:
         x = args[0] if args else kwargs.get("x", UNK)
@@ -622,6 +683,16 @@ class DataApi:
 
     def api_origin(self, node):
         return self.api.origin(node) if node is not None else None
+
+
+@dataclass(eq=False)
+class _Placeholder:
+    ops: list = field(default_factory=list)  # the first layers it reaches
+    losses: list = field(default_factory=list)  # the losses whose targets it is
+
+
+def _key(origin) -> tuple | None:
+    return (origin.path, origin.line, origin.col) if origin is not None else None
 
 
 def _callee_name(func) -> str:

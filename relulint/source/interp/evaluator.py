@@ -533,7 +533,7 @@ class Interp:
     def call(self, f: object, args: list, kwargs: dict, node: cst.Call | None, frame: Frame | None = None) -> object:
         if self.feed_site is None and node is not None:
             model = f.receiver if isinstance(f, _Method) and f.name in ("forward", "predict") else f
-            if isinstance(model, (GraphModel, SeqVal)) or isinstance(model, Instance) and model.is_module:
+            if isinstance(model, (GraphModel, SeqVal, LayerVal)) or isinstance(model, Instance) and model.is_module:
                 self.feed_site = (node, self._state, model)  # data applied to a model here: where it is fed
                 try:
                     return self._call(f, args, kwargs, node, frame)
@@ -542,6 +542,11 @@ class Interp:
         return self._call(f, args, kwargs, node, frame)
 
     def _call(self, f: object, args: list, kwargs: dict, node: cst.Call | None, frame: Frame | None = None) -> object:
+        feed = kwargs.get("feed_dict") if kwargs else args[1] if len(args) > 1 and isinstance(args[1], DictVal) \
+            and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "run" \
+            else None
+        if isinstance(feed, DictVal) and feed.tensor_keys:  # sess.run(train_op, feed_dict={x: batch_x, y: batch_y})
+            self.api.data.feed_dict(feed.tensor_keys, node)
         if node is not None and isinstance(f, (FuncVal, BoundMethod, _Static)):
             self._site = (node, self._state)  # TF1 layer helpers report each layer at its call
         if isinstance(f, FuncVal):
@@ -745,17 +750,20 @@ class Interp:
             return ListVal(self._elements(e.elements, frame))
         if t is cst.Dict:
             items: dict = {}
+            keyed: list = []
             for el in e.elements:
                 if isinstance(el, cst.DictElement):
                     k = self.eval(el.key, frame)
                     v = self.eval(el.value, frame)
                     if _hashable(k):
                         items[k] = v
+                    elif isinstance(k, Tensor) and len(keyed) < 64:
+                        keyed.append((k, v))
                 else:
                     sub = self.eval(el.value, frame)
                     if isinstance(sub, DictVal):
                         items.update(sub.items)
-            return DictVal(items)
+            return DictVal(items, keyed or None)
         if t is cst.Subscript:
             return self.subscript(e, frame)
         if t in (cst.ListComp, cst.GeneratorExp, cst.SetComp):

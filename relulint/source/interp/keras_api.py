@@ -175,8 +175,6 @@ class KerasApi:
         self.models: list[GraphModel] = []  # functional models the linted file builds
         self.compiled: list[tuple[object, Loss]] = []  # model.compile(loss=...)
         self.loss_ids: set[int] = set()  # Keras losses: called as (y_true, y_pred)
-        self.fits: list[tuple[cst.Call, object]] = []  # model.fit(x, y) calls of the linted file
-        self.fed: dict[int, tuple[Network | None, Loss | None]] = {}  # id(fit call) -> (network, its loss)
 
     # ================================================================ calls of keras names
 
@@ -506,9 +504,6 @@ class KerasApi:
             return self.i.call(recv, args[:1], {}, node)
         if name in ("fit", "fit_generator", "train_on_batch"):
             self.api.data.fit(recv, args, kwargs, node)
-        if name in ("fit", "fit_generator", "train_on_batch") and isinstance(node, cst.Call) and \
-                self.api.state() is self.i.root:
-            self.fits.append((node, recv))
         if name in ("fit", "fit_generator", "train_on_batch", "evaluate", "summary", "save", "build",
                     "load_weights", "save_weights", "get_weights", "set_weights"):
             return UNK
@@ -652,9 +647,6 @@ class KerasApi:
                 facts.networks.append(net)
                 by_node[id(gm.node)] = net
             keyed[id(gm)] = net
-        for call, model in self.fits:  # the data-flow pass gives fit's x to that network, y to its loss
-            loss = next((lo for m, lo in reversed(self.compiled) if m is model), None)
-            self.fed[id(call)] = (keyed.get(id(model)), loss)
         for model, loss in self.compiled:
             net = keyed.get(id(model))
             if net is not None and (net.loss is None or net.loss is loss):

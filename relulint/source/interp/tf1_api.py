@@ -367,12 +367,13 @@ class TF1Api:
         if net is None and op.kind in ("shape", "dropout"):  # tf.reshape(images, ...) of data: still data
             return type(x)(chain=x.chain, shape=shape, data=x.data) if isinstance(x, Placeholder) else \
                 Tensor(chain=x.chain, shape=shape, data=x.data)
+        data = self.api.data.through_layer(op, x, None) if net is None and x.data is not None else None
         if net is None and op.kind == "affine":
             net = TF1Net([fn for fn, _ in self.i.sites])
             self.nets.append(net)
         if isinstance(net, TF1Net) and op.kind == "affine":
             net.note([fn for fn, _ in self.i.sites])
-        out = Tensor(net=net, chain=x.chain + (op,), shape=shape)
+        out = Tensor(net=net, chain=x.chain + (op,), shape=shape, data=data if op.kind != "affine" else None)
         if isinstance(net, TF1Net) and len(net.tensors) < _MAX_TENSORS:
             net.tensors.append(out)
         return out
@@ -440,7 +441,9 @@ class TF1Api:
     def loss(self, kind: str, a, node) -> object:
         """tf.losses.mean_squared_error(labels, predictions), softmax_cross_entropy_with_logits(logits=)."""
         pred = self._prediction(a)
-        return self.api.loss_site(self.api.site_loss(node, kind), [pred if pred is not None else UNK], {})
+        loss = self.api.site_loss(node, kind)
+        self.api.data.loss_labels(loss, a, pred, node)
+        return self.api.loss_site(loss, [pred if pred is not None else UNK], {})
 
     def _prediction(self, a) -> Tensor | None:
         named = [a.get(r) for r in K.LOSS_PREDICTION_ARGS if a.given(r)]

@@ -148,6 +148,7 @@ class ListVal:
 @dataclass(eq=False)
 class DictVal:
     items: dict[object, object]
+    tensor_keys: list | None = None  # {placeholder: batch} (a TF1 feed_dict): the pairs keyed by a tensor
 
 
 @dataclass(eq=False)
