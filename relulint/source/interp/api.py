@@ -746,7 +746,7 @@ class Api:
     # ================================================================ tensors
 
     def tensor_method(self, t: Tensor, name: str, args: list, kwargs: dict, node) -> object:
-        if t.data is not None:
+        if t.data is not None and name != "get_shape":
             return self.data.tensor_method(t, name, args, kwargs, node)
         if t.param and (name in _SHAPE_METHODS or name in _PASS_METHODS or name in ("t", "t_")):
             return t  # W.t(), W.view(...), W.to(device): still the weight
