@@ -83,6 +83,18 @@ def too_complex(path: str, code: str, syntax: ast.Module | None = None) -> Findi
     return engine_finding("RL000", "syntax-error", path, message, line, col)
 
 
+def _shared_parse(code: str, syntax: ast.Module | None):
+    """The text's tree, parsed once per process whoever reads it first: the linted file, a driver
+    script that imports it, or the interpreter following an import of either."""
+    from relulint.source.interp import program
+
+    tree = program.shared_tree(code)
+    if tree is None:
+        tree = parse_module(code)
+        program.remember(code, tree, syntax)
+    return tree
+
+
 def parse_module(code: str):
     """libcst's parse on a thread with a deep stack (the native parser recurses)."""
     import libcst as cst
@@ -189,7 +201,7 @@ class FactsCache:
             if not has_context_hints(code) and not _imports_module(code, asker_module):
                 return _SKIPPED
             with program.recording_reads(reads):
-                return lower_source(path, code, parse_module(code), syntax)
+                return lower_source(path, code, _shared_parse(code, syntax), syntax)
         except Exception:  # a neighbour that cannot be read is simply not context
             return None
 
@@ -372,11 +384,13 @@ def lint_source(code: str, path: str = "<stdin>", settings: Settings | None = No
     replaces libcst's parse of the text (the language server's reuses the previous version's tree).
     Runs on a thread with a deep stack: libcst's parser and visitors recurse once per tree level."""
     from relulint import project
+    from relulint.gc_policy import fewer_collections
     from relulint.parse_guard import call_with_stack
 
     previous = project.set_active(project.root_for(settings, path) if path not in ("<stdin>", "-") else None)
     try:
-        return call_with_stack(_lint_source, code, path, settings, cache, neighbours, parse)
+        with fewer_collections():
+            return call_with_stack(_lint_source, code, path, settings, cache, neighbours, parse)
     finally:
         project.set_active(previous)
 
@@ -407,7 +421,7 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     if err is not None:
         result.findings = [err] if settings.is_enabled("RL000", path) else []
         return result
-    module = parse(code) if parse is not None else parse_module(code)
+    module = parse(code) if parse is not None else _shared_parse(code, syntax)
     stage("lower")
     facts = lower_source(path, code, module, syntax)
     result.facts = facts

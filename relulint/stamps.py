@@ -45,10 +45,14 @@ def take(path: str, root: str | None, limit: int) -> Stamp:
     digest = None
     if st is not None:
         try:
-            digest = hashlib.blake2b(read_file(path, root, limit), digest_size=16).hexdigest()
+            digest = digest_of(read_file(path, root, limit))
         except UnsafeFile:  # (too large, not a regular file...): what linting sees is "unreadable"
             digest = None
     return Stamp(path, st, digest, now)
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def unchanged(stamp: Stamp, root: str | None, limit: int) -> bool:

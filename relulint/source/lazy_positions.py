@@ -24,6 +24,7 @@ from libcst._position import CodePosition, CodeRange
 from libcst.metadata import MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from relulint.ir import Origin
 from relulint.source.names import fast_children
 
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -292,3 +293,57 @@ def _map_children(s: cst.CSTNode, a: ast.stmt, indents: tuple[str, ...], default
             block(s.orelse.body, a.orelse)
         if s.finalbody is not None:
             block(s.finalbody.body, a.finalbody)
+
+
+class LazyOrigin(Origin):
+    """An `Origin` whose span is computed when first read: the interpreter makes one for every layer,
+    loss and op it meets, and only the few that end up in a finding (or that a rule compares) are ever
+    placed. Equal to, and hashing like, the plain `Origin` of the same span; pickles as one."""
+
+    def __init__(self, path: str, line: int, col: int = 0, end_line: int | None = None,
+                 end_col: int | None = None, node: str | None = None) -> None:  # a placed one (dataclasses.replace)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "_at", None)
+        object.__setattr__(self, "_span", (line, col, end_line, end_col))
+
+    @classmethod
+    def at(cls, path: str, positions, node: cst.CSTNode) -> LazyOrigin:
+        """The span of `node` in `positions` (a LazyPositions or any node -> CodeRange map), on demand.
+        A node the map cannot place (never one of its own tree's) reads as the file's first line."""
+        self = cls.__new__(cls)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "node", None)
+        object.__setattr__(self, "_at", (positions, node))
+        object.__setattr__(self, "_span", None)
+        return self
+
+    def _place(self) -> tuple[int, int, int | None, int | None]:
+        span = self._span
+        if span is None:
+            positions, node = self._at
+            pos = positions.get(node)
+            span = (pos.start.line, pos.start.column, pos.end.line, pos.end.column) if pos is not None \
+                else (1, 0, None, None)
+            object.__setattr__(self, "_span", span)
+            object.__setattr__(self, "_at", None)  # the tree need not stay alive for this origin
+        return span
+
+    line = property(lambda self: self._place()[0])  # type: ignore[assignment]
+    col = property(lambda self: self._place()[1])  # type: ignore[assignment]
+    end_line = property(lambda self: self._place()[2])  # type: ignore[assignment]
+    end_col = property(lambda self: self._place()[3])  # type: ignore[assignment]
+
+    def _key(self) -> tuple:
+        return (self.path, *self._place(), self.node)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Origin):
+            return NotImplemented
+        return self._key() == (other.path, other.line, other.col, other.end_line, other.end_col, other.node)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __reduce__(self):
+        return (Origin, self._key())

@@ -17,12 +17,17 @@ from pathlib import Path
 import libcst as cst
 
 from relulint.ir import Origin
-from relulint.source.lazy_positions import LazyPositions
+from relulint.source.lazy_positions import LazyOrigin, LazyPositions
 
 MAX_MODULES = 8  # project modules one interpretation may read besides the linted file
 MAX_MODULE_BYTES = 512_000
 _PARSED: dict[str, tuple[object, cst.Module | None]] = {}  # path -> (stamps.Stamp, tree)
 _PARSED_LIMIT = 128
+# digest of a file's bytes -> its tree: the linted file, a driver script and the modules they import
+# are each parsed once per run, whichever of them reads a text first
+_BY_DIGEST: dict[str, tuple[cst.Module, int]] = {}  # digest -> (tree, length of its text)
+_BY_DIGEST_CHARS = 1_000_000  # a tree takes ~350 bytes per character of its text: ~350 MB at most
+_by_digest_chars = 0
 _read_log: list[str] | None = None  # see recording_reads
 
 
@@ -38,12 +43,10 @@ class ModuleState:
     _texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     def origin(self, node: cst.CSTNode) -> Origin | None:
+        # placed when read: most layers and ops never end up in a finding
         if self.positions is None:
             self.positions = positions_of(self.module)
-        pos = self.positions.get(node)
-        if pos is None:  # a node of another parse of this module (evicted and re-read): not locatable
-            return None
-        return Origin(self.path, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+        return LazyOrigin.at(self.path, self.positions, node)
 
     def text(self, node: cst.CSTNode, limit: int = 120) -> str:
         # cached per node: a helper called from a loop builds its layers from the same nodes many times
@@ -102,8 +105,9 @@ def parse_cached(path: str, root: str | None = None) -> cst.Module | None:
     stamp = stamps.take(path, root, MAX_MODULE_BYTES)
     if stamp.stat is None:
         return None
-    tree = None
-    if stamp.digest is not None:  # a regular file inside the project, within the size limit
+    hit = _BY_DIGEST.get(stamp.digest) if stamp.digest is not None else None
+    tree = hit[0] if hit is not None else None
+    if tree is None and stamp.digest is not None:  # a regular file inside the project, within the size limit
         try:
             from relulint.parse_guard import complexity_error
             from relulint.safe_read import decode_source, read_file
@@ -115,15 +119,47 @@ def parse_cached(path: str, root: str | None = None) -> cst.Module | None:
             if complexity_error(code, syntax) is not None:
                 raise ValueError("too complex to parse safely")
             tree = cst.parse_module(code)
-            if len(_SOURCES) >= _PARSED_LIMIT:
-                _SOURCES.pop(next(iter(_SOURCES)))
-            _SOURCES[id(tree)] = (tree, code, syntax)  # statement positions for LazyPositions
+            _keep(stamp.digest, tree, code, syntax)
         except Exception:  # an unreadable neighbour is simply not followed
             tree = None
     if len(_PARSED) >= _PARSED_LIMIT:
         _PARSED.pop(next(iter(_PARSED)))
     _PARSED[path] = (stamp, tree)
     return tree
+
+
+def _keep(digest: str, tree: cst.Module, code: str, syntax: ast.Module | None) -> None:
+    global _by_digest_chars
+    old = _BY_DIGEST.pop(digest, None)
+    _by_digest_chars -= old[1] if old is not None else 0
+    while _BY_DIGEST and (_by_digest_chars + len(code) > _BY_DIGEST_CHARS or len(_BY_DIGEST) >= _PARSED_LIMIT):
+        _by_digest_chars -= _BY_DIGEST.pop(next(iter(_BY_DIGEST)))[1]
+    if len(code) <= _BY_DIGEST_CHARS:
+        _BY_DIGEST[digest] = (tree, len(code))
+        _by_digest_chars += len(code)
+    if len(_SOURCES) >= _PARSED_LIMIT:
+        _SOURCES.pop(next(iter(_SOURCES)))
+    if syntax is not None:
+        _SOURCES[id(tree)] = (tree, code, syntax)  # statement positions for LazyPositions
+
+
+def text_digest(code: str) -> str:
+    """The digest stamps.take gives a file holding exactly this text (UTF-8)."""
+    from relulint import stamps
+
+    return stamps.digest_of(code.encode("utf-8"))
+
+
+def shared_tree(code: str) -> cst.Module | None:
+    """The tree of this exact text if one was parsed in this process (a driver read for the file it
+    imports, or the module a driver imports that was just linted)."""
+    hit = _BY_DIGEST.get(text_digest(code))
+    return hit[0] if hit is not None else None
+
+
+def remember(code: str, tree: cst.Module, syntax: ast.Module | None = None) -> None:
+    """Offer a tree parsed elsewhere (the linted file, a driver) to the readers of the same text."""
+    _keep(text_digest(code), tree, code, syntax)
 
 
 def module_file(importer: str, dotted: str, level: int) -> str | None:
