@@ -253,6 +253,10 @@ class _Shifted(Mapping):
         return CodeRange(CodePosition(rng.start.line + off, rng.start.column),
                          CodePosition(rng.end.line + off, rng.end.column))
 
+    def holds(self, node: cst.CSTNode) -> bool:
+        """Is `node` part of the spliced module (without placing it)?"""
+        return node is self._module or node in self._owners()
+
     def nodes_on_line(self, line: int) -> list[cst.CSTNode]:
         """The nodes that start on `line` (what a lookup by span needs), from the one piece that holds
         the line: a search by position never walks the whole buffer."""

@@ -85,6 +85,10 @@ class LazyPositions:
             return self._full.get(node, default)
         return self._pos.get(node, default)
 
+    def holds(self, node: cst.CSTNode) -> bool:
+        """Is `node` part of this module's tree (without placing it)?"""
+        return node is self._module or node in self._parent_map()
+
     def nodes_on_line(self, line: int) -> list[cst.CSTNode]:
         """The nodes of the innermost statement (or compound header) that spans `line`, positioned, so that
         a node can be found by its span without positioning the whole file."""

@@ -84,6 +84,26 @@ class _Method:
         self.receiver = receiver
 
 
+_PENDING = object()
+
+
+class _Lazy:
+    """A name bound by importing a project module not read yet (`name` None: the module itself)."""
+
+    __slots__ = ("importer", "dotted", "level", "name", "value")
+
+    def __init__(self, importer: ModuleState, dotted: str, level: int, name: str | None) -> None:
+        self.importer = importer
+        self.dotted = dotted
+        self.level = level
+        self.name = name
+        self.value: object = _PENDING
+
+
+def _bound_name(alias: cst.ImportAlias, name: str) -> str:
+    return alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+
+
 _BUILTINS = frozenset({
     "range", "len", "int", "float", "abs", "min", "max", "sum", "round", "str", "list", "tuple", "dict", "set",
     "zip", "enumerate", "reversed", "sorted", "isinstance", "issubclass", "hasattr", "getattr", "setattr",
@@ -169,22 +189,33 @@ class Interp:
         self.run_module(state)
         return state
 
+    # A project module is read when a name it binds is first used, not at the import statement: a
+    # file imports far more than the code the interpreter follows uses (a package's __init__, utils).
+
     def _import(self, node: cst.Import, frame: Frame) -> None:
         for alias in node.names:
             dotted = _dotted(alias.name)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = self.load(frame.state, dotted, 0)
-                frame.locals[alias.asname.name.value] = ModuleRef(local) if local else ExtRef(dotted)
+                bound, target = alias.asname.name.value, dotted
             else:
-                head = dotted.split(".")[0]
-                local = self.load(frame.state, head, 0)
-                frame.locals[head] = ModuleRef(local) if local else ExtRef(head)
+                bound = target = dotted.split(".")[0]
+            if self._unread(frame.state, target, 0):
+                frame.locals[bound] = _Lazy(frame.state, target, 0, None)
+            else:
+                local = self.load(frame.state, target, 0)
+                frame.locals[bound] = ModuleRef(local) if local else ExtRef(target)
 
     def _import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
         level = len(node.relative)
         dotted = _dotted(node.module) if node.module is not None else ""
+        star = isinstance(node.names, cst.ImportStar)
+        if not star and (dotted or level) and self._unread(frame.state, dotted, level):
+            for alias in node.names:
+                name = _dotted(alias.name)
+                frame.locals[_bound_name(alias, name)] = _Lazy(frame.state, dotted, level, name)
+            return
         local = self.load(frame.state, dotted, level) if (dotted or level) else None
-        if isinstance(node.names, cst.ImportStar):
+        if star:
             if local is not None:
                 for k, v in local.env.items():
                     if not k.startswith("_"):
@@ -192,18 +223,46 @@ class Interp:
             return
         for alias in node.names:
             name = _dotted(alias.name)
-            bound = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
-                else name
-            if local is not None:
-                value = local.env.get(name)
-                if value is None:
-                    sub = self.load(frame.state, f"{dotted}.{name}" if dotted else name, level)
-                    value = ModuleRef(sub) if sub else UNK
-                frame.locals[bound] = value
-            elif level:
-                frame.locals[bound] = UNK
-            else:
-                frame.locals[bound] = ExtRef(f"{dotted}.{name}")
+            frame.locals[_bound_name(alias, name)] = self._imported(frame.state, local, dotted, level, name)
+
+    def _imported(self, importer: ModuleState, local: ModuleState | None, dotted: str, level: int,
+                  name: str) -> object:
+        """The value `from dotted import name` binds, `local` being the module read (or None)."""
+        if local is not None:
+            value = local.env.get(name)
+            if value is None:
+                sub = self.load(importer, f"{dotted}.{name}" if dotted else name, level)
+                value = ModuleRef(sub) if sub else UNK
+            return value
+        return UNK if level else ExtRef(f"{dotted}.{name}")
+
+    def _unread(self, importer: ModuleState, dotted: str, level: int) -> bool:
+        """Would importing `dotted` read a project file not read yet (file-system checks only)?"""
+        if not self.follow_imports or not level and dotted.split(".")[0] in api.EXTERNAL_ROOTS:
+            return False
+        path = module_file(importer.path, dotted, level)
+        return path is not None and os.path.abspath(path) not in self.modules
+
+    def resolve(self, value: object) -> object:
+        """A name bound by an import, read now if it was not yet; any other value as is."""
+        while type(value) is _Lazy:
+            if value.value is _PENDING:
+                value.value = UNK  # (an import cycle reads the name as unknown)
+                value.value = self._read_lazily(value)
+            value = value.value
+        return value
+
+    def _read_lazily(self, lazy: _Lazy) -> object:
+        # the module's top level runs as at an import statement: recorded, at depth 0, on a budget of its own
+        saved = (self.steps, self.max_steps, self.recording, self.depth, self.stack)
+        self.steps, self.max_steps, self.recording, self.depth, self.stack = 0, MAX_STEPS, True, 0, []
+        try:
+            local = self.load(lazy.importer, lazy.dotted, lazy.level)
+            if lazy.name is None:
+                return ModuleRef(local) if local else ExtRef(lazy.dotted)
+            return self._imported(lazy.importer, local, lazy.dotted, lazy.level, lazy.name)
+        finally:
+            self.steps, self.max_steps, self.recording, self.depth, self.stack = saved
 
     # ================================================================ statements
 
@@ -306,15 +365,20 @@ class Interp:
             return "return" if "return" in (sig1, sig2) else sig1
         return None
 
-    @staticmethod
-    def _merge(a: dict, b: dict, sig_a: str | None, sig_b: str | None) -> dict:
+    def _merge(self, a: dict, b: dict, sig_a: str | None, sig_b: str | None) -> dict:
         if sig_a and not sig_b:
             return dict(b)
         if sig_b and not sig_a:
             return dict(a)
         out = dict(a)
         for k, v in b.items():
-            out[k] = join(out[k], v) if k in out else v
+            if k in out:
+                w = out[k]
+                if w is not v and (type(w) is _Lazy or type(v) is _Lazy):  # (an import on one path only)
+                    w, v = self.resolve(w), self.resolve(v)
+                out[k] = join(w, v)
+            else:
+                out[k] = v
         return out
 
     def exec_once(self, body, frame: Frame) -> None:
@@ -802,13 +866,12 @@ class Interp:
         return out
 
     def lookup(self, name: str, frame: Frame) -> object:
-        if name in frame.locals:
-            return frame.locals[name]
-        if frame.closure is not None and name in frame.closure:
-            return frame.closure[name]
-        env = frame.state.env
-        if name in env:
-            return env[name]
+        for scope in (frame.locals, frame.closure, frame.state.env):
+            if scope is not None and name in scope:
+                value = scope[name]
+                if type(value) is _Lazy:
+                    value = scope[name] = self.resolve(value)
+                return value
         if name in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[name]
         if name in _BUILTINS:
@@ -851,6 +914,8 @@ class Interp:
             return pure.CONSTANTS.get(q, ExtRef(q))  # math.pi, np.e
         if isinstance(obj, ModuleRef):
             v = obj.state.env.get(name)
+            if type(v) is _Lazy:
+                v = obj.state.env[name] = self.resolve(v)
             if v is None:
                 sub = self.load(obj.state, name, 1) if obj.state.path.endswith("__init__.py") else None
                 return ModuleRef(sub) if sub else UNK

@@ -43,10 +43,14 @@ class ModuleState:
     _texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     def origin(self, node: cst.CSTNode) -> Origin | None:
-        # placed when read: most layers and ops never end up in a finding
+        # placed when read: most layers and ops never end up in a finding. A node of another tree (a
+        # Sequential built in an imported module, met while judging this one) has no origin here.
         if self.positions is None:
             self.positions = positions_of(self.module)
-        return LazyOrigin.at(self.path, self.positions, node)
+        positions = self.positions
+        if not (positions.holds(node) if hasattr(positions, "holds") else node in positions):
+            return None
+        return LazyOrigin.at(self.path, positions, node)
 
     def text(self, node: cst.CSTNode, limit: int = 120) -> str:
         # cached per node: a helper called from a loop builds its layers from the same nodes many times
