@@ -54,20 +54,33 @@ class SourceContext:
         self.path = path
         self.code = code
         self.module = module if module is not None else cst.parse_module(code)
+        self._syntax = syntax
         # names, scopes and parents from one walk of our own (libcst's QualifiedName / Scope / ParentNode
-        # providers cost several times the parse); positions only for the nodes asked for, unless the
-        # language server's incremental parse already knows them
-        self.names = module_names(self.module)
+        # providers cost several times the parse), made only if a frontend asks (the interpreter binds
+        # names itself); positions only for the nodes asked for, unless the language server's
+        # incremental parse already knows them
+        self._names: NameIndex | None = None
         known = known_trees.positions(self.module) if known_trees is not None else None
         self.positions = known if known is not None else \
-            LazyPositions(self.module, code, syntax, parents=self.names.parents)
-        self.parents = self.names.parents
-        self.scopes = self.names.scope_of
-        _index_children(self.names)
+            LazyPositions(self.module, code, syntax, parents=lambda: self.names.parents)
         self._imported: list[str] | None = None  # module names imported anywhere in the file
-        self._assigned: dict[cst.CSTNode, cst.BaseExpression] = {}
+        self._assigned: dict[cst.CSTNode, cst.BaseExpression] | None = None  # see _index_assignments
         self._self_attrs: dict[cst.ClassDef, dict[str, list[cst.BaseExpression]]] = {}
-        self._index_assignments()
+
+    @property
+    def names(self) -> NameIndex:
+        if self._names is None:
+            self._names = module_names(self.module)
+            _index_children(self._names)
+        return self._names
+
+    @property
+    def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
+        return self.names.parents
+
+    @property
+    def scopes(self):
+        return self.names.scope_of
 
     # ---------------------------------------------------------------- names and positions
 
@@ -105,19 +118,35 @@ class SourceContext:
         return None
 
     def imports_any(self, prefixes: tuple[str, ...]) -> bool:
-        if self._imported is None:  # asked once per frontend: the import statements NameIndex recorded
-            names = []
-            for small in self.names.imports:
-                if isinstance(small, cst.Import):
-                    names.extend(self.module.code_for_node(alias.name) for alias in small.names)
-                elif isinstance(small, cst.ImportFrom) and small.module is not None:
-                    names.append(self.module.code_for_node(small.module))
-            self._imported = names
+        if self._imported is None:  # asked once per frontend: every import statement of the file
+            self._imported = self._imports_anywhere()
         return any(name.startswith(prefixes) for name in self._imported)
+
+    def _imports_anywhere(self) -> list[str]:
+        """The modules named by import statements anywhere (not only at top level): from Python's own
+        tree when there is one (a walk of it costs a fraction of a walk of libcst's), else NameIndex's."""
+        names: list[str] = []
+        known = self._names or (known_trees.names(self.module) if known_trees is not None else None)
+        if known is None and self._syntax is not None:
+            for node in ast.walk(self._syntax):
+                if isinstance(node, ast.Import):
+                    names.extend(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module is not None:
+                    names.append(node.module)
+            return names
+        for small in (known or self.names).imports:
+            if isinstance(small, cst.Import):
+                names.extend(self.module.code_for_node(alias.name) for alias in small.names)
+            elif isinstance(small, cst.ImportFrom) and small.module is not None:
+                names.append(self.module.code_for_node(small.module))
+        return names
 
     # ---------------------------------------------------------------- assignments
 
     def _index_assignments(self) -> None:
+        if self._assigned is not None:
+            return
+        self._assigned = {}
         for node in _walk(self.module):
             if isinstance(node, cst.Assign):
                 for target in node.targets:
@@ -141,6 +170,7 @@ class SourceContext:
                 self._bind(t.value, value)
 
     def self_attrs(self, cls: cst.ClassDef) -> dict[str, list[cst.BaseExpression]]:
+        self._index_assignments()
         return self._self_attrs.get(cls, {})
 
     def resolve(self, expr: cst.BaseExpression | None, depth: int = 0) -> cst.BaseExpression | None:
@@ -162,6 +192,7 @@ class SourceContext:
         return expr
 
     def _lookup_name(self, name: cst.Name) -> cst.BaseExpression | None:
+        self._index_assignments()
         scope = _unlazy(self.scopes.get(name))
         if scope is None:
             return None

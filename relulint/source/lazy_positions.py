@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 
 import libcst as cst
 from libcst._position import CodePosition, CodeRange
@@ -48,7 +49,8 @@ class LazyPositions:
     """A read-only `node -> CodeRange` map with `PositionProvider`'s values, computed on demand."""
 
     def __init__(self, module: cst.Module, code: str | None = None, tree: ast.Module | None = None,
-                 parents: dict[cst.CSTNode, cst.CSTNode] | None = None) -> None:
+                 parents: dict[cst.CSTNode, cst.CSTNode] | Callable[[], dict] | None = None) -> None:
+        # `parents`: the tree's parent map, or a function giving it when first needed (a NameIndex's)
         self._module = module
         self._code = code
         self._tree = tree
@@ -201,6 +203,8 @@ class LazyPositions:
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
     def _parent_map(self) -> dict[cst.CSTNode, cst.CSTNode]:
+        if callable(self._parents):
+            self._parents = self._parents()
         if self._parents is None:
             parents: dict[cst.CSTNode, cst.CSTNode] = {}
             stack: list[cst.CSTNode] = [self._module]
