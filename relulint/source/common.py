@@ -62,7 +62,7 @@ class SourceContext:
         self._names: NameIndex | None = None
         known = known_trees.positions(self.module) if known_trees is not None else None
         self.positions = known if known is not None else \
-            LazyPositions(self.module, code, syntax, parents=lambda: self.names.parents)
+            LazyPositions(self.module, code, syntax, parents=lambda: self._names.parents if self._names else None)
         self._imported: list[str] | None = None  # module names imported anywhere in the file
         self._assigned: dict[cst.CSTNode, cst.BaseExpression] | None = None  # see _index_assignments
         self._self_attrs: dict[cst.ClassDef, dict[str, list[cst.BaseExpression]]] = {}

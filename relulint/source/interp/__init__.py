@@ -150,7 +150,8 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
         ops = _chain(it, lambda s=seq: it.apply_seq(s, Tensor(), None))
         if not ops:
             continue
-        net = Network(name=seq.name or "Sequential", framework=seq.framework, origin=state.origin(seq.node), ops=ops)
+        net = Network(name=seq.name or "Sequential", framework=seq.framework, origin=state.origin_if_held(seq.node),
+                      ops=ops)
         net.followed = True
         facts.networks.append(net)
         keyed[id(seq)] = net

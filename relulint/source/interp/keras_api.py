@@ -642,7 +642,8 @@ class KerasApi:
                 ops = list(union([t.chain for t in _tensors_in(gm.outputs)]))
                 if not ops:
                     continue
-                net = Network(name=gm.name or "Model", framework="keras", origin=state.origin(gm.node), ops=ops)
+                net = Network(name=gm.name or "Model", framework="keras", origin=state.origin_if_held(gm.node),
+                              ops=ops)
                 net.followed = True
                 facts.networks.append(net)
                 by_node[id(gm.node)] = net

@@ -43,8 +43,15 @@ class ModuleState:
     _texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     def origin(self, node: cst.CSTNode) -> Origin | None:
-        # placed when read: most layers and ops never end up in a finding. A node of another tree (a
-        # Sequential built in an imported module, met while judging this one) has no origin here.
+        """The origin of a node of this module, placed when read: most layers and ops never end up in a
+        finding. The evaluator only asks about nodes of the module a frame runs; see origin_if_held."""
+        if self.positions is None:
+            self.positions = positions_of(self.module)
+        return LazyOrigin.at(self.path, self.positions, node)
+
+    def origin_if_held(self, node: cst.CSTNode) -> Origin | None:
+        """origin(), or None for a node of another module's tree (a Sequential built in an imported
+        module, met while listing this module's networks)."""
         if self.positions is None:
             self.positions = positions_of(self.module)
         positions = self.positions
