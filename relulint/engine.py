@@ -25,6 +25,11 @@ from relulint.source.text_hints import has_context_hints, trains
 MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
 MAX_NEIGHBOUR_BYTES = 512_000
 MAX_DRIVERS = 4  # sibling scripts importing the linted file, read for the loss calls they make
+# A driver is a script that trains or runs the file's model; a module that imports the file and is larger
+# than this is a library building on it (diffusers' attention.py on attention_processor.py), and reading
+# it would cost more than the file itself. Drivers are taken smallest first, within a total.
+MAX_DRIVER_BYTES = 64_000
+MAX_DRIVERS_TOTAL_BYTES = 128_000
 
 
 @dataclass
@@ -256,12 +261,16 @@ def driver_paths(here: Path, root: str | None = None) -> list[Path]:
     files inside the project `root` only."""
     root = root or root_for(None, str(here))
     out: list[Path] = []
+    total = 0
     folder, dotted = here.parent, [here.stem]
     for _level in range(3):
         if not inside(str(folder), root):
             break
-        for p in _importers(folder, here, ".".join(dotted), root):
+        for p, size in _importers(folder, here, ".".join(dotted), root):
+            if total + size > MAX_DRIVERS_TOTAL_BYTES:
+                continue
             out.append(p)
+            total += size
             if len(out) >= MAX_DRIVERS:
                 return out
         if folder.parent == folder or not folder.name.isidentifier():
@@ -271,7 +280,9 @@ def driver_paths(here: Path, root: str | None = None) -> list[Path]:
     return out
 
 
-def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[Path]:
+def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[tuple[Path, int]]:
+    """(script, size) for the files of `folder` that import `dotted`, at most MAX_DRIVER_BYTES each,
+    smallest first."""
     try:
         candidates = sorted(p for p in folder.glob("*.py") if not _same(p, here))
     except OSError:
@@ -279,12 +290,12 @@ def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[Path]:
     out = []
     for p in candidates[:4 * MAX_NEIGHBOURS]:
         try:
-            text = read_file(str(p), root, MAX_NEIGHBOUR_BYTES).decode("utf-8", errors="replace")
+            data = read_file(str(p), root, MAX_DRIVER_BYTES)  # (a larger file is refused unread)
         except UnsafeFile:
             continue
-        if _imports_module(text, dotted):
-            out.append(p)
-    return out
+        if _imports_module(data.decode("utf-8", errors="replace"), dotted):
+            out.append((p, len(data)))
+    return sorted(out, key=lambda ps: ps[1])
 
 
 def _module_files(folder: Path, mod: str) -> list[Path]:

@@ -108,3 +108,29 @@ def test_neighbours_without_loss_feed_or_import_are_not_lowered(tmp_path, monkey
     lint_file(str(model), Settings(select=["RL101"]), FactsCache())
     names = sorted(p.rsplit("/", 1)[-1] for p in lowered)
     assert names == ["infer.py", "model.py", "train.py"]  # model.py: the linted file itself
+
+
+def test_drivers_are_scripts_smallest_first_within_a_size_bound(tmp_path):
+    """A module that imports the linted file but is larger than MAX_DRIVER_BYTES is a library building on
+    it, not a script that trains it: not read (reading it cost more than the file). Scripts are read
+    smallest first, within MAX_DRIVERS_TOTAL_BYTES together."""
+    from relulint.engine import MAX_DRIVER_BYTES, MAX_DRIVERS_TOTAL_BYTES, driver_paths
+
+    model = _write(tmp_path, "model.py", MODEL)
+    library = TRAIN + "".join(f"# padding line {i:06d} of a large library module\n"
+                              for i in range(MAX_DRIVER_BYTES // 40))
+    _write(tmp_path, "blocks.py", library)  # binds the loss too: would fire if it were read
+    assert (tmp_path / "blocks.py").stat().st_size > MAX_DRIVER_BYTES
+    assert lint_file(str(model), Settings(select=["RL101"]), FactsCache()).findings == []
+    _write(tmp_path, "train.py", TRAIN + "# " + "x" * 2000 + "\n")
+    _write(tmp_path, "infer.py", "import torch\nfrom model import Reg\nout = Reg()(torch.rand(2, 8))\n")
+    assert [p.name for p in driver_paths(model)] == ["infer.py", "train.py"]
+    assert [f.code for f in lint_file(str(model), Settings(select=["RL101"]), FactsCache()).findings] == ["RL101"]
+    # scripts that together pass the total are not all read: the smaller ones are
+    other = tmp_path / "other"
+    other.mkdir()
+    model = _write(other, "model.py", MODEL)
+    third = "# " + "y" * (MAX_DRIVERS_TOTAL_BYTES * 2 // 5) + "\n"
+    for i, name in enumerate(["c.py", "a.py", "b.py"]):
+        _write(other, name, TRAIN + third + "#" * i + "\n")
+    assert [p.name for p in driver_paths(model)] == ["c.py", "a.py"]
