@@ -26,7 +26,7 @@ _PARSED_LIMIT = 128
 # digest of a file's bytes -> its tree: the linted file, a driver script and the modules they import
 # are each parsed once per run, whichever of them reads a text first
 _BY_DIGEST: dict[str, tuple[cst.Module, int]] = {}  # digest -> (tree, length of its text)
-_BY_DIGEST_CHARS = 1_000_000  # a tree takes ~350 bytes per character of its text: ~350 MB at most
+_BY_DIGEST_CHARS = 300_000  # a tree takes ~350 bytes per character of its text: ~100 MB at most
 _by_digest_chars = 0
 _read_log: list[str] | None = None  # see recording_reads
 
