@@ -21,7 +21,13 @@ from relulint.ir import Loss, Op
 from relulint.source.interp import api, cli_args, pure
 from relulint.source.interp.data_api import DATA_VALUES, Batches, Transform
 from relulint.source.interp.keras_api import framework_of
-from relulint.source.interp.program import MAX_MODULES, ModuleState, module_file, parse_cached
+from relulint.source.interp.program import (
+    MAX_MODULES,
+    NODE_MEMO_LIMIT,
+    ModuleState,
+    module_file,
+    parse_cached,
+)
 from relulint.source.interp.pure import MAX_INT
 from relulint.source.interp.values import (
     UNK,
@@ -85,6 +91,7 @@ class _Method:
 
 
 _PENDING = object()
+_LITERALS: dict[int, tuple[cst.CSTNode, object]] = {}  # id(node) -> (node, its value)
 
 
 class _Lazy:
@@ -135,7 +142,10 @@ class Interp:
         # per running function (parallel to `stack`): (function, (call node, caller's module) or None)
         self.sites: list[tuple[FuncVal, tuple | None]] = []
         self._site: tuple | None = None  # the call node about to invoke a function
-        self._strings: dict[int, tuple[cst.CSTNode, object]] = {}  # literal nodes' values
+        # literal nodes' values, kept across runs (the language server's unchanged statements keep their nodes)
+        if len(_LITERALS) > NODE_MEMO_LIMIT:
+            _LITERALS.clear()
+        self._strings = _LITERALS
         self.invoked: set[int] = set()  # id of every function node run (entry points: those never run)
         self.feed_site: tuple | None = None  # (call node, module, model) of the outermost model call running
         self.api = api.Api(self)
@@ -254,15 +264,16 @@ class Interp:
 
     def _read_lazily(self, lazy: _Lazy) -> object:
         # the module's top level runs as at an import statement: recorded, at depth 0, on a budget of its own
-        saved = (self.steps, self.max_steps, self.recording, self.depth, self.stack)
-        self.steps, self.max_steps, self.recording, self.depth, self.stack = 0, MAX_STEPS, True, 0, []
+        saved = (self.steps, self.max_steps, self.recording, self.depth, self.stack, self.sites, self._site)
+        self.steps, self.max_steps, self.recording, self.depth = 0, MAX_STEPS, True, 0
+        self.stack, self.sites, self._site = [], [], None
         try:
             local = self.load(lazy.importer, lazy.dotted, lazy.level)
             if lazy.name is None:
                 return ModuleRef(local) if local else ExtRef(lazy.dotted)
             return self._imported(lazy.importer, local, lazy.dotted, lazy.level, lazy.name)
         finally:
-            self.steps, self.max_steps, self.recording, self.depth, self.stack = saved
+            self.steps, self.max_steps, self.recording, self.depth, self.stack, self.sites, self._site = saved
 
     # ================================================================ statements
 

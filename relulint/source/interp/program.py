@@ -40,7 +40,6 @@ class ModuleState:
     positions: object | None = None  # PositionProvider map, computed on first use
     evaluated: bool = False
     evaluating: bool = False
-    _texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     def origin(self, node: cst.CSTNode) -> Origin | None:
         """The origin of a node of this module, placed when read: most layers and ops never end up in a
@@ -60,13 +59,22 @@ class ModuleState:
         return LazyOrigin.at(self.path, positions, node)
 
     def text(self, node: cst.CSTNode, limit: int = 120) -> str:
-        # cached per node: a helper called from a loop builds its layers from the same nodes many times
+        # cached per node object, across runs: a helper called from a loop builds its layers from the
+        # same nodes many times, and the language server's unchanged statements keep their nodes
         key = (id(node), limit)
-        hit = self._texts.get(key)
-        if hit is None:
-            s = " ".join(self.module.code_for_node(node).split())
-            hit = self._texts[key] = s if len(s) <= limit else s[: limit - 3] + "..."
-        return hit
+        hit = _TEXTS.get(key)
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        s = " ".join(self.module.code_for_node(node).split())  # (the module's defaults vanish with the spaces)
+        s = s if len(s) <= limit else s[: limit - 3] + "..."
+        if len(_TEXTS) >= NODE_MEMO_LIMIT:
+            _TEXTS.clear()
+        _TEXTS[key] = (node, s)
+        return s
+
+
+NODE_MEMO_LIMIT = 50_000  # entries of the caches keyed by node (each keeps its node, and so its subtree, alive)
+_TEXTS: dict[tuple[int, int], tuple[cst.CSTNode, str]] = {}
 
 
 _POSITIONS: dict[int, tuple[cst.Module, object]] = {}
