@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -289,13 +290,41 @@ def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[tuple[P
         return []
     out = []
     for p in candidates[:4 * MAX_NEIGHBOURS]:
-        try:
-            data = read_file(str(p), root, MAX_DRIVER_BYTES)  # (a larger file is refused unread)
-        except UnsafeFile:
-            continue
-        if _imports_module(data.decode("utf-8", errors="replace"), dotted):
-            out.append((p, len(data)))
+        found = _import_lines(str(p), root)
+        if found is not None and _imports_module(found[0], dotted):
+            out.append((p, found[1]))
     return sorted(out, key=lambda ps: ps[1])
+
+
+_IMPORT_LINES: dict[tuple[str, str], tuple[tuple, str, int]] = {}  # (path, root) -> (stat, import lines, size)
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
+
+
+def _import_lines(path: str, root: str) -> tuple[str, int] | None:
+    """The lines of a candidate driver that start an import statement (all _imports_module looks at),
+    and its size; None when it is not read (larger than MAX_DRIVER_BYTES, outside the project...).
+    Kept per file while its stat is unchanged and settled: every file of a folder asks about the same
+    siblings."""
+    from relulint import stamps
+
+    try:
+        st = os.stat(path)
+        key = (st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError:
+        return None
+    hit = _IMPORT_LINES.get((path, root))
+    if hit is not None and hit[0] == key:
+        return hit[1], hit[2]
+    try:
+        data = read_file(path, root, MAX_DRIVER_BYTES)  # (a larger file is refused unread)
+    except UnsafeFile:
+        return None
+    lines = "\n".join(_IMPORT_LINE.findall(data.decode("utf-8", errors="replace")))
+    if time.time_ns() - key[1] >= stamps.SETTLED_NS:  # (a file just written may change within the clock's step)
+        if len(_IMPORT_LINES) >= 4096:
+            _IMPORT_LINES.clear()
+        _IMPORT_LINES[(path, root)] = (key, lines, len(data))
+    return lines, len(data)
 
 
 def _module_files(folder: Path, mod: str) -> list[Path]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from relulint.source.names import NameIndex
 
 UNKNOWN = object()  # const() result when a value is not statically known
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")  # the fields of ast statements that hold statements
 _MAX_DEPTH = 6
 
 
@@ -128,11 +129,19 @@ class SourceContext:
         names: list[str] = []
         known = self._names or (known_trees.names(self.module) if known_trees is not None else None)
         if known is None and self._syntax is not None:
-            for node in ast.walk(self._syntax):
+            todo: list[ast.stmt] = list(self._syntax.body)  # imports are statements: expressions are not walked
+            while todo:
+                node = todo.pop()
                 if isinstance(node, ast.Import):
                     names.extend(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module is not None:
-                    names.append(node.module)
+                elif isinstance(node, ast.ImportFrom):
+                    if node.module is not None:
+                        names.append(node.module)
+                else:
+                    for field in _BLOCKS:
+                        block = getattr(node, field, None)
+                        if block:
+                            todo.extend(block)
             return names
         for small in (known or self.names).imports:
             if isinstance(small, cst.Import):
