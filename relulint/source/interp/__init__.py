@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections import Counter
 
 import libcst as cst
 
@@ -107,11 +108,11 @@ def _guarded(it: Interp, fn) -> None:
 
 def _referenced_names(code: str) -> dict[str, bool]:
     """Names used more than once in the file text (their definition plus a use): not entry points."""
-    counts: dict[str, int] = {}
-    for m in re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", code):
-        w = m.group(0)
-        counts[w] = counts.get(w, 0) + 1
+    counts = Counter(_IDENTIFIER.findall(code))  # (counted in C: a large file has ~100,000 words)
     return {k: v > 1 for k, v in counts.items()}
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _declared_losses(it: Interp, state: ModuleState) -> None:
