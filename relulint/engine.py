@@ -159,14 +159,14 @@ class FactsCache:
                 facts = None
             else:
                 self._unhinted.pop(key, None)
-            self._facts[key] = facts
+            self._facts[key] = _as_neighbour(facts)
             if self._watch:
                 self._stamp(key, [key, *reads], root)
         return self._facts[key]
 
     def put(self, path: str, facts: ModuleFacts, root: str | None = None) -> None:
         key = os.path.abspath(path)
-        self._facts[key] = facts
+        self._facts[key] = _as_neighbour(facts)
         self._unhinted.pop(key, None)
         if self._watch:  # (an editor buffer: its facts stand for the file until the file changes on disk)
             self._stamp(key, [key], root)
@@ -213,6 +213,20 @@ class FactsCache:
 
 
 _SKIPPED = object()
+
+
+def _as_neighbour(facts: ModuleFacts | None) -> ModuleFacts | None:
+    """What another file's lint reads of these facts (build_irs: the bound losses, losses and data), with
+    every origin placed: an origin waiting to be placed keeps the file's whole syntax tree alive, and the
+    cache lives as long as the run."""
+    if facts is None:
+        return None
+    slim = ModuleFacts(path=facts.path, losses=facts.losses, data=facts.data, imports=facts.imports,
+                       frameworks=facts.frameworks, bound=facts.bound, followed=facts.followed)
+    from relulint.source.lazy_positions import place_all
+
+    place_all(slim)
+    return slim
 
 
 def _imports_module(code: str, module: str | None) -> bool:
@@ -602,6 +616,7 @@ def lint_paths(paths: list[str], settings: Settings | None = None, jobs: int | N
             out.append(lint_file(p, settings, cache))
             if progress is not None:
                 progress(out[-1])
+            out[-1].facts = None  # as from a worker process: they would keep every file's tree alive
         return out
     from relulint.workers import lint_supervised
 

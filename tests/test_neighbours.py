@@ -134,3 +134,25 @@ def test_drivers_are_scripts_smallest_first_within_a_size_bound(tmp_path):
     for i, name in enumerate(["c.py", "a.py", "b.py"]):
         _write(other, name, TRAIN + third + "#" * i + "\n")
     assert [p.name for p in driver_paths(model)] == ["c.py", "a.py"]
+
+
+def test_cached_facts_keep_no_syntax_tree_alive(tmp_path):
+    """The run-long neighbour cache keeps what another file reads (bound losses, losses, data) with every
+    origin placed: an origin still waiting to be placed would keep its file's whole tree alive."""
+    from relulint.source.lazy_positions import LazyOrigin
+
+    model = _write(tmp_path, "model.py", MODEL)
+    train = _write(tmp_path, "train.py", TRAIN)
+    cache = FactsCache()
+    assert [f.code for f in lint_file(str(model), Settings(select=["RL101"]), cache).findings] == ["RL101"]
+    lint_file(str(train), Settings(select=["RL101"]), cache)
+    origins = []
+    for path in (model, train):
+        facts = cache.get(str(path))
+        assert facts is not None and facts.networks == []
+        origins += [op.origin for ir in facts.bound for op in ir.network.ops] + \
+            [loss.origin for ir in facts.bound for loss in ir.losses]
+    assert origins and all(o is not None for o in origins)  # (train.py's loss call, bound to model.py's net)
+    assert all(o._at is None for o in origins if isinstance(o, LazyOrigin))
+    # and a file linted after them still gets the finding its driver makes
+    assert [f.code for f in lint_file(str(model), Settings(select=["RL101"]), cache).findings] == ["RL101"]

@@ -355,3 +355,23 @@ class LazyOrigin(Origin):
 
     def __reduce__(self):
         return (Origin, self._key())
+
+
+def place_all(root: object) -> None:
+    """Place every LazyOrigin reachable from `root` (IR dataclasses, lists, tuples, dicts, sets), so that
+    none of them keeps its syntax tree alive once the facts outlive the lint."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or obj is None or isinstance(obj, (str, int, float, bool)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, LazyOrigin):
+            obj._place()
+        elif isinstance(obj, dict):
+            todo.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            todo.extend(obj)
+        elif hasattr(obj, "__dataclass_fields__"):
+            todo.extend(getattr(obj, name, None) for name in obj.__dataclass_fields__)

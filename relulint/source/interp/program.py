@@ -152,10 +152,13 @@ def _keep(digest: str, tree: cst.Module, code: str, syntax: ast.Module | None) -
     old = _BY_DIGEST.pop(digest, None)
     _by_digest_chars -= old[1] if old is not None else 0
     while _BY_DIGEST and (_by_digest_chars + len(code) > _BY_DIGEST_CHARS or len(_BY_DIGEST) >= _PARSED_LIMIT):
-        _by_digest_chars -= _BY_DIGEST.pop(next(iter(_BY_DIGEST)))[1]
-    if len(code) <= _BY_DIGEST_CHARS:
-        _BY_DIGEST[digest] = (tree, len(code))
-        _by_digest_chars += len(code)
+        evicted, size = _BY_DIGEST.pop(next(iter(_BY_DIGEST)))
+        _by_digest_chars -= size
+        _SOURCES.pop(id(evicted), None)  # (its text and ast go with it: positions_of re-reads them if asked)
+    if len(code) > _BY_DIGEST_CHARS:
+        return
+    _BY_DIGEST[digest] = (tree, len(code))
+    _by_digest_chars += len(code)
     if len(_SOURCES) >= _PARSED_LIMIT:
         _SOURCES.pop(next(iter(_SOURCES)))
     if syntax is not None:
