@@ -20,7 +20,6 @@ to) falls back to a full parse.
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -58,7 +57,7 @@ class _Piece:
     """One chunk's parse: its statements (comments above folded into the first) and, on demand, their
     positions relative to the chunk."""
 
-    __slots__ = ("module", "stmts", "lines", "_positions", "_names", "_by_line")
+    __slots__ = ("module", "stmts", "lines", "_positions", "_names")
 
     def __init__(self, module: cst.Module, stmts: list[cst.BaseStatement], text: str) -> None:
         self.module = module
@@ -66,22 +65,6 @@ class _Piece:
         self.lines = len(_NEWLINE.findall(text))  # how many lines the chunk moves the next one down
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
         self._names: NameIndex | None = None
-        self._by_line: dict[int, list[cst.CSTNode]] | None = None
-
-    def starting_on(self, line: int, footer: bool) -> list[cst.CSTNode]:
-        """The nodes that start on `line` of the chunk (1-based, relative to the chunk)."""
-        if self._by_line is None:
-            positions = self.positions(footer)
-            index: dict[int, list[cst.CSTNode]] = {}
-            todo: list[cst.CSTNode] = list(self.stmts)  # the spliced module's nodes, not the chunk's own
-            while todo:
-                node = todo.pop()
-                rng = positions.get(node)
-                if rng is not None:
-                    index.setdefault(rng.start.line, []).append(node)
-                todo.extend(node.children)
-            self._by_line = index
-        return self._by_line.get(line, [])
 
     def names(self) -> NameIndex:
         if self._names is None:
@@ -256,14 +239,6 @@ class _Shifted(Mapping):
     def holds(self, node: cst.CSTNode) -> bool:
         """Is `node` part of the spliced module (without placing it)?"""
         return node is self._module or node in self._owners()
-
-    def nodes_on_line(self, line: int) -> list[cst.CSTNode]:
-        """The nodes that start on `line` (what a lookup by span needs), from the one piece that holds
-        the line: a search by position never walks the whole buffer."""
-        i = bisect.bisect_right(self._offsets, line - 1) - 1
-        if i < 0:
-            return []
-        return self._pieces[i].starting_on(line - self._offsets[i], footer=i == len(self._pieces) - 1)
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         found = self.get(node)
