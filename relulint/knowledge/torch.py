@@ -141,3 +141,20 @@ TABLES = Tables(
     losses=losses,
     default_init={"torch": InitSpec("uniform", scheme="torch_default")},
 )
+
+# Model libraries relulint does not read: a constructor gives an unknown backbone followed by the
+# library's classification head, held in the attribute a program replaces for fine-tuning
+# (`model.fc = nn.Linear(512, 1)`). torchvision by the model function's name; timm by any of these.
+LIBRARY_MODEL_HEADS: dict[str, str] = {
+    "resnet": "fc", "resnext": "fc", "wide_resnet": "fc", "regnet": "fc", "googlenet": "fc",
+    "inception": "fc", "shufflenet": "fc", "densenet": "classifier", "vgg": "classifier",
+    "alexnet": "classifier", "mobilenet": "classifier", "efficientnet": "classifier",
+    "convnext": "classifier", "mnasnet": "classifier", "squeezenet": "classifier", "maxvit": "classifier",
+    "vit": "heads", "swin": "head",
+}
+LIBRARY_MODEL_PREFIXES = ("torchvision.models.",)
+LIBRARY_MODEL_FACTORIES = frozenset({"timm.create_model"})
+LIBRARY_ANY_HEAD = frozenset({"fc", "head", "classifier"})  # timm: the head's name depends on the model
+# methods of a library model that return the model itself
+LIBRARY_MODEL_SELF = frozenset({"to", "cuda", "cpu", "float", "double", "half", "train", "eval",
+                                "requires_grad_", "to_empty"})

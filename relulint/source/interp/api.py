@@ -19,7 +19,7 @@ from relulint.knowledge import Arg, LayerSpec, canonical, tables
 from relulint.knowledge import data as DATA
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
 from relulint.source.common import UNKNOWN, kernel_volume
-from relulint.source.interp import cli_args, pure
+from relulint.source.interp import cli_args, library_models, pure
 from relulint.source.interp.data_api import DATA_VALUES
 from relulint.source.interp.keras_api import SYMBOLIC
 from relulint.source.interp.values import (
@@ -33,6 +33,7 @@ from relulint.source.interp.values import (
     GraphModel,
     Instance,
     LayerVal,
+    LibModel,
     ListVal,
     LossVal,
     ParamRef,
@@ -178,6 +179,9 @@ class Api:
         if qname.startswith("builtins."):
             return self.builtin(qname[9:], args, kwargs, node, frame)
         q = canonical(qname)
+        lib = library_models.make(q, self, node)
+        if lib is not None:
+            return lib
         if q in cli_args.PARSER_CLASSES:
             return cli_args.ArgParser()
         if q in cli_args.NAMESPACE_CLASSES:
@@ -645,6 +649,8 @@ class Api:
             return self.data.method_of(recv, name, args, kwargs, node)
         if isinstance(recv, cli_args.ArgParser):
             return cli_args.method(recv, name, args, kwargs)
+        if isinstance(recv, LibModel):
+            return recv if name in TORCH.LIBRARY_MODEL_SELF else UNK
         if isinstance(recv, LayerVal) and name == "adapt":
             self.data.adapted(recv)
             return None

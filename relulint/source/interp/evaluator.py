@@ -17,8 +17,9 @@ import time
 
 import libcst as cst
 
+import relulint.knowledge.torch as TORCH
 from relulint.ir import Loss, Op
-from relulint.source.interp import api, cli_args, pure
+from relulint.source.interp import api, cli_args, library_models, pure
 from relulint.source.interp.data_api import DATA_VALUES, Batches, Transform
 from relulint.source.interp.keras_api import framework_of
 from relulint.source.interp.program import (
@@ -40,6 +41,7 @@ from relulint.source.interp.values import (
     GraphModel,
     Instance,
     LayerVal,
+    LibModel,
     ListVal,
     LossVal,
     ModuleRef,
@@ -475,6 +477,8 @@ class Interp:
             obj.state.env[name] = value
         elif isinstance(obj, cli_args.Namespace):
             obj.attrs[name] = value
+        elif isinstance(obj, LibModel):
+            library_models.set_attribute(self, obj, name, value)
 
     def mark_part(self, value: object, name: str | None = None, seen: set[int] | None = None) -> None:
         if isinstance(value, Instance):
@@ -642,6 +646,8 @@ class Interp:
             return self.api.apply_layer(f, args, node, kwargs)
         if isinstance(f, GraphModel):
             return self.api.keras.apply_graph(f, args)
+        if isinstance(f, LibModel):
+            return library_models.apply(self, f, node)
         if isinstance(f, SeqVal):
             return self.apply_seq(f, args[0] if args else UNK, node)
         if isinstance(f, LossVal):
@@ -969,6 +975,8 @@ class Interp:
             return cli_args.attribute(obj, name)
         if isinstance(obj, cli_args.ArgParser):
             return _Method(name, obj)
+        if isinstance(obj, LibModel):
+            return _Method(name, obj) if name in TORCH.LIBRARY_MODEL_SELF else library_models.attribute(obj, name)
         return UNK
 
     def subscript(self, e: cst.Subscript, frame: Frame) -> object:

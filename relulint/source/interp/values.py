@@ -116,6 +116,20 @@ class LayerVal:
 
 
 @dataclass(eq=False)
+class LibModel:
+    """A model from a library the interpreter does not read (torchvision.models.resnet18()): an unknown
+    backbone, then the library's classification head, or the module the program put in its place
+    (`model.fc = nn.Linear(512, 1)`)."""
+
+    qname: str
+    head_attrs: frozenset[str]
+    body: Op
+    default_head: Op
+    head: object = None
+    name: str | None = None
+
+
+@dataclass(eq=False)
 class SeqVal:
     """nn.Sequential / nn.ModuleList / nn.ModuleDict and plain lists of modules."""
 
