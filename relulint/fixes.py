@@ -211,7 +211,8 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
     for node in nodes:
         # the activation keyword itself, or its value
         arg = node if isinstance(node, cst.Arg) else p.parent(node)
-        if isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "activation":
+        if isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "activation" \
+                and _names_activation_function(arg.value):
             call = p.parent(arg)
             if isinstance(call, cst.Call):
                 return unsafe_fix(title, p.rewrite(call, _remove_arg(call, arg)))
@@ -229,6 +230,15 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
         if fix is not None:
             return fix
     return None
+
+
+def _names_activation_function(value: cst.BaseExpression) -> bool:
+    """`activation="relu"` / `activation=tf.nn.relu`: a layer's fused activation. Not a module class handed
+    to the program's own builder (`mlp(sizes, activation=nn.ReLU)`), which removing would change."""
+    if isinstance(value, cst.SimpleString):
+        return True
+    name = value.attr.value if isinstance(value, cst.Attribute) else value.value if isinstance(value, cst.Name) else ""
+    return name[:1].islower()
 
 
 def _remove_from_container(p: Parsed, call: cst.Call, title: str) -> Fix | None:

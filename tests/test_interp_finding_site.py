@@ -111,3 +111,61 @@ def test_loop_sites_stay_silent_when_the_output_is_linear():
     assert found(LOOP_MODULELIST.replace("nn.Linear(8, 1),\n               nn.ReLU()", "nn.Linear(8, 1)")) == []
     assert found(LOOP_PLAIN_LIST.replace(",\n                       nn.Softmax(dim=1)", "")) == []
     assert found(SHARED_ACT.replace("return self.act(self.fc2(x))", "return self.fc2(x)")) == []
+
+
+FACTORY = """
+import torch.nn as nn
+
+
+def mlp(sizes, activation=nn.Tanh, output_activation=nn.Identity):
+    layers = []
+    for j in range(len(sizes) - 1):
+        act = activation if j < len(sizes) - 2 else output_activation
+        layers += [nn.Linear(sizes[j], sizes[j + 1]), act()]
+    return nn.Sequential(*layers)
+
+
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.v = mlp([8, 64, 1], output_activation={OUT})
+
+    def forward(self, x):
+        return self.v(x)
+
+
+class Policy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pi = mlp([8, 64, 4], activation=nn.ReLU)
+
+    def forward(self, x):
+        return self.pi(x)
+
+
+critic = Critic()
+loss_v = nn.MSELoss()
+"""
+
+
+def test_a_layer_class_handed_to_a_builder_is_reported_where_it_was_named():
+    """mlp() builds every activation at one `act()` line; the output ReLU was chosen by the caller."""
+    assert found(FACTORY.replace("{OUT}", "nn.ReLU")) == [("RL101", 16)]
+    assert found(FACTORY.replace("{OUT}", "nn.Identity")) == []
+
+
+def test_no_fix_rewrites_the_builders_arguments():
+    """Removing `activation=nn.ReLU` from a call to the program's own builder would change its hidden
+    layers, not drop the output activation: no fix, safe or not."""
+    from relulint.fixes import attach
+
+    code = textwrap.dedent(FACTORY.replace("{OUT}", "nn.ReLU"))
+    findings = attach(lint_source(code, "model.py", Settings(select=["RL101"])).findings, {"model.py": code})
+    assert [f.fix for f in findings] == [None]
+    code = code.replace("output_activation=nn.ReLU", "activation=nn.ReLU").replace(
+        "mlp([8, 64, 4], activation=nn.ReLU)", "mlp([8, 64, 4])")
+    code = code.replace("activation=nn.Tanh, output_activation=nn.Identity", "activation=nn.Tanh, output_activation=None")
+    code = code.replace("act = activation if j < len(sizes) - 2 else output_activation",
+                        "act = activation if j < len(sizes) - 2 or output_activation is None else output_activation")
+    findings = attach(lint_source(code, "model.py", Settings(select=["RL101"])).findings, {"model.py": code})
+    assert [(f.code, f.origin.line, f.fix) for f in findings] == [("RL101", 16, None)]

@@ -175,7 +175,7 @@ class Api:
 
     # ================================================================ calls of external names
 
-    def call(self, qname: str, args: list, kwargs: dict, node, frame) -> object:
+    def call(self, qname: str, args: list, kwargs: dict, node, frame, named_at=None) -> object:
         if qname.startswith("builtins."):
             return self.builtin(qname[9:], args, kwargs, node, frame)
         q = canonical(qname)
@@ -223,7 +223,7 @@ class Api:
         spec = t.layers.get(q)
         if spec is not None and q.startswith("torch."):
             if _short(q)[:1].isupper():
-                return self.layer(q, spec, Args(args, kwargs), node)
+                return self.layer(q, spec, Args(args, kwargs), node, at=named_at)
             return self.kind_op(node, spec.kind, args[0] if args else UNK)  # F.dropout, torch.flatten
         kind = t.activations.get(q)
         if kind is not None and q.startswith("torch."):
@@ -290,8 +290,9 @@ class Api:
 
     # ================================================================ layers and containers
 
-    def layer(self, q: str, spec: LayerSpec, a: Args, node) -> LayerVal:
-        origin = self.origin(node)
+    def layer(self, q: str, spec: LayerSpec, a: Args, node, at=None) -> LayerVal:
+        """`at`: where the layer's class was named, when the call builds a class handed in as a value."""
+        origin = self.origin(at if at is not None else node)
         display = self.text(node)
         if spec.kind == "activation":
             kind = spec.activation_kind

@@ -637,7 +637,10 @@ class Interp:
         if isinstance(f, ClassVal):
             return self.instantiate(f, args, kwargs, node)
         if isinstance(f, ExtRef):
-            return self.api.call(f.qname, args, kwargs, node, frame)
+            # a layer class handed in as a value (`act = out_act; act()`) is reported where it was named
+            named = f.named_at if isinstance(node, cst.Call) and f.named_at is not None \
+                and f.named_at is not node.func else None
+            return self.api.call(f.qname, args, kwargs, node, frame, named_at=named)
         if isinstance(f, _Method):
             return self.api.method(f.name, f.receiver, args, kwargs, node, frame)
         if isinstance(f, Instance):
@@ -928,7 +931,7 @@ class Interp:
             if name == "__name__":
                 return obj.qname.rsplit(".", 1)[-1]
             q = f"{obj.qname}.{name}"
-            return pure.CONSTANTS.get(q, ExtRef(q))  # math.pi, np.e
+            return pure.CONSTANTS.get(q, ExtRef(q, named_at=node))  # math.pi, np.e
         if isinstance(obj, ModuleRef):
             v = obj.state.env.get(name)
             if type(v) is _Lazy:

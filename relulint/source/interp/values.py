@@ -31,6 +31,7 @@ class ExtRef:
     """An imported name the interpreter does not read: `torch.nn`, `np.random.rand`, `os.path`."""
 
     qname: str
+    named_at: object = None  # the expression that spelled it (`nn.ReLU` in `mlp(..., out_act=nn.ReLU)`)
 
 
 @dataclass(eq=False)
