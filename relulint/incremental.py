@@ -30,6 +30,7 @@ from libcst._position import CodePosition, CodeRange
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from relulint.finding import Finding
+from relulint.source.lazy_positions import NodePositions
 from relulint.source.names import NameIndex
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's own line ends (not str.splitlines' form feeds etc.)
@@ -198,7 +199,7 @@ class IncrementalParser:
         return _Piece(piece, stmts, text)
 
 
-class _Shifted(Mapping):
+class _Shifted(NodePositions, Mapping):
     """node -> CodeRange over a spliced module: each piece's own positions, moved down to the line the
     piece starts on. Nodes no piece holds (the module itself) come from a full PositionProvider pass,
     computed once if ever asked for."""
@@ -239,15 +240,6 @@ class _Shifted(Mapping):
     def holds(self, node: cst.CSTNode) -> bool:
         """Is `node` part of the spliced module (without placing it)?"""
         return node is self._module or node in self._owners()
-
-    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        found = self.get(node)
-        if found is None:
-            raise KeyError(node)
-        return found
-
-    def __contains__(self, node: object) -> bool:
-        return isinstance(node, cst.CSTNode) and self.get(node) is not None
 
     def __iter__(self) -> Iterator[cst.CSTNode]:
         return iter(self._owners())

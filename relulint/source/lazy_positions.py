@@ -45,7 +45,23 @@ class _Unmapped(Exception):
     pass
 
 
-class LazyPositions:
+class NodePositions:
+    """The mapping interface of a position table over its `get` (positions[node], node in positions)."""
+
+    def get(self, node: cst.CSTNode, default: CodeRange | None = None) -> CodeRange | None:
+        raise NotImplementedError
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        found = self.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def __contains__(self, node: object) -> bool:
+        return isinstance(node, cst.CSTNode) and self.get(node) is not None
+
+
+class LazyPositions(NodePositions):
     """A read-only `node -> CodeRange` map with `PositionProvider`'s values, computed on demand."""
 
     def __init__(self, module: cst.Module, code: str | None = None, tree: ast.Module | None = None,
@@ -64,15 +80,6 @@ class LazyPositions:
         self._by_line: list[cst.CSTNode | None] | None = None
 
     # ------------------------------------------------------------------ mapping interface
-
-    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        found = self.get(node)
-        if found is None:
-            raise KeyError(node)
-        return found
-
-    def __contains__(self, node: object) -> bool:
-        return isinstance(node, cst.CSTNode) and self.get(node) is not None
 
     def get(self, node: cst.CSTNode, default: CodeRange | None = None) -> CodeRange | None:
         found = self._pos.get(node)
