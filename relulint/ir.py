@@ -320,6 +320,26 @@ class Network:
             found = found or act
         return found
 
+    def output_is_affine(self) -> bool:
+        """Every output is an affine layer's values with no activation after it (raw logits), reached
+        back through ops that change neither sign nor kind of value. False when any head passes a join,
+        an unknown step or the input: then "no activation" is not known, only not seen."""
+        heads = self.output_indices()
+        if not heads:
+            return False
+        for i in heads:
+            while self.ops[i].kind != "affine":
+                if self.ops[i].kind not in _SIGN_KEEPING + ("norm", "scale"):
+                    return False
+                p = self._only_producer(i)
+                if p is None:
+                    return False
+                i = p
+            act = self.ops[i].activation
+            if act is not None and act.kind != "linear":
+                return False
+        return True
+
     def _head_activation(self, out: int) -> Activation | None:
         """The activation after the last affine layer on the path to ops[out]: the path back from the
         output through ops with one input each, then forward along it (Linear -> BatchNorm -> ReLU:

@@ -284,6 +284,8 @@ class ActivationLossMismatch(StaticRule):
         if loss is None or not ir.network.affine_indices():
             return
         out = ir.network.output_activation()
+        if out is None and not ir.network.output_is_affine():
+            return  # no activation seen, but a join or an unknown step after the last layer: not logits for sure
         kind = out.kind if out is not None else "linear"
         expects = loss.expects
         problem = remedy = None

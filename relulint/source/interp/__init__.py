@@ -189,11 +189,16 @@ def _forward_ops(it: Interp, inst: Instance) -> list[Op]:
     ops = _chain(it, lambda: it.call_instance(inst, [it.api.data.probe()], {}, None))
     if ops:
         return ops
-    # a container module without forward(): its layers in declaration order
-    from relulint.source.interp.api import modules_of
-    from relulint.source.interp.values import LayerVal
+    # its layers in declaration order: the path of a container module without forward(); with a forward
+    # whose output was not followed (a library function on it) they are only the parts, and nothing
+    # may be read from their order: an opaque last step says so
+    from relulint.source.interp.api import forward_of, modules_of
+    from relulint.source.interp.values import FuncVal, LayerVal
 
-    return [m.op for m in modules_of(inst) if isinstance(m, LayerVal)]
+    layers = [m.op for m in modules_of(inst) if isinstance(m, LayerVal)]
+    if layers and isinstance(forward_of(inst.cls), FuncVal):
+        layers.append(Op("other", "forward output not followed"))
+    return layers
 
 
 def _chain(it: Interp, run) -> list[Op]:

@@ -19,7 +19,7 @@ import libcst as cst
 
 import relulint.knowledge.torch as TORCH
 from relulint.ir import Loss, Op
-from relulint.source.interp import api, cli_args, library_models, pure
+from relulint.source.interp import api, branch_state, cli_args, library_models, pure
 from relulint.source.interp.data_api import DATA_VALUES, Batches, Transform
 from relulint.source.interp.keras_api import framework_of
 from relulint.source.interp.program import (
@@ -50,6 +50,7 @@ from relulint.source.interp.values import (
     SuperRef,
     Tensor,
     join,
+    join_branches,
     union,
 )
 from relulint.source.names import _dotted
@@ -364,21 +365,24 @@ class Interp:
             return self.exec_if(orelse, frame) if isinstance(orelse, cst.If) else self.exec_body(orelse.body, frame)
         local = frame.locals  # mutated in place: at module level it is the module's globals
         before = dict(local)
+        containers = branch_state.snapshot(before.values(), frame.self_val)
         sig1 = self.exec_body(stmt.body, frame)
         after1 = dict(local)
         local.clear()
         local.update(before)
+        first = branch_state.restore(containers)
         sig2 = None
         if orelse is not None:
             sig2 = self.exec_if(orelse, frame) if isinstance(orelse, cst.If) else self.exec_body(orelse.body, frame)
-        merged = self._merge(after1, local, sig1, sig2)
+        merged = self._merge(after1, local, sig1, sig2, join_branches)
+        branch_state.merge(containers, first, bool(sig1), bool(sig2), join_branches)
         local.clear()
         local.update(merged)
         if sig1 and sig2:
             return "return" if "return" in (sig1, sig2) else sig1
         return None
 
-    def _merge(self, a: dict, b: dict, sig_a: str | None, sig_b: str | None) -> dict:
+    def _merge(self, a: dict, b: dict, sig_a: str | None, sig_b: str | None, joiner=join) -> dict:
         if sig_a and not sig_b:
             return dict(b)
         if sig_b and not sig_a:
@@ -389,7 +393,7 @@ class Interp:
                 w = out[k]
                 if w is not v and (type(w) is _Lazy or type(v) is _Lazy):  # (an import on one path only)
                     w, v = self.resolve(w), self.resolve(v)
-                out[k] = join(w, v)
+                out[k] = joiner(w, v)
             else:
                 out[k] = v
         return out
@@ -574,7 +578,7 @@ class Interp:
             return None
         out = frame.returns[0]
         for r in frame.returns[1:]:
-            out = join(out, r)
+            out = join_branches(out, r)
         if isinstance(out, tuple):
             self._pairing(out)
         return out
@@ -671,7 +675,7 @@ class Interp:
     def opaque(self, tensors: list[Tensor], node: cst.CSTNode | None) -> Tensor:
         net = next((t.net for t in tensors if t.net is not None), None)
         chain = union([t.chain for t in tensors])
-        if net is not None and node is not None:
+        if (net is not None or chain) and node is not None:  # (inside forward() a layer's output has no net yet)
             chain = chain + (self.site_op(node, "other", "unknown call"),)
         return Tensor(net=net, chain=chain)
 
@@ -827,7 +831,7 @@ class Interp:
                 return self.eval(e.body, frame)
             if test is False:
                 return self.eval(e.orelse, frame)
-            return join(self.eval(e.body, frame), self.eval(e.orelse, frame))
+            return join_branches(self.eval(e.body, frame), self.eval(e.orelse, frame))
         if t is cst.Tuple:
             return tuple(self._elements(e.elements, frame))
         if t in (cst.List, cst.Set):

@@ -226,6 +226,42 @@ def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
     return tuple(by_id.values())
 
 
+# ops that do not change what the output activation is: a tail made of these on one path only (dropout
+# when training) leaves the activation certain
+_NEUTRAL_KINDS = frozenset({"dropout", "alpha_dropout", "shape"})
+
+
+def _tail_effect(tail: tuple[Op, ...]) -> tuple:
+    return tuple((op.kind, op.activation.kind if op.activation is not None else None)
+                 for op in tail if op.kind not in _NEUTRAL_KINDS)
+
+
+def join_branch_chains(a: tuple[Op, ...], b: tuple[Op, ...]) -> tuple[Op, ...]:
+    """The chain after `if c: x = f(x)` when c is unknown: the two paths' ops (union) when they end
+    alike, else the shared part and an opaque step. An activation only one branch applies (an optional
+    output ReLU, a sigmoid behind a flag) is not the output's for certain, so no rule may judge by it."""
+    if a is b:
+        return a
+    n = min(len(a), len(b))
+    k = 0
+    while k < n and a[k] is b[k]:
+        k += 1
+    if k == len(a) == len(b):
+        return a
+    if _tail_effect(a[k:]) == _tail_effect(b[k:]):
+        return union([a, b])
+    return a[:k] + (Op("other", "branches that differ"),)
+
+
+def join_branches(a: object, b: object) -> object:
+    """`join` for the two arms of a branch on an unknown condition (if/else, x if c else y, two returns)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.chain is not b.chain and (a.chain or b.chain) \
+            and not (a.losses or b.losses or a.unlinked or b.unlinked):
+        return Tensor(net=a.net or b.net, chain=join_branch_chains(a.chain, b.chain),
+                      data=a.data if a.data is b.data else None)
+    return join(a, b)
+
+
 def join(a: object, b: object) -> object:
     """The value of a variable after two paths that may have bound it differently."""
     if a is b:
