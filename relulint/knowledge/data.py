@@ -276,4 +276,13 @@ ADAPTABLE: dict[str, tuple[Arg, ...]] = {
     "keras.layers.Normalization": (Arg(1, "mean"), Arg(2, "variance")),
 }
 
+# Keras layers that read the features as they are (recurrent layers): data a `fit` gives them unscaled is judged
+# at the first affine layer after them. Any other layer the tables do not know (a Lambda, preprocess_input, an
+# Embedding lookup, a custom or hub layer) changes the values in a way the interpreter does not follow.
+FEATURE_LAYERS = frozenset({
+    "keras.layers.LSTM", "keras.layers.GRU", "keras.layers.SimpleRNN", "keras.layers.Bidirectional",
+    "keras.layers.ConvLSTM1D", "keras.layers.ConvLSTM2D", "keras.layers.CuDNNLSTM", "keras.layers.CuDNNGRU",
+    "keras.layers.RNN",
+})
+
 TABLES = Tables(data=data)

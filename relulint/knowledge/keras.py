@@ -71,6 +71,11 @@ for _name in ("MaxPooling3D", "MaxPool1D", "MaxPool3D", "AveragePooling1D", "Ave
               "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
               "Permute", "RepeatVector"):
     layers[f"keras.layers.{_name}"] = LayerSpec("shape")
+# image preprocessing / augmentation layers: they move, crop or resize pixels and keep their scale
+for _name in ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomHeight",
+              "RandomWidth", "RandomContrast", "RandomBrightness", "Resizing", "CenterCrop"):
+    layers[f"keras.layers.{_name}"] = LayerSpec("shape")
+    layers[f"keras.layers.experimental.preprocessing.{_name}"] = LayerSpec("shape")
 layers["keras.layers.SpatialDropout3D"] = LayerSpec("dropout")
 layers["keras.layers.GaussianNoise"] = LayerSpec("dropout")  # additive noise: sign-agnostic, like dropout
 layers["keras.layers.ThresholdedReLU"] = LayerSpec("activation", activation_kind="relu")

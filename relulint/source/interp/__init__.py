@@ -181,7 +181,7 @@ def _model_chain(it: Interp, model: object) -> list[Op]:
     if isinstance(model, Instance):
         return _forward_ops(it, model)
     if isinstance(model, SeqVal):
-        return _chain(it, lambda: it.apply_seq(model, Tensor(), None))
+        return _chain(it, lambda: it.apply_seq(model, it.api.data.probe(), None))
     return it.api.keras.model_ops(model)
 
 

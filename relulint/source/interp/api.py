@@ -206,7 +206,7 @@ class Api:
                 return out
         if q.startswith("keras."):
             out = self.keras.call(q, args, kwargs, node)
-            if q in DATA.ADAPTABLE:
+            if q in DATA.ADAPTABLE or q in DATA.FEATURE_LAYERS:
                 self.data.layer_made(q, out, Args(args, kwargs))
             return out
         if q in _CONTAINERS:

@@ -37,6 +37,9 @@ PROBE = "<network input>"  # the data a network's own forward pass is run with: 
 _SMALL = 10.0  # a range within +-10 counts as scaled (see DataSource.is_raw_large_scale)
 _MAX_FEEDS = 8  # data records kept per layer
 # methods and calls that keep a tensor's shape (a TF1 layer reads its fan-in from it)
+# layer kinds that pass the data's values on to the next layer (a Keras fit's data reaches the first affine
+# layer through them): reshapes, crops, pooling, dropout
+_KEEPS_VALUES = frozenset({"shape", "dropout", "alpha_dropout"})
 _ELEMENTWISE = frozenset({"astype", "to", "type", "float", "double", "half", "cuda", "cpu", "detach", "clone",
                           "copy", "contiguous", "numpy", "requires_grad_"})
 _ELEMENTWISE_CALLS = frozenset({"tensorflow.cast", "tensorflow.convert_to_tensor", "tensorflow.identity",
@@ -108,6 +111,7 @@ class DataApi:
         self.by_model: dict[int, list[DataSource]] = {}  # id(model called on data) -> the data
         self.models: dict[int, object] = {}
         self.pending: dict[int, Op] = {}  # Normalization layers not (yet) adapt()-ed
+        self.feature_ops: set[int] = set()  # recurrent layers: they read the data as it is (D.FEATURE_LAYERS)
         self.input_scaling: dict[int, Op] = {}  # id(first affine op) -> the scaling forward() applies first
         self.unknown_models: list[DataSource] = []  # data given to a model the interpreter cannot see
         self.adapts = 0
@@ -597,7 +601,10 @@ class DataApi:
             self.fits.append((model, x, y, node))
 
     def layer_made(self, q: str, layer: object, a) -> None:
-        """A Keras Normalization without mean / variance: it normalises only once adapt()-ed."""
+        """A Keras layer made: a Normalization without mean / variance normalises only once adapt()-ed; a
+        recurrent layer reads the data as it is."""
+        if q in D.FEATURE_LAYERS and isinstance(layer, LayerVal):
+            self.feature_ops.add(id(layer.op))
         refs = D.ADAPTABLE.get(q)
         if refs is not None and isinstance(layer, LayerVal) and not any(a.given(r) for r in refs):
             self.pending[id(layer.op)] = layer.op
@@ -621,6 +628,8 @@ class DataApi:
                         break
                     if op.kind in ("norm", "scale") and id(op) not in self.pending:
                         break  # a first Normalization / Rescaling / BatchNorm: the network scales its input
+                    if op.kind not in _KEEPS_VALUES and id(op) not in self.pending and id(op) not in self.feature_ops:
+                        break  # a Lambda, preprocess_input, an Embedding lookup: what reaches the layer is unknown
             loss = next((lo for m, lo in reversed(compiled) if m is model), None)
             if loss is not None and isinstance(y, Tensor) and y.data is not None and loss.targets is None:
                 loss.targets = replace(y.data, fed_at=self.api_origin(node))
