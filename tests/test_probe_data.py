@@ -94,6 +94,106 @@ FIRE = {
         clf.compile("adam", "sparse_categorical_crossentropy")
         clf.fit(digits, labels)
     """,
+    "california housing features, return_X_y, split": """
+        from sklearn.datasets import fetch_california_housing
+        from sklearn.model_selection import train_test_split
+        from tensorflow import keras
+
+        X, y = fetch_california_housing(return_X_y=True)  # expect: RL301
+        X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.2, random_state=7)
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=30)
+    """,
+    "california housing Bunch attributes into a torch MLP": """
+        import torch
+        import torch.nn as nn
+        from sklearn.datasets import fetch_california_housing
+        from sklearn.model_selection import train_test_split
+
+        housing = fetch_california_housing()  # expect: RL301
+        X_train, X_test, y_train, y_test = train_test_split(housing.data, housing.target, test_size=0.2)
+        net = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 1))
+        xb = torch.tensor(X_train, dtype=torch.float32)
+        loss = nn.MSELoss()(net(xb), torch.tensor(y_train, dtype=torch.float32).unsqueeze(1))
+        loss.backward()
+    """,
+    "california housing frame: range unknown, targets not judged": """
+        from sklearn.datasets import fetch_california_housing
+        from tensorflow import keras
+
+        df = fetch_california_housing(as_frame=True).frame
+        X = df.drop(columns=["MedHouseVal"]).values  # expect: RL301
+        y = df["MedHouseVal"].values
+        m = keras.Sequential([keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)])
+        m.compile("adam", "mse")
+        m.fit(X, y)
+    """,
+    "breast cancer features, module-qualified loader": """
+        import torch
+        import torch.nn as nn
+        from sklearn import datasets
+
+        bunch = datasets.load_breast_cancer()  # expect: RL301
+        X = torch.from_numpy(bunch.data).float()
+        y = torch.from_numpy(bunch.target).float()
+        clf = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 1))
+        nn.BCEWithLogitsLoss()(clf(X).squeeze(1), y).backward()
+    """,
+    "diabetes with scaled=False": """
+        import torch
+        import torch.nn as nn
+        from sklearn.datasets import load_diabetes
+
+        X, y = load_diabetes(return_X_y=True, scaled=False)  # expect: RL301
+        X = torch.tensor(X, dtype=torch.float32)
+        y = torch.tensor(y, dtype=torch.float32).view(-1, 1) / 100.0
+        net = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 1))
+        nn.functional.mse_loss(net(X), y).backward()
+    """,
+    "keras boston housing fed raw": """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        (train_x, train_y), (test_x, test_y) = keras.datasets.boston_housing.load_data()  # expect: RL301
+
+        def build():
+            m = keras.Sequential([layers.Dense(64, activation="relu", input_shape=(13,)), layers.Dense(1)])
+            m.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
+            return m
+
+        model = build()
+        model.fit(train_x, train_y, epochs=80, batch_size=16, verbose=0)
+    """,
+    "keras boston housing centred but not scaled": """
+        from tensorflow import keras
+
+        (xtr, ytr), (xte, yte) = keras.datasets.boston_housing.load_data()  # expect: RL301
+        xtr = xtr - xtr.mean(axis=0)
+        m = keras.Sequential([keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)])
+        m.compile("adam", "mse")
+        m.fit(xtr, ytr)
+    """,
+    "cifar resized with tf.image.resize, never scaled": """
+        import tensorflow as tf
+
+        (x, y), _ = tf.keras.datasets.cifar10.load_data()  # expect: RL301
+        x = tf.image.resize(x, (64, 64))
+        m = tf.keras.Sequential([tf.keras.layers.Conv2D(8, 3, activation="relu"), tf.keras.layers.Flatten(),
+                                 tf.keras.layers.Dense(10)])
+        m.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        m.fit(x, y)
+    """,
+    "cifar resized in a tf.data map, never scaled": """
+        import tensorflow as tf
+
+        (x, y), _ = tf.keras.datasets.cifar10.load_data()  # expect: RL301
+        ds = tf.data.Dataset.from_tensor_slices((x, y)).map(lambda img, lab: (tf.image.resize(img, (64, 64)), lab))
+        m = tf.keras.Sequential([tf.keras.layers.Conv2D(8, 3, activation="relu"), tf.keras.layers.Flatten(),
+                                 tf.keras.layers.Dense(10)])
+        m.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        m.fit(ds.batch(32))
+    """,
 }
 
 SILENT = {
@@ -202,6 +302,100 @@ SILENT = {
         ])
         model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         model.fit(train, epochs=2)
+    """,
+    "california housing standardised after the split": """
+        from sklearn.datasets import fetch_california_housing
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+        from tensorflow import keras
+
+        X, y = fetch_california_housing(return_X_y=True)
+        X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.2, random_state=7)
+        sc = StandardScaler()
+        X_train = sc.fit_transform(X_train)
+        X_val = sc.transform(X_val)
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=30)
+    """,
+    "diabetes as the loader returns it (standardised)": """
+        from sklearn.datasets import load_diabetes
+        from tensorflow import keras
+
+        X, y = load_diabetes(return_X_y=True)
+        m = keras.Sequential([keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)])
+        m.compile("adam", "mse")
+        m.fit(X, y / 100.0)
+    """,
+    "breast cancer through a StandardScaler": """
+        import torch
+        import torch.nn as nn
+        from sklearn import datasets
+        from sklearn.preprocessing import StandardScaler
+
+        bunch = datasets.load_breast_cancer()
+        X = torch.from_numpy(StandardScaler().fit_transform(bunch.data)).float()
+        y = torch.from_numpy(bunch.target).float()
+        clf = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 1))
+        nn.BCEWithLogitsLoss()(clf(X).squeeze(1), y).backward()
+    """,
+    "boston housing standardised in place": """
+        from tensorflow import keras
+
+        (train_x, train_y), (test_x, test_y) = keras.datasets.boston_housing.load_data()
+        mu = train_x.mean(axis=0)
+        train_x -= mu
+        sigma = train_x.std(axis=0)
+        train_x /= sigma
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="rmsprop", loss="mse")
+        model.fit(train_x, train_y, epochs=80)
+    """,
+    "boston housing with numpy statistics": """
+        import numpy as np
+        from tensorflow import keras
+
+        (xtr, ytr), (xte, yte) = keras.datasets.boston_housing.load_data()
+        xtr = (xtr - np.mean(xtr, axis=0)) / np.std(xtr, axis=0)
+        m = keras.Sequential([keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)])
+        m.compile("adam", "mse")
+        m.fit(xtr, ytr)
+    """,
+    "boston housing into an adapted Normalization": """
+        from tensorflow import keras
+
+        (xtr, ytr), (xte, yte) = keras.datasets.boston_housing.load_data()
+        norm = keras.layers.Normalization()
+        norm.adapt(xtr)
+        m = keras.Sequential([norm, keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)])
+        m.compile("adam", "mse")
+        m.fit(xtr, ytr)
+    """,
+    "cifar resized then scaled in a tf.data map function": """
+        import tensorflow as tf
+
+        (x, y), _ = tf.keras.datasets.cifar10.load_data()
+
+        def prep(img, lab):
+            img = tf.image.resize(img, (64, 64))
+            return img / 255.0, lab
+
+        ds = tf.data.Dataset.from_tensor_slices((x, y)).map(prep).batch(32)
+        m = tf.keras.Sequential([tf.keras.layers.Conv2D(8, 3, activation="relu"), tf.keras.layers.Flatten(),
+                                 tf.keras.layers.Dense(10)])
+        m.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        m.fit(ds)
+    """,
+    "skimage resize returns floats in [0, 1]": """
+        import numpy as np
+        import torch
+        import torch.nn as nn
+        from skimage import io, transform
+
+        img = transform.resize(io.imread("leaf.png"), (64, 64))
+        x = torch.tensor(np.array([img]), dtype=torch.float32).permute(0, 3, 1, 2)
+        net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(2))
+        nn.functional.cross_entropy(net(x), torch.tensor([0])).backward()
     """,
 }
 

@@ -178,6 +178,15 @@ PASSTHROUGH: dict[str, Passthrough] = {
     "tensorflow.data.Dataset.from_tensor_slices": Passthrough(Arg(0, "tensors")),
     "tensorflow.data.Dataset.from_tensors": Passthrough(Arg(0, "tensors")),
     "cv2.resize": Passthrough(Arg(0, "src")),
+    # resizing interpolates between pixels: the values keep their scale (as float32)
+    "tensorflow.image.resize": Passthrough(Arg(0, "images"), as_dtype="float32"),
+    "tensorflow.image.resize_with_pad": Passthrough(Arg(0, "image"), as_dtype="float32"),
+    "tensorflow.image.resize_with_crop_or_pad": Passthrough(Arg(0, "image")),
+    "tensorflow.image.central_crop": Passthrough(Arg(0, "image")),
+    "tensorflow.image.random_crop": Passthrough(Arg(0, "value")),
+    "tensorflow.image.flip_left_right": Passthrough(Arg(0, "image")),
+    "tensorflow.image.random_flip_left_right": Passthrough(Arg(0, "image")),
+    "tensorflow.image.rgb_to_grayscale": Passthrough(Arg(0, "images")),
     "cv2.cvtColor": Passthrough(Arg(0, "src")),
     "cv2.flip": Passthrough(Arg(0, "src")),
 }
@@ -275,6 +284,32 @@ GENERATOR_FLOWS = frozenset({"flow", "flow_from_directory", "flow_from_dataframe
 ADAPTABLE: dict[str, tuple[Arg, ...]] = {
     "keras.layers.Normalization": (Arg(1, "mean"), Arg(2, "variance")),
 }
+
+@dataclass(frozen=True)
+class Bundled:
+    """A tabular dataset shipped with a library: the range of its features and of its targets, as the
+    loader returns them (raw physical units: rooms, populations, tax rates), and the range of the features
+    when `scaled_arg` is true (load_diabetes(scaled=True) returns them standardised)."""
+
+    x: tuple[float, float]
+    y: tuple[float, float]
+    regression: bool
+    scaled_x: tuple[float, float] | None = None
+    scaled_arg: Arg | None = None
+
+
+# X, y = fetch_california_housing(return_X_y=True); bunch = load_breast_cancer(); bunch.data / .target / .frame;
+# (x_train, y_train), (x_test, y_test) = keras.datasets.boston_housing.load_data()
+BUNDLED: dict[str, Bundled] = {
+    "sklearn.datasets.fetch_california_housing": Bundled((-124.35, 35682.0), (0.14999, 5.00001), True),
+    "sklearn.datasets.load_diabetes": Bundled((1.0, 301.0), (25.0, 346.0), True, scaled_x=(-0.2, 0.2),
+                                              scaled_arg=Arg(None, "scaled", True)),
+    "sklearn.datasets.load_boston": Bundled((0.0, 711.0), (5.0, 50.0), True),
+    "sklearn.datasets.load_breast_cancer": Bundled((0.0, 4254.0), (0.0, 1.0), False),
+    "sklearn.datasets.load_wine": Bundled((0.13, 1680.0), (0.0, 2.0), False),
+    "keras.datasets.boston_housing.load_data": Bundled((0.0, 711.0), (5.0, 50.0), True),
+}
+BUNDLED_X_Y = Arg(None, "return_X_y", False)  # sklearn loaders: an (X, y) tuple instead of a Bunch
 
 # Keras layers that read the features as they are (recurrent layers): data a `fit` gives them unscaled is judged
 # at the first affine layer after them. Any other layer the tables do not know (a Lambda, preprocess_input, an

@@ -94,11 +94,21 @@ class Batches:
 
 
 @dataclass(eq=False)
+class Bunch:
+    """A dataset object a loader returns (sklearn's Bunch): `.data` the features, `.target` the targets,
+    `.frame` both in one table (its columns' ranges differ: a table of unknown range)."""
+
+    data: Tensor
+    target: Tensor
+    frame: Tensor
+
+
+@dataclass(eq=False)
 class Trainer:
     """A Lightning Trainer: `fit` runs the model's training_step on a batch of its loader."""
 
 
-DATA_VALUES = (Transform, Batches, Trainer)
+DATA_VALUES = (Transform, Batches, Trainer, Bunch)
 
 
 class DataApi:
@@ -137,6 +147,8 @@ class DataApi:
 
         a = Args(args, kwargs)
         spec = self.t.data.get(q)
+        if q in D.BUNDLED:
+            return self.bundled(q, D.BUNDLED[q], a, node)
         if q in D.UNPACKED_INPUTS:  # (x_train, y_train), (x_test, y_test) = mnist.load_data()
             images = self._source(q, spec, a, node) if spec is not None else Tensor()
             return ((images, Tensor()), (images, Tensor()))
@@ -198,6 +210,17 @@ class DataApi:
         if q.endswith(D.NORMALIZE_SUFFIXES) and args:  # keras.applications.*.preprocess_input(x)
             return self.scaled(args[0], node, None, None)
         return None
+
+    def bundled(self, q: str, b: D.Bundled, a, node) -> object:
+        """A library's tabular dataset: features and targets with the ranges the loader returns them in."""
+        lo, hi = b.scaled_x if b.scaled_x is not None and a.get(b.scaled_arg) is True else b.x
+        x = Tensor(data=self.make(node, lo, hi, continuous=True))
+        y = Tensor(data=self.make(node, *b.y, continuous=b.regression))
+        if q.startswith("keras.datasets."):  # (x_train, y_train), (x_test, y_test)
+            return ((x, y), (x, y))
+        if a.get(D.BUNDLED_X_Y) is True:
+            return (x, y)
+        return Bunch(x, y, Tensor(data=self.make(node, None, None, tabular=True)))
 
     def _source(self, q: str, spec, a, node) -> Tensor:
         pos = [_num(x) for x in a.args]
@@ -399,6 +422,9 @@ class DataApi:
     def attribute(self, obj: object, name: str, node=None) -> object:
         from relulint.source.interp.evaluator import _Method
 
+        if isinstance(obj, Bunch):
+            return obj.data if name == "data" else obj.target if name == "target" else obj.frame if name == "frame" \
+                else UNK
         if isinstance(obj, Batches):
             if name in D.DATASET_RAW_ATTRS and obj.raw is not None:  # MNIST(...).data: the raw uint8 images
                 return Tensor(data=replace(obj.raw, display=self.api.text(node), origin=self.api.origin(node))
