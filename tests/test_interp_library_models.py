@@ -100,3 +100,34 @@ def test_backbone_with_identity_head_inside_a_module():
         == [("RL103", 11)]
     assert found(WRAPPED.replace("{ACT}", "nn.ReLU()").replace("{LOSS}", "nn.SmoothL1Loss()")) == [("RL101", 11)]
     assert found(WRAPPED.replace(", {ACT}", "").replace("{LOSS}", "nn.SmoothL1Loss()")) == []
+
+
+INDEXED_HEAD = """
+import torch
+import torch.nn as nn
+from torchvision import models
+
+model = models.{CTOR}(weights=None)
+model.classifier[{INDEX}] = {HEAD}
+criterion = {LOSS}
+for images, y in [(torch.randn(4, 3, 224, 224), torch.randn(4, 1))]:
+    loss = criterion(model(images), y)
+    loss.backward()
+"""
+
+
+@pytest.mark.parametrize(("ctor", "index", "head", "loss", "want"), [
+    ("vgg16", 6, "nn.Sequential(nn.Linear(4096, 1), nn.ReLU())", "nn.MSELoss()", [("RL101", 7)]),
+    ("vgg16_bn", -1, "nn.Sequential(nn.Linear(4096, 1), nn.Sigmoid())", "nn.BCEWithLogitsLoss()", [("RL103", 7)]),
+    ("alexnet", 6, "nn.Sequential(nn.Linear(4096, 1), nn.ReLU(inplace=True))", "nn.L1Loss()", [("RL101", 7)]),
+    ("mobilenet_v3_small", 3, "nn.Sequential(nn.Linear(1024, 1), nn.ReLU())", "nn.SmoothL1Loss()", [("RL101", 7)]),
+    ("efficientnet_b0", 1, "nn.Sequential(nn.Linear(1280, 1), nn.ReLU())", "nn.MSELoss()", [("RL101", 7)]),
+    # silent: the correct head, or a layer inside the head (what follows it is the library's, not known)
+    ("vgg16", 6, "nn.Linear(4096, 1)", "nn.MSELoss()", []),
+    ("vgg16", 3, "nn.Sequential(nn.Linear(4096, 4096), nn.ReLU())", "nn.MSELoss()", []),
+    ("squeezenet1_0", 1, "nn.Sequential(nn.Conv2d(512, 1, 1), nn.Sigmoid())", "nn.BCELoss()", []),
+    ("efficientnet_b0", 0, "nn.Dropout(0.5)", "nn.BCELoss()", []),
+    ("alexnet", 6, "nn.Linear(4096, 1)", "nn.BCEWithLogitsLoss()", []),
+])
+def test_a_layer_of_the_library_head_replaced_by_index(ctor, index, head, loss, want):
+    assert found(INDEXED_HEAD.format(CTOR=ctor, INDEX=index, HEAD=head, LOSS=loss)) == want

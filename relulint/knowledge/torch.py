@@ -152,6 +152,11 @@ LIBRARY_MODEL_HEADS: dict[str, str] = {
     "convnext": "classifier", "mnasnet": "classifier", "squeezenet": "classifier", "maxvit": "classifier",
     "vit": "heads", "swin": "head",
 }
+# the index of the last layer of a library head that is an nn.Sequential: `model.classifier[6] = ...`
+# replaces VGG's output layer, any other index a layer inside the head (what follows it stays unknown)
+LIBRARY_HEAD_LAST_INDEX: dict[str, int] = {
+    "vgg": 6, "alexnet": 6, "mobilenet_v2": 1, "mobilenet_v3": 3, "efficientnet": 1, "mnasnet": 1, "convnext": 2,
+}
 LIBRARY_MODEL_PREFIXES = ("torchvision.models.",)
 LIBRARY_MODEL_FACTORIES = frozenset({"timm.create_model"})
 LIBRARY_ANY_HEAD = frozenset({"fc", "head", "classifier"})  # timm: the head's name depends on the model

@@ -71,6 +71,16 @@ class OutOfBudget(Exception):
     pass
 
 
+class _StarRest:
+    """In a call's arguments: `*xs` of unknown length stood here, and nothing after it has a known position."""
+
+    def __repr__(self) -> str:
+        return "STAR_REST"
+
+
+STAR_REST = _StarRest()
+
+
 class Frame:
     __slots__ = ("locals", "state", "closure", "returns", "func", "self_val")
 
@@ -511,6 +521,8 @@ class Interp:
             base.items[key] = value
         elif isinstance(base, Tensor) and base.data is not None and base.net is None and not base.chain:
             base.data = None  # frame[cols] = scaler.fit_transform(frame[cols]): the values are no longer known
+        elif isinstance(base, library_models.LibHead):
+            library_models.set_head_item(self, base, key, value)
         elif isinstance(base, Tensor):
             # out[:, :2] = torch.sigmoid(out[:, :2]): only part of the output went through that op
             base.chain = base.chain + (self.site_op(node, "other", "partial update"),)
@@ -597,6 +609,9 @@ class Interp:
         params = fn.node.params
         positional = [*params.posonly_params, *params.params]
         args = list(args)
+        unknown_from = args.index(STAR_REST) if STAR_REST in args else -1
+        if unknown_from >= 0:
+            del args[unknown_from:]
         for i, p in enumerate(positional):
             name = p.name.value
             if i < len(args):
@@ -604,10 +619,10 @@ class Interp:
             elif name in kwargs:
                 frame.locals[name] = kwargs.pop(name)
             else:
-                frame.locals[name] = fn.defaults.get(name, UNK)
+                frame.locals[name] = fn.defaults.get(name, UNK) if unknown_from < 0 else UNK
         star = params.star_arg
         if isinstance(star, cst.Param):
-            frame.locals[star.name.value] = tuple(args[len(positional):])
+            frame.locals[star.name.value] = tuple(args[len(positional):]) if unknown_from < 0 else UNK
         for p in params.kwonly_params:
             frame.locals[p.name.value] = kwargs.pop(p.name.value, fn.defaults.get(p.name.value, UNK))
         if params.star_kwarg is not None:
@@ -883,6 +898,8 @@ class Interp:
                 items = self.iterate(self.eval(el.value, frame))
                 if items is not None:
                     out.extend(items)
+                else:
+                    out.append(UNK)  # [*unknown, nn.Linear(...)]: the Linear is not the first layer
             else:
                 out.append(self.eval(el.value, frame))
             if len(out) > MAX_ITEMS:
@@ -913,6 +930,7 @@ class Interp:
         f = self.eval(func, frame)
         args: list = []
         kwargs: dict = {}
+        rest_unknown = -1  # f(*xs) with xs unknown: where the positions stop being known
         for a in e.args:
             if a.keyword is not None:
                 kwargs[a.keyword.value] = self.eval(a.value, frame)
@@ -920,12 +938,20 @@ class Interp:
                 items = self.iterate(self.eval(a.value, frame))
                 if items is not None:
                     args.extend(items)
+                else:
+                    if rest_unknown < 0:
+                        rest_unknown = len(args)
+                    args.append(UNK)  # nn.Sequential(*blocks, head): an unknown part, in its place
             elif a.star == "**":
                 d = self.eval(a.value, frame)
                 if isinstance(d, DictVal):
                     kwargs.update({k: v for k, v in d.items.items() if isinstance(k, str)})
             else:
                 args.append(self.eval(a.value, frame))
+        if rest_unknown >= 0 and isinstance(f, (FuncVal, BoundMethod, _Static, ClassVal, Instance)):
+            # the program's own function: no parameter from there on may take a later argument or its
+            # default (build(*cfg) says nothing about build's out_act="relu")
+            args = [*args[:rest_unknown], STAR_REST]
         return self.call(f, args, kwargs, e, frame)
 
     def getattr(self, obj: object, name: str, node: cst.CSTNode | None = None) -> object:

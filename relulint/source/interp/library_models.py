@@ -44,6 +44,30 @@ def set_attribute(interp, model: LibModel, name: str, value: object) -> None:
 
 
 def attribute(model: LibModel, name: str) -> object:
-    if name in model.head_attrs and model.head is not None:
-        return model.head
+    if name in model.head_attrs:
+        return model.head if model.head is not None else LibHead(model)
     return UNK
+
+
+class LibHead:
+    """The library's own head of a library model (`model.classifier`), read only to replace one of its
+    layers: `model.classifier[6] = nn.Linear(4096, 1)`. Anything else read from it is unknown."""
+
+    def __init__(self, model: LibModel) -> None:
+        self.model = model
+
+
+def set_head_item(interp, head: LibHead, key: object, value: object) -> None:
+    """`model.classifier[k] = layer`: the new output layer when k is the head's last index (from the
+    library's table), else a layer inside the head, after which the output is not known."""
+    model = head.model
+    short = model.qname.rsplit(".", 1)[-1]
+    last = next((i for k, i in _LAST_BY_LENGTH if short.startswith(k)), None)
+    if isinstance(key, int) and not isinstance(key, bool) and last is not None and key in (last, -1):
+        model.head = value
+        interp.mark_part(value)
+    else:
+        model.head = UNK
+
+
+_LAST_BY_LENGTH = sorted(TORCH.LIBRARY_HEAD_LAST_INDEX.items(), key=lambda kv: len(kv[0]), reverse=True)
