@@ -194,6 +194,31 @@ FIRE = {
         m.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         m.fit(ds.batch(32))
     """,
+    "csv columns only imputed": """
+        import pandas as pd
+        import torch
+        import torch.nn as nn
+        from sklearn.impute import SimpleImputer
+
+        df = pd.read_csv("plants.csv")
+        X = SimpleImputer(strategy="median").fit_transform(df.drop(columns="yield_t").to_numpy())  # expect: RL301
+        net = nn.Sequential(nn.Linear(X.shape[1], 8), nn.ReLU(), nn.Linear(8, 1))
+        target = torch.tensor(df["yield_t"].to_numpy(), dtype=torch.float32)
+        nn.MSELoss()(net(torch.tensor(X, dtype=torch.float32)), target).backward()
+    """,
+    "csv columns imputed by a fitted imputer, keras": """
+        import numpy as np
+        from sklearn.impute import KNNImputer
+        from tensorflow import keras
+
+        rows = np.genfromtxt("survey.csv", delimiter=",", skip_header=1)  # expect: RL301
+        imp = KNNImputer(n_neighbors=3)
+        imp.fit(rows[:, :-1])
+        X = imp.transform(rows[:, :-1])
+        m = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+        m.compile("adam", "binary_crossentropy")
+        m.fit(X, rows[:, -1])
+    """,
 }
 
 SILENT = {
@@ -396,6 +421,34 @@ SILENT = {
         x = torch.tensor(np.array([img]), dtype=torch.float32).permute(0, 3, 1, 2)
         net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(2))
         nn.functional.cross_entropy(net(x), torch.tensor([0])).backward()
+    """,
+    "csv columns imputed then standardised in one pipeline": """
+        import pandas as pd
+        import torch
+        import torch.nn as nn
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        df = pd.read_csv("plants.csv")
+        pipe = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+        X = pipe.fit_transform(df.drop(columns="yield_t").to_numpy())
+        net = nn.Sequential(nn.Linear(X.shape[1], 8), nn.ReLU(), nn.Linear(8, 1))
+        target = torch.tensor(df["yield_t"].to_numpy(), dtype=torch.float32)
+        nn.MSELoss()(net(torch.tensor(X, dtype=torch.float32)), target).backward()
+    """,
+    "csv columns imputed, then a scaler": """
+        import pandas as pd
+        from sklearn.impute import SimpleImputer
+        from sklearn.preprocessing import MinMaxScaler
+        from tensorflow import keras
+
+        df = pd.read_csv("survey.csv")
+        X = SimpleImputer().fit_transform(df.drop(columns=["label"]))
+        X = MinMaxScaler().fit_transform(X)
+        m = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+        m.compile("adam", "binary_crossentropy")
+        m.fit(X, df["label"])
     """,
 }
 

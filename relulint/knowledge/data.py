@@ -83,6 +83,10 @@ data = {
     "torch.nn.functional.normalize": DataSpec("normalize"),
 }
 
+# Fitted transformers that keep the values' scale: imputers fill gaps with a column statistic, so raw columns stay
+# raw (`SimpleImputer().fit_transform(x)`); in a pipeline with a scaler the pipeline scales.
+KEEP_TRANSFORMERS = frozenset({"sklearn.impute.SimpleImputer", "sklearn.impute.KNNImputer"})
+
 # A `transform=` step that keeps raw uint8 pixels (no scaling): PILToTensor, v2.ToImage.
 RAW_TRANSFORMS = frozenset({
     "torchvision.transforms.PILToTensor",

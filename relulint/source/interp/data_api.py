@@ -204,6 +204,8 @@ class DataApi:
             if q == "sklearn.pipeline.Pipeline":
                 steps = [s[1] if isinstance(s, tuple) and len(s) == 2 else s for s in steps]
             return Transform(q, self.api.text(node), role="compose", steps=list(steps))
+        if q in D.KEEP_TRANSFORMERS:
+            return Transform(q, self.api.text(node), role="keep", args=a)
         if q in D.RAW_TRANSFORMS or q.startswith(D.TRANSFORM_PREFIX) and q[len(D.TRANSFORM_PREFIX):][:1].isupper():
             role = "raw" if q in D.RAW_TRANSFORMS else ("other" if q.endswith(".Lambda") else "keep")
             return Transform(q, self.api.text(node), role=role, args=a)
