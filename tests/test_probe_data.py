@@ -219,6 +219,33 @@ FIRE = {
         m.compile("adam", "binary_crossentropy")
         m.fit(X, rows[:, -1])
     """,
+    "albumentations without Normalize, ToTensorV2 keeps uint8 values": """
+        import albumentations as A
+        import cv2
+        import torch.nn as nn
+        from albumentations.pytorch import ToTensorV2
+        from torch.utils.data import DataLoader, Dataset
+
+        class Cells(Dataset):
+            def __init__(self, paths, labels, transform=None):
+                self.paths, self.labels, self.transform = paths, labels, transform
+
+            def __len__(self):
+                return len(self.paths)
+
+            def __getitem__(self, i):
+                image = cv2.imread(self.paths[i])  # expect: RL301
+                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+                if self.transform:
+                    image = self.transform(image=image)["image"]
+                return image.float(), self.labels[i]
+
+        aug = A.Compose([A.Resize(128, 128), A.HorizontalFlip(p=0.5), A.RandomBrightnessContrast(), ToTensorV2()])
+        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
+        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
+        for xb, yb in loader:
+            nn.functional.cross_entropy(net(xb), yb).backward()
+    """,
 }
 
 SILENT = {
@@ -449,6 +476,110 @@ SILENT = {
         m = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
         m.compile("adam", "binary_crossentropy")
         m.fit(X, df["label"])
+    """,
+    "albumentations with Normalize": """
+        import albumentations as A
+        import cv2
+        import torch.nn as nn
+        from albumentations.pytorch import ToTensorV2
+        from torch.utils.data import DataLoader, Dataset
+
+        class Cells(Dataset):
+            def __init__(self, paths, labels, transform=None):
+                self.paths, self.labels, self.transform = paths, labels, transform
+
+            def __len__(self):
+                return len(self.paths)
+
+            def __getitem__(self, i):
+                image = cv2.imread(self.paths[i])
+                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+                if self.transform:
+                    image = self.transform(image=image)["image"]
+                return image.float(), self.labels[i]
+
+        aug = A.Compose([A.Resize(128, 128), A.Normalize(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)), ToTensorV2()])
+        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
+        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
+        for xb, yb in loader:
+            nn.functional.cross_entropy(net(xb), yb).backward()
+    """,
+    "albumentations with ToFloat": """
+        import albumentations as A
+        import cv2
+        import torch.nn as nn
+        from albumentations.pytorch import ToTensorV2
+        from torch.utils.data import DataLoader, Dataset
+
+        class Cells(Dataset):
+            def __init__(self, paths, labels, transform=None):
+                self.paths, self.labels, self.transform = paths, labels, transform
+
+            def __len__(self):
+                return len(self.paths)
+
+            def __getitem__(self, i):
+                image = cv2.imread(self.paths[i])
+                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+                if self.transform:
+                    image = self.transform(image=image)["image"]
+                return image.float(), self.labels[i]
+
+        aug = A.Compose([A.RandomCrop(64, 64), A.ToFloat(max_value=255), ToTensorV2()])
+        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
+        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
+        for xb, yb in loader:
+            nn.functional.cross_entropy(net(xb), yb).backward()
+    """,
+    "albumentations OneOf: not followed": """
+        import albumentations as A
+        import cv2
+        import torch.nn as nn
+        from albumentations.pytorch import ToTensorV2
+        from torch.utils.data import DataLoader, Dataset
+
+        class Cells(Dataset):
+            def __init__(self, paths, labels, transform=None):
+                self.paths, self.labels, self.transform = paths, labels, transform
+
+            def __len__(self):
+                return len(self.paths)
+
+            def __getitem__(self, i):
+                image = cv2.imread(self.paths[i])
+                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+                if self.transform:
+                    image = self.transform(image=image)["image"]
+                return image.float(), self.labels[i]
+
+        aug = A.Compose([A.OneOf([A.Normalize(), A.ToFloat()], p=1.0), ToTensorV2()])
+        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
+        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
+        for xb, yb in loader:
+            nn.functional.cross_entropy(net(xb), yb).backward()
+    """,
+    "albumentations result scaled by hand": """
+        import albumentations as A
+        import cv2
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, Dataset
+
+        class Cells(Dataset):
+            def __init__(self, paths):
+                self.paths = paths
+                self.aug = A.Compose([A.Resize(64, 64), A.Rotate(limit=15)])
+
+            def __len__(self):
+                return len(self.paths)
+
+            def __getitem__(self, i):
+                img = self.aug(image=cv2.imread(self.paths[i]))["image"]
+                return torch.from_numpy(img).permute(2, 0, 1).float() / 255.0, 0
+
+        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
+        for xb, yb in DataLoader(Cells(["c0.png"]), batch_size=8):
+            nn.functional.cross_entropy(net(xb), yb).backward()
     """,
 }
 

@@ -81,7 +81,22 @@ data = {
     "sklearn.preprocessing.minmax_scale": DataSpec("normalize", low=0.0, high=1.0),
     "keras.utils.normalize": DataSpec("normalize"),
     "torch.nn.functional.normalize": DataSpec("normalize"),
+    "albumentations.Normalize": DataSpec("normalize"),
+    "albumentations.ToFloat": DataSpec("scale", low=0.0, high=1.0),
 }
+
+# albumentations: `A.Compose([...])(image=img)["image"]`. Its pixel augmentations (Resize, HorizontalFlip,
+# RandomBrightnessContrast...) keep the pixels' scale; Normalize / ToFloat scale (data table above); these do
+# something the tables do not follow
+ALBU_PREFIX = "albumentations."
+ALBU_COMPOSE = frozenset({"albumentations.Compose", "albumentations.ReplayCompose",
+                          "albumentations.core.composition.Compose"})
+ALBU_OTHER = frozenset({"albumentations.Lambda", "albumentations.FromFloat", "albumentations.OneOf",
+                        "albumentations.SomeOf", "albumentations.OneOrOther", "albumentations.Sequential",
+                        "albumentations.pytorch.ToTensor", "albumentations.pytorch.transforms.ToTensor",
+                        "albumentations.TemplateTransform", "albumentations.FDA", "albumentations.HistogramMatching",
+                        "albumentations.PixelDistributionAdaptation"})
+ALBU_IMAGE_KW = "image"  # the keyword the image is passed and returned under
 
 # Fitted transformers that keep the values' scale: imputers fill gaps with a column statistic, so raw columns stay
 # raw (`SimpleImputer().fit_transform(x)`); in a pipeline with a scaler the pipeline scales.
@@ -89,6 +104,8 @@ KEEP_TRANSFORMERS = frozenset({"sklearn.impute.SimpleImputer", "sklearn.impute.K
 
 # A `transform=` step that keeps raw uint8 pixels (no scaling): PILToTensor, v2.ToImage.
 RAW_TRANSFORMS = frozenset({
+    "albumentations.pytorch.ToTensorV2",  # HWC -> CHW only: the uint8 values stay as they are
+    "albumentations.pytorch.transforms.ToTensorV2",
     "torchvision.transforms.PILToTensor",
     "torchvision.transforms.v2.PILToTensor",
     "torchvision.transforms.v2.ToImage",

@@ -24,6 +24,7 @@ from relulint.knowledge import data as D
 from relulint.source.interp.values import (
     UNK,
     BoundMethod,
+    DictVal,
     ExtRef,
     FuncVal,
     Instance,
@@ -199,13 +200,15 @@ class DataApi:
                 return Transform(q, self.api.text(node), spec.low, spec.high, spec.role, args=a)
             x = args[0] if args else kwargs.get("x", kwargs.get("X", UNK))
             return self.scaled(x, node, spec.low, spec.high)  # preprocessing.scale(x), F.normalize(x)
-        if q in D.COMPOSE or q in ("sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"):
+        if q in D.COMPOSE or q in D.ALBU_COMPOSE or q in ("sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"):
             steps = args if q == "sklearn.pipeline.make_pipeline" else (self.i.iterate(args[0]) or []) if args else []
             if q == "sklearn.pipeline.Pipeline":
                 steps = [s[1] if isinstance(s, tuple) and len(s) == 2 else s for s in steps]
             return Transform(q, self.api.text(node), role="compose", steps=list(steps))
         if q in D.KEEP_TRANSFORMERS:
             return Transform(q, self.api.text(node), role="keep", args=a)
+        if q.startswith(D.ALBU_PREFIX) and q.rsplit(".", 1)[-1][:1].isupper() and q not in D.RAW_TRANSFORMS:
+            return Transform(q, self.api.text(node), role="other" if q in D.ALBU_OTHER else "keep", args=a)
         if q in D.RAW_TRANSFORMS or q.startswith(D.TRANSFORM_PREFIX) and q[len(D.TRANSFORM_PREFIX):][:1].isupper():
             role = "raw" if q in D.RAW_TRANSFORMS else ("other" if q.endswith(".Lambda") else "keep")
             return Transform(q, self.api.text(node), role=role, args=a)
@@ -334,6 +337,13 @@ class DataApi:
                                            scaled_by=tf.display))
         return Tensor(data=replace(base, low=tf.low, high=tf.high, dtype=None, scaled=True, scaled_by=tf.display,
                                    tabular=False, continuous=True))
+
+    def apply(self, tf: Transform, args: list, kwargs: dict) -> object:
+        """A transform object called: `tf(x)`, or albumentations' `tf(image=x)`, which returns a dict holding
+        the transformed image under the same key (the other targets, masks and boxes, are not followed)."""
+        if not args and D.ALBU_IMAGE_KW in kwargs:
+            return DictVal({D.ALBU_IMAGE_KW: self.transform(tf, kwargs[D.ALBU_IMAGE_KW])})
+        return self.transform(tf, args[0] if args else UNK)
 
     def generated(self, gen: Transform, x: object, node) -> Tensor:
         """What an ImageDataGenerator yields of x: rescaled (x * rescale), standardised, or x itself."""

@@ -675,8 +675,8 @@ class Interp:
         if isinstance(f, LossVal):
             f.called = True
             return self.api.loss_site(f.loss, args, kwargs, node)
-        if isinstance(f, Transform):  # ToTensor()(img), scaler applied as a callable
-            return self.api.data.transform(f, args[0] if args else UNK)
+        if isinstance(f, Transform):  # ToTensor()(img), scaler applied as a callable, A.Compose(...)(image=img)
+            return self.api.data.apply(f, args, kwargs)
         if isinstance(f, _SuperInit):
             return self.api.super_init(f, args, kwargs)
         if f is UNK and args and node is not None:
