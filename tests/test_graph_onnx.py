@@ -444,3 +444,30 @@ def test_weight_stats_are_the_same_with_and_without_bounds(tmp_path):
         assert st.count == w.size and st.min == w64.min() and st.max == w64.max()
         assert st.mean == pytest.approx(w64.mean(), rel=1e-12, abs=1e-15)
         assert st.std == pytest.approx(w64.std(), rel=1e-9)
+
+
+@pytest.mark.parametrize("location", ["c.bin", "../c.bin", "/etc/passwd"])
+def test_constant_node_external_data_goes_through_the_path_check(location, tmp_path):
+    """A Constant node's tensor may name external data as an initializer does; it is read through the
+    same check (never onnx's own reader, which opens the location relative to the working folder)."""
+    folder = tmp_path / "model"
+    folder.mkdir()
+    scale = np.full(4, 0.5, np.float32)
+    for where in (folder, tmp_path):
+        (where / "c.bin").write_bytes(scale.tobytes())
+    c = TensorProto(name="scale", data_type=TensorProto.FLOAT, dims=[4], data_location=TensorProto.EXTERNAL)
+    for key, value in (("location", location), ("offset", "0"), ("length", "16")):
+        c.external_data.add(key=key, value=value)
+    w = numpy_helper.from_array(np.abs(np.random.default_rng(0).standard_normal((3, 4))).astype(np.float32), "W")
+    nodes = [helper.make_node("Constant", [], ["c"], value=c), helper.make_node("Mul", ["x", "c"], ["xs"]),
+             helper.make_node("Gemm", ["xs", "W"], ["z"], name="fc", transB=1), helper.make_node("Relu", ["z"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    path = str(folder / "m.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+    found = lint_file(path, Settings(input_range=(-1.0, -0.5))).findings  # the bounds read the constant
+    if location == "c.bin":
+        assert "RL002" not in {f.code for f in found}
+        assert "RL501" in {f.code for f in found}  # x * 0.5 < 0 through positive weights: dead
+    else:
+        assert [f.code for f in found] == ["RL002"] and "outside the model's folder" in found[0].message

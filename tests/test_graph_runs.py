@@ -10,6 +10,7 @@ block: the per-node path both ways), external data, with and without an input ra
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -321,3 +322,158 @@ def test_runs_split_where_the_width_changes(tmp_path, monkeypatch):
     assert [f.origin.node for f in found if f.code == "RL201"] == ["fc91 (Gemm)"]  # (layer i is node fc{2i+1})
     for s in SETTINGS[1:]:
         _same(path, s, monkeypatch)
+
+
+# ------------------------------------------------------------------------------------ external data, read lazily
+# Locations are validated when a tensor is read, not up front: every read (per tensor or a block's
+# stacked read, one file or several) goes through the same path check, and a tensor never read is
+# never opened. Both paths must still give the same findings, and the inline file's.
+
+
+def _rewrite_entries(path: str, edit) -> None:
+    """edit(index, tensor) rewrites one initializer's external_data entries (the weights stay put)."""
+    m = onnx.load(path, load_external_data=False)
+    for k, t in enumerate(m.graph.initializer):
+        edit(k, t)
+    onnx.save(m, path)
+
+
+def _set_entries(t, pairs) -> None:
+    del t.external_data[:]
+    for key, value in pairs:
+        t.external_data.add(key=key, value=value)
+
+
+def _entries(t) -> dict[str, str]:
+    return {e.key: e.value for e in t.external_data}
+
+
+def _chain(tmp_path, n: int = 40, seed: int = 12) -> tuple[str, str]:
+    b = Builder(8, seed)
+    for i in range(n):
+        b.layer("Relu", "pos" if i in (5, 33) else "he")
+    path = b.save(tmp_path / "m.onnx")
+    return path, _external(path)
+
+
+def _same_both_ways(path: str, settings: Settings, monkeypatch) -> list:
+    """Findings with block ops and without, required equal (also for a file that is one RL002)."""
+    fast = _lint(path, True, settings, monkeypatch).findings
+    slow = _lint(path, False, settings, monkeypatch).findings
+    key = [(f.code, f.message, f.origin, f.evidence, f.related) for f in fast]
+    assert key == [(f.code, f.message, f.origin, f.evidence, f.related) for f in slow]
+    return fast
+
+
+def _opened(monkeypatch) -> list[str]:
+    """Every external data file relulint maps or reads a range of, from now on."""
+    from relulint import safe_read
+
+    seen: list[str] = []
+    real_map, real_range = onnx_frontend.ExternalData._map, safe_read.read_range
+    monkeypatch.setattr(onnx_frontend.ExternalData, "_map", staticmethod(lambda full: seen.append(full) or real_map(full)))
+    monkeypatch.setattr(safe_read, "read_range", lambda full, *a, **k: seen.append(full) or real_range(full, *a, **k))
+    return seen
+
+
+@pytest.mark.parametrize("order", ["length-first", "no-length", "offset-location"])
+def test_external_entries_in_unusual_order(order, tmp_path, monkeypatch):
+    path, ext = _chain(tmp_path)
+
+    def edit(k, t):
+        e = _entries(t)
+        if order == "length-first":
+            _set_entries(t, [("length", e["length"]), ("location", e["location"]), ("offset", e["offset"])])
+        elif order == "no-length":
+            _set_entries(t, [("location", e["location"]), ("offset", e["offset"])])
+        else:
+            _set_entries(t, [("offset", e["offset"]), ("location", e["location"]), ("length", e["length"])])
+
+    _rewrite_entries(ext, edit)
+    inline = _same(path, Settings(), monkeypatch, expect_block=True)
+    external = _same(ext, Settings(), monkeypatch, expect_block=True)
+    assert [(f.code, f.message, f.origin.node) for f in inline] == [(f.code, f.message, f.origin.node) for f in external]
+    assert [f.origin.node for f in external if f.code == "RL201"] == ["fc11 (Gemm)", "fc67 (Gemm)"]
+    for s in SETTINGS[1:]:
+        _same(ext, s, monkeypatch)
+
+
+def test_external_data_in_several_files(tmp_path, monkeypatch):
+    """Every other layer's tensors moved to a second data file (offsets kept): a block gathers from both."""
+    import shutil
+
+    path, ext = _chain(tmp_path)
+    shutil.copy(tmp_path / "w.bin", tmp_path / "w2.bin")
+
+    def edit(k, t):
+        e = _entries(t)
+        _set_entries(t, [("location", "w2.bin" if k // 2 % 2 else "w.bin"), ("offset", e["offset"]), ("length", e["length"])])
+
+    _rewrite_entries(ext, edit)
+    seen = _opened(monkeypatch)
+    inline = _same(path, Settings(), monkeypatch, expect_block=True)
+    external = _same(ext, Settings(), monkeypatch, expect_block=True)
+    assert [(f.code, f.message, f.origin.node) for f in inline] == [(f.code, f.message, f.origin.node) for f in external]
+    assert {os.path.basename(p) for p in seen} == {"w.bin", "w2.bin"}
+    for s in SETTINGS[1:]:
+        _same(ext, s, monkeypatch)
+
+
+@pytest.mark.parametrize("bad", ["outside", "absolute", "missing-file", "no-location"])
+@pytest.mark.parametrize("where", [3, 30])  # a weight read node by node (first repetitions) / in the block
+def test_bad_weight_reference_is_one_rl002_both_ways(bad, where, tmp_path, monkeypatch):
+    import shutil
+
+    (tmp_path / "model").mkdir()
+    path, ext = _chain(tmp_path / "model")
+    shutil.copy(tmp_path / "model" / "w.bin", tmp_path / "w.bin")  # a real file, outside the model's folder
+    target = f"Wfc{2 * where + 1}"
+
+    def edit(k, t):
+        if t.name != target:
+            return
+        e = _entries(t)
+        loc = {"outside": "../w.bin", "absolute": str(tmp_path / "w.bin"), "missing-file": "gone.bin"}.get(bad)
+        _set_entries(t, ([("location", loc)] if loc else []) + [("offset", e["offset"]), ("length", e["length"])])
+
+    _rewrite_entries(ext, edit)
+    seen = _opened(monkeypatch)
+    for s in SETTINGS:
+        found = _same_both_ways(ext, s, monkeypatch)
+        assert [f.code for f in found] == ["RL002"]
+        assert found[0].origin.path == ext and repr(target) in found[0].message
+        assert ("missing" if bad == "missing-file" else "outside the model's folder") in found[0].message
+    assert all(os.path.dirname(p) == str(tmp_path / "model") for p in seen)  # nothing outside was opened
+
+
+def test_unread_bias_outside_the_folder_is_never_opened(tmp_path, monkeypatch):
+    """A Gemm bias is read only by the interval bounds: without them (no input range) it is never
+    read, so a bad location is never opened and the findings are the inline file's. Where the bounds
+    read a bias (the first layers, with a range) a bad one is RL002, both ways."""
+    import shutil
+
+    (tmp_path / "model").mkdir()
+    path, ext = _chain(tmp_path / "model")
+    shutil.copy(tmp_path / "model" / "w.bin", tmp_path / "w.bin")
+
+    def point_outside(name):
+        def edit(k, t):
+            if t.name == name:
+                e = _entries(t)
+                _set_entries(t, [("location", "../w.bin"), ("offset", e["offset"]), ("length", e["length"])])
+        return edit
+
+    _rewrite_entries(ext, point_outside("bfc61"))  # layer 30, inside the block
+    seen = _opened(monkeypatch)
+    inline = _same(path, Settings(), monkeypatch, expect_block=True)
+    assert "RL002" not in {f.code for f in _same_both_ways(ext, Settings(), monkeypatch)}
+    for s in SETTINGS[1:]:  # bounds that reach layer 30 read its bias (RL002): either way alike
+        _same_both_ways(ext, s, monkeypatch)
+    external = _same(ext, Settings(), monkeypatch, expect_block=True)
+    assert [(f.code, f.message, f.origin.node) for f in inline] == [(f.code, f.message, f.origin.node) for f in external]
+    assert all(os.path.dirname(p) == str(tmp_path / "model") for p in seen)
+
+    _rewrite_entries(ext, point_outside("bfc1"))  # the first layer's bias: the bounds read it
+    found = _same_both_ways(ext, Settings(input_range=(0.0, 1.0)), monkeypatch)
+    assert [f.code for f in found] == ["RL002"] and "'bfc1'" in found[0].message
+    assert all(os.path.dirname(p) == str(tmp_path / "model") for p in seen)

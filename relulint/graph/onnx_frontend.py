@@ -106,20 +106,6 @@ class ExternalData:
             info = self.infos[name] = {e.key: e.value for e in tensor.external_data}
         return external_location(tensor, self.base_dir, self.checked, info)
 
-    def check(self, tensor) -> None:
-        """Validate an external tensor's location (once per location string). Exporters write the
-        location as the first entry: reading only that one is what makes the up-front check cheap
-        (the rest is read when the tensor is loaded, and any location not checked here is checked
-        then)."""
-        entries = tensor.external_data
-        first = entries[0] if len(entries) else None
-        if first is not None and first.key == "location":
-            loc = first.value
-            if loc not in self.checked:
-                external_location(tensor, self.base_dir, self.checked, {"location": loc})
-        else:
-            self.location(tensor)
-
     def array(self, tensor) -> np.ndarray | None:
         """The tensor's values, or None when its layout needs onnx's general reader."""
         name = tensor.name
@@ -149,56 +135,79 @@ class ExternalData:
         return np.frombuffer(mm, dtype=dtype, count=count, offset=offset).reshape(dims)
 
     def stacked(self, tensors: list, dtype, dims: tuple[int, ...]) -> np.ndarray | None:
-        """External tensors of one dtype and dims, all in one file, as one (n, *dims) array: a strided
-        view of the map when they lie at regular offsets, else one gather. None when any entry needs
-        the per-tensor reader (which gives the clear error for a bad one)."""
+        """External tensors of one dtype and dims as one (n, *dims) array: a strided view of the map
+        when they lie in one file at regular offsets, else one gather per file. Every file is validated
+        (`location`) before it is mapped. None when any entry needs the per-tensor reader (which gives
+        the clear error for a bad one)."""
         infos = self.infos
         nbytes = math.prod(dims) * _ITEMSIZE[dtype]
-        loc = None
-        offsets = []
         want = str(nbytes)
+        wheres: list[str] = []
+        offsets: list[str] = []
+        lengths_ok = True
         for t in tensors:
-            # exporters write location, offset, length in that order: read them by position (no dict a
-            # tensor), anything else goes through the entries by key
+            # exporters write location, offset, length in that order: read them by position (three
+            # entry objects a tensor, no dict), anything else goes through the entries by key
             ed = t.external_data
-            e0, e1 = (ed[0], ed[1]) if len(ed) >= 2 else (None, None)
-            if len(ed) == 3 and e0.key == "location" and e1.key == "offset" and ed[2].key == "length":
-                where, off, length = e0.value, e1.value, ed[2].value
+            if len(ed) == 3:
+                e0, e1, e2 = ed
+                if e0.key == "location" and e1.key == "offset" and e2.key == "length":
+                    wheres.append(e0.value)
+                    offsets.append(e1.value)
+                    length = e2.value
+                    if length != want:
+                        lengths_ok = lengths_ok and length.isdigit() and int(length) == nbytes
+                    continue
+            info = infos.get(t.name)
+            if info is None:
+                info = infos[t.name] = {e.key: e.value for e in ed}
+            wheres.append(info.get("location", ""))
+            offsets.append(info.get("offset", "0"))
+            length = info.get("length", want)
+            if length != want:
+                lengths_ok = lengths_ok and length.isdigit() and int(length) == nbytes
+        if not lengths_ok or not tensors:
+            return None
+        try:
+            offs = np.array([int(o or 0) for o in offsets], dtype=np.int64)
+        except ValueError:
+            return None
+        first = wheres[0]
+        if wheres.count(first) == len(wheres):  # the usual case: one data file
+            mm = self._validated_map(first, tensors[0])
+            if mm is None or offs.min() < 0 or offs.max() + nbytes > len(mm):
+                return None
+            n = len(offs)
+            steps = np.diff(offs)
+            if n == 1 or (steps[0] >= nbytes and (steps == steps[0]).all()):
+                stride = int(steps[0]) if n > 1 else nbytes
+                flat = np.ndarray((n, nbytes), dtype=np.uint8, buffer=mm, offset=int(offs[0]), strides=(stride, 1))
             else:
-                info = infos.get(t.name)
-                if info is None:
-                    info = infos[t.name] = {e.key: e.value for e in ed}
-                where, off, length = info.get("location", ""), info.get("offset", "0"), info.get("length", want)
-            if loc is None:
-                loc = where
-            elif where != loc:
+                flat = np.frombuffer(mm, dtype=np.uint8)[offs[:, None] + np.arange(nbytes)]
+            return np.ascontiguousarray(flat).view(dtype).reshape((n, *dims))
+        out = np.empty((len(offs), nbytes), dtype=np.uint8)  # several files: one gather from each
+        where_arr = np.array(wheres, dtype=object)
+        for loc in dict.fromkeys(wheres):
+            rows = np.flatnonzero(where_arr == loc)
+            mm = self._validated_map(loc, tensors[int(rows[0])])
+            part = offs[rows]
+            if mm is None or part.min() < 0 or part.max() + nbytes > len(mm):
                 return None
-            if length != want and (not length.isdigit() or int(length) != nbytes):
-                return None
-            offsets.append(off)
-        full = self.checked.get(loc or "")
+            out[rows] = np.frombuffer(mm, dtype=np.uint8)[part[:, None] + np.arange(nbytes)]
+        return out.view(dtype).reshape((len(offs), *dims))
+
+    def _validated_map(self, loc: str, tensor):
+        """The memory map of data file `loc`, validated first (raises GraphError for a location
+        outside the model's folder or a missing file, naming `tensor`); None for inline data."""
+        full = self.checked.get(loc)
         if full is None:
-            full = self.location(tensors[0])
+            full = self.location(tensor)  # validates the tensor's own location (== loc) and records it
         if full is None:
             return None
         mm = self.maps.get(full)
         if mm is None:
             mm = self.maps[full] = self._map(full)
-        try:
-            offs = np.array([int(o or 0) for o in offsets], dtype=np.int64)
-        except ValueError:
-            return None
-        if len(offs) == 0 or offs.min() < 0 or offs.max() + nbytes > len(mm):
-            return None
-        n = len(offs)
-        steps = np.diff(offs)
-        if n == 1 or (steps[0] >= nbytes and (steps == steps[0]).all()):
-            stride = int(steps[0]) if n > 1 else nbytes
-            flat = np.ndarray((n, nbytes), dtype=np.uint8, buffer=mm, offset=int(offs[0]), strides=(stride, 1))
-        else:
-            raw = np.frombuffer(mm, dtype=np.uint8)
-            flat = raw[offs[:, None] + np.arange(nbytes)]
-        return np.ascontiguousarray(flat).view(dtype).reshape((n, *dims))
+        return mm
 
     @staticmethod
     def _map(full: str):
@@ -284,10 +293,10 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
     base_dir = os.path.dirname(os.path.abspath(path))
     graph = model.graph
     external = ExternalData(base_dir)
-    inits = {t.name: t for t in graph.initializer}  # (60k+ on deep models) the last tensor of a name wins
-    for t in inits.values():
-        if t.data_location == _EXTERNAL:
-            external.check(t)  # fail early and clearly on a bad external reference
+    # (60k+ on deep models) the last tensor of a name wins. External locations are validated when a
+    # tensor is read (ExternalData.array / stacked, tensor_array), not here: one protobuf read per
+    # tensor up front cost a tenth of the pass, and a tensor that is never read is never opened
+    inits = {t.name: t for t in graph.initializer}
     meta = {p.key: p.value for p in model.metadata_props}
     facts = ModuleFacts(path=path, frameworks={"onnx"})
     from relulint.project import root_for
@@ -361,9 +370,9 @@ class _Graph:
             c = self.consts[name]
             if isinstance(c, np.ndarray):
                 return c
-            from onnx import numpy_helper
-
-            return numpy_helper.to_array(c)
+            # a Constant node's tensor may name external data too: the same validated reader (never
+            # numpy_helper.to_array on it, which would open its location relative to the working folder)
+            return tensor_array(c, self.base_dir)
 
         return load
 
