@@ -1,8 +1,8 @@
 """Block ops (relulint/graph/runs.py): a run of repeated layers lowered in vectorised steps answers
 exactly as the per-node path does, op for op and finding for finding.
 
-Every case lints the same file twice, with runs (the default) and with `onnx_frontend.RUNS` off,
-and compares the findings (code, message, position, node, evidence, related locations) and the IR
+Every case lints the same file twice, with runs and the bulk field reader (the default) and with
+`onnx_frontend.RUNS` and `onnx_frontend.BULK` off, and compares the findings (code, message, position, node, evidence, related locations) and the IR
 (every op, made on demand from the block). Graphs are generated: uniform chains, chains with one odd
 layer in the middle, MatMul + bias Add, BatchNorm / Dropout in the pattern, residual graphs (no
 block: the per-node path both ways), external data, with and without an input range.
@@ -118,7 +118,10 @@ def _external(path: str) -> str:
 
 
 def _lint(path: str, runs: bool, settings: Settings, monkeypatch):
+    """Block ops and the bulk reader (onnx_bulk) on, or both off: the per-node path reading every
+    node's fields one by one."""
     monkeypatch.setattr(onnx_frontend, "RUNS", runs)
+    monkeypatch.setattr(onnx_frontend, "BULK", runs)
     return lint_file(path, settings)
 
 
@@ -477,3 +480,77 @@ def test_unread_bias_outside_the_folder_is_never_opened(tmp_path, monkeypatch):
     found = _same_both_ways(ext, Settings(input_range=(0.0, 1.0)), monkeypatch)
     assert [f.code for f in found] == ["RL002"] and "'bfc1'" in found[0].message
     assert all(os.path.dirname(p) == str(tmp_path / "model") for p in seen)
+
+
+# ------------------------------------------------------------------------------------ the bulk reader
+
+
+def _per_node_fields(nodes) -> tuple:
+    return ([n.op_type for n in nodes], [list(n.input) for n in nodes], [list(n.output) for n in nodes],
+            [[a.SerializeToString() for a in n.attribute] for n in nodes])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bulk_reader_gives_the_per_node_fields(seed, tmp_path):
+    """Random graphs with omitted optional inputs (""), nodes without inputs (Constant), several
+    outputs, several attributes: the bulk lists are the per-node reads, node for node."""
+    from relulint.graph import onnx_bulk
+
+    r = random.Random(seed)
+    nodes = []
+    for k in range(r.randint(1, 300)):
+        ins = [r.choice(["x", "", f"t{k}", "ü-name", "a/b.c:0"]) for _ in range(r.randint(0, 4))]
+        outs = [f"o{k}_{j}" for j in range(r.choice([1, 1, 1, 2, 3]))]
+        attrs = {a: r.choice([1, 2.5, "s", [1, 2]]) for a in r.sample(["alpha", "beta", "axis", "mode"], r.randint(0, 3))}
+        nodes.append(helper.make_node(r.choice(["Gemm", "Relu", "Constant", "Split"]), ins, outs, name=f"n{k}", **attrs))
+    got = onnx_bulk.read(nodes)
+    assert got is not None
+    assert (got.op_types, got.inputs, got.outputs, got.attributes) == _per_node_fields(nodes)
+
+
+def test_bulk_reader_refuses_what_it_cannot_split(tmp_path, monkeypatch):
+    """A tensor named "\\x00" (the separator) or a node without an op type: no bulk result, and
+    linting reads node by node with the same findings."""
+    from relulint.graph import onnx_bulk
+
+    assert onnx_bulk.read([helper.make_node("Relu", ["\x00"], ["y"])]) is None
+    assert onnx_bulk.read([helper.make_node("Relu", ["x"], ["\x00"])]) is None
+    assert onnx_bulk.read([onnx.NodeProto(input=["x"], output=["y"])]) is None  # no op type
+    assert onnx_bulk.read([]) is None
+    # two op_type fields in the file: protobuf keeps the last, and so does the bulk read (of the parsed node)
+    two = onnx.NodeProto.FromString(helper.make_node("Relu", ["x"], ["y"]).SerializeToString() + b'"\x04Tanh')
+    assert two.op_type == "Tanh" and onnx_bulk.read([two]).op_types == ["Tanh"]
+
+    b = Builder(8, 13)
+    for i in range(30):
+        b.layer("Relu", "pos" if i == 17 else "he")
+    b.nodes[-1].output[0] = "\x00"  # the graph's output tensor, named with the separator
+    b.x = "\x00"
+    path = b.save(tmp_path / "m.onnx")
+    calls = []
+    real = onnx_bulk.read
+    monkeypatch.setattr(onnx_bulk, "read", lambda nodes: calls.append(real(nodes)) or calls[-1])
+    found = _same(path, Settings(), monkeypatch, expect_block=True)
+    assert calls and calls[0] is None  # (the per-node reader took over)
+    assert [f.origin.node for f in found if f.code == "RL201"] == ["fc35 (Gemm)"]
+
+
+def test_attributes_written_differently_end_a_block_without_changing_findings(tmp_path, monkeypatch):
+    """The bulk reader compares attributes as bytes: a Gemm whose transB=1 is serialized with an
+    explicit default field (same meaning, other bytes) ends the block early; findings are unchanged."""
+    b = Builder(8, 14)
+    for i in range(40):
+        b.layer("Relu", "pos" if i == 30 else "he")
+    a = b.nodes[40].attribute[0]  # layer 20's Gemm
+    assert a.name == "transB"
+    a.f = 0.0  # explicitly present, still 0: protobuf writes the field, the value means nothing for an INT attribute
+    path = b.save(tmp_path / "m.onnx")
+    found = _same(path, Settings(), monkeypatch, expect_block=True)
+    assert [f.origin.node for f in found if f.code == "RL201"] == ["fc61 (Gemm)"]
+    from relulint.graph.runs import OpRun
+
+    blocks = [seg for seg in _lint(path, True, Settings(), monkeypatch).facts.networks[0].ops.segments
+              if isinstance(seg, OpRun)]
+    assert len(blocks) == 2  # split at layer 20
+    for s in SETTINGS[1:]:
+        _same(path, s, monkeypatch)

@@ -15,11 +15,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from relulint.graph import onnx_runs
+from relulint.graph import onnx_bulk, onnx_runs
 from relulint.graph.lowering import GNode, GraphInput, GRun, build_network, graph_loss
 from relulint.ir import ModuleFacts, Origin
 from relulint.knowledge.graph_ops import ONNX_SHAPE_PLUMBING, clip_kind, onnx_op
 
+BULK = True  # read op types and edges with onnx_bulk (tests switch it off to compare with the per-node reads)
 RUNS = True  # lower runs of repeated layers as blocks (tests switch it off to compare with the per-node path)
 MAX_PROTO_BYTES = 2 * 1024 ** 3  # protobuf cannot hold more: bigger models keep weights outside
 _FRAME = re.compile(r'File "(?P<f1>[^"]+)", line (?P<l1>\d+)|(?P<f2>[^\s()"]+\.py)[(:](?P<l2>\d+)')
@@ -333,9 +334,17 @@ class _Graph:
         self.inits = inits if inits is not None else {t.name: t for t in graph.initializer}
         self.alias: dict[str, str] = {}  # Identity(constant) outputs: exporters share a tensor this way
         self.consts: dict[str, object] = {}  # Constant node outputs -> their TensorProto
-        # protobuf fields cost a lookup on every touch: read the node list and op types once
-        self.nodes = list(graph.node)
-        self.op_types = [n.op_type for n in self.nodes]
+        # protobuf fields cost a lookup on every touch: read the node list, op types and edges once, in
+        # bulk where onnx_bulk can (else node by node)
+        self.nodes = graph.node[:]
+        bulk = onnx_bulk.read(self.nodes) if BULK else None
+        if bulk is not None:
+            self.op_types = bulk.op_types
+            self.edges: tuple[list[list[str]], list[list[str]]] | None = (bulk.inputs, bulk.outputs)
+            self.attr_bytes: list[list[bytes]] | None = bulk.attributes
+        else:
+            self.op_types = [n.op_type for n in self.nodes]
+            self.edges = self.attr_bytes = None
         special = [i for i, op in enumerate(self.op_types) if op == "Constant" or op == "Identity"]
         for i in special:
             n, op = self.nodes[i], self.op_types[i]
@@ -405,9 +414,11 @@ class _Graph:
     def lower_nodes(self) -> list[GNode]:
         nodes = self.nodes
         op_types = self.op_types
-        # protobuf repeated fields are slow to touch: read each node's edges once
-        n_in = [n.input[:] for n in nodes]  # (a slice is a list, made faster than list())
-        n_out = [n.output[:] for n in nodes]
+        if self.edges is not None:
+            n_in, n_out = self.edges
+        else:  # protobuf repeated fields are slow to touch: read each node's edges once
+            n_in = [n.input[:] for n in nodes]  # (a slice is a list, made faster than list())
+            n_out = [n.output[:] for n in nodes]
         data = {i.name for i in self.inputs}
         on_path: list[int] = []
         chain = True  # every node on the path reads data only from the one before it (runs need it)

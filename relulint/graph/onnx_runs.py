@@ -108,8 +108,13 @@ def _agreeing(g, path: list[int], n_in: list[list[str]], s: int, m: int, reps: i
         rows = list(map(n_in.__getitem__, idxs))
         good = min(good, _first_not(list(map(len, rows)), len(sig)))
         if g.op_types[t0] not in _ATTRS_BOUNDS_ONLY:
-            attrs = nodes[t0].attribute
-            good = min(good, _first_not([nodes[i].attribute == attrs for i in idxs[:good]], True))
+            if g.attr_bytes is not None:  # serialized attributes (onnx_bulk): equal bytes, equal attributes
+                ab = g.attr_bytes
+                want_attrs = ab[t0]
+                good = min(good, _first_not([ab[i] == want_attrs for i in idxs[:good]], True))
+            else:
+                attrs = nodes[t0].attribute
+                good = min(good, _first_not([nodes[i].attribute == attrs for i in idxs[:good]], True))
         rows = rows[:good]
         for slot, want in enumerate(sig):
             names = list(map(itemgetter(slot), rows))
