@@ -554,3 +554,74 @@ def test_attributes_written_differently_end_a_block_without_changing_findings(tm
     assert len(blocks) == 2  # split at layer 20
     for s in SETTINGS[1:]:
         _same(path, s, monkeypatch)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_simple_chain_check_agrees_with_the_sweep(seed):
+    """`_simple_chain` (list-wide) against the node-by-node sweep: where it answers, the sweep finds
+    every node on the path, as a chain, with the same data tensors. Random chains, most of them
+    spoiled in one place: a second read of a data tensor, a branch, plumbing, a node without inputs,
+    two outputs, an output written twice or over the input, an omitted input, a read of a later output."""
+    r = random.Random(seed)
+    n = r.randint(1, 40)
+    n_in = [[f"t{k - 1}" if k else "x", *(f"w{k}_{j}" for j in range(r.randint(0, 2)))] for k in range(n)]
+    n_out = [[f"t{k}"] for k in range(n)]
+    ops = [r.choice(["Gemm", "Relu", "Add"]) for _ in range(n)]
+    k = r.randrange(n)
+    spoil = r.choice(["none", "none", "reread", "reread_input", "branch", "plumbing", "no_inputs", "two_outputs",
+                      "twice", "over_input", "omitted", "later", "empty_output"])
+    if spoil == "reread" and k > 1:
+        n_in[k].append(f"t{k - 2}")
+    elif spoil == "reread_input":
+        n_in[k].append("x")
+    elif spoil == "branch" and k > 0:
+        n_in[k][0] = "x"
+    elif spoil == "plumbing":
+        ops[k] = "Shape"
+    elif spoil == "no_inputs":
+        n_in[k] = []
+    elif spoil == "two_outputs":
+        n_out[k].append(f"extra{k}")
+    elif spoil == "twice" and k > 0:
+        n_out[k] = [f"t{k - 1}"]
+    elif spoil == "over_input":
+        n_out[k] = ["x"]
+    elif spoil == "omitted":
+        n_in[k].insert(1, "")
+    elif spoil == "later" and k < n - 1:
+        n_in[k].append(f"t{n - 1}")
+    elif spoil == "empty_output":
+        n_out[k] = [""]
+    fast = onnx_frontend._simple_chain(n_in, n_out, ops, {"x"})
+    data = {"x"}
+    on_path, chain, prev = onnx_frontend._sweep(n_in, n_out, ops, data)
+    if fast is not None:
+        assert (on_path, chain, prev, data) == (list(range(n)), True, n_out[-1], fast)
+    if spoil in ("none", "omitted"):
+        assert fast is not None
+
+
+def test_bulk_external_offsets_only_for_the_usual_layout():
+    """onnx_bulk.external_offsets reads (location, offsets) list-wide only when every tensor names
+    location, offset, length in that order, one file, the expected length, plain decimal offsets;
+    anything else is None (the entries are then read one by one)."""
+    from relulint.graph import onnx_bulk
+
+    def tensor(*pairs):
+        t = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], data_location=TensorProto.EXTERNAL)
+        for key, value in pairs:
+            t.external_data.add(key=key, value=value)
+        return t
+
+    good = [tensor(("location", "w.bin"), ("offset", str(16 * k)), ("length", "16")) for k in range(5)]
+    assert onnx_bulk.external_offsets(good, 16) == ("w.bin", [0, 16, 32, 48, 64])
+    assert onnx_bulk.external_offsets(good, 32) is None  # another length
+    for odd in (tensor(("location", "w2.bin"), ("offset", "80"), ("length", "16")),  # another file
+                tensor(("offset", "80"), ("location", "w.bin"), ("length", "16")),  # another order
+                tensor(("location", "w.bin"), ("offset", "80")),  # no length
+                tensor(("location", "w.bin"), ("offset", "+80"), ("length", "16")),
+                tensor(("location", "w.bin"), ("offset", " 80"), ("length", "16")),
+                tensor(("location", "w.bin"), ("offset", ""), ("length", "16")),
+                tensor(("location", "w.bin"), ("offset", "80"), ("length", "16"), ("checksum", "x"))):
+        assert onnx_bulk.external_offsets([*good, odd], 16) is None
+    assert onnx_bulk.external_offsets([], 16) is None

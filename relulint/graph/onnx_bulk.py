@@ -26,7 +26,7 @@ _MARK = "\x00"
 # of NodeProto). A real attribute is never the single byte 0 (tag 0 is invalid: the real parse would fail)
 _SEP = b"\n\x01\x00\x12\x01\x00\x22\x01\x00\x2a\x01\x00"
 _ATTR_MARK = b"\x00"
-_NODES: list[type] = []  # the light message class, made on first use
+_CLASSES: dict[str, type] = {}  # the light message classes, made on first use
 
 
 @dataclass
@@ -37,21 +37,28 @@ class NodeFields:
     attributes: list[list[bytes]]  # each node's AttributeProtos, serialized
 
 
-def _nodes_class() -> type:
-    if not _NODES:
+def _light(name: str) -> type:
+    """`Nodes` (NodeProto's input, output, op_type, attribute as bytes) or `Tensors` (TensorProto's
+    external_data entries as bytes), every field repeated."""
+    if not _CLASSES:
         from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
         fd = descriptor_pb2.FieldDescriptorProto
         fdp = descriptor_pb2.FileDescriptorProto(name="relulint_onnx_light.proto", package="relulint_onnx_light",
                                                  syntax="proto2")
-        m = fdp.message_type.add(name="Nodes")
-        for name, number, typ in (("input", 1, fd.TYPE_STRING), ("output", 2, fd.TYPE_STRING),
-                                  ("op_type", 4, fd.TYPE_STRING), ("attribute", 5, fd.TYPE_BYTES)):
-            m.field.add(name=name, number=number, type=typ, label=fd.LABEL_REPEATED)
+        layout = {"Nodes": (("input", 1, fd.TYPE_STRING), ("output", 2, fd.TYPE_STRING),
+                            ("op_type", 4, fd.TYPE_STRING), ("attribute", 5, fd.TYPE_BYTES)),
+                  "Tensors": (("external_data", 13, fd.TYPE_BYTES),)}
+        for message, fields in layout.items():
+            m = fdp.message_type.add(name=message)
+            for field, number, typ in fields:
+                m.field.add(name=field, number=number, type=typ, label=fd.LABEL_REPEATED)
         pool = descriptor_pool.DescriptorPool()  # a private pool: nothing registered globally
         pool.Add(fdp)
-        _NODES.append(message_factory.GetMessageClass(pool.FindMessageTypeByName("relulint_onnx_light.Nodes")))
-    return _NODES[0]
+        for message in layout:
+            _CLASSES[message] = message_factory.GetMessageClass(
+                pool.FindMessageTypeByName(f"relulint_onnx_light.{message}"))
+    return _CLASSES[name]
 
 
 def read(nodes: list) -> NodeFields | None:
@@ -61,7 +68,7 @@ def read(nodes: list) -> NodeFields | None:
         return None
     try:
         raw = [node.SerializeToString() for node in nodes]  # (C: ~0.3 us a node, no field objects)
-        merged = _nodes_class().FromString(_SEP.join(raw) + _SEP)
+        merged = _light("Nodes").FromString(_SEP.join(raw) + _SEP)
         del raw
         ops = merged.op_type[:]
         if len(ops) != 2 * n or ops[1::2].count(_MARK) != n:  # exactly one op type a node, then its separator
@@ -92,3 +99,53 @@ def _split(values: list, mark, n: int) -> list[list] | None:
         append(values[start:cut])
         start = cut + 1
     return out
+
+
+# a StringStringEntryProto serialized: key (field 1), then value (field 2), each one length byte here
+_OFFSET_KEY = b"\n\x06offset\x12"
+_ENTRY_MARK = b"\x00"  # (a real entry never serializes to tag 0)
+_TENSOR_SEP = b"\x6a\x01\x00"  # external_data (field 13) = b"\x00" after each tensor
+
+
+def external_offsets(tensors: list, length: int) -> tuple[str, list[int]] | None:
+    """(location, offsets) of external tensors that each name exactly the entries `location` (one
+    file for all), `offset`, `length` (= `length`), in that order, as exporters write them; None for
+    anything else (the caller reads the entries one by one).
+
+    The entries are compared as protobuf serializes them (from the parsed tensors, so canonical):
+    the location and length entries must be byte for byte the first tensor's, each offset entry
+    "offset" with a value of decimal digits, its length byte matching. Checked list-wide."""
+    n = len(tensors)
+    if n == 0:
+        return None
+    try:
+        raw = [t.SerializeToString() for t in tensors]
+        entries = _light("Tensors").FromString(_TENSOR_SEP.join(raw) + _TENSOR_SEP).external_data[:]
+        del raw
+        if len(entries) != 4 * n or entries[3::4].count(_ENTRY_MARK) != n:
+            return None
+        loc_entry, len_entry = entries[0], entries[2]
+        if entries[0::4].count(loc_entry) != n or entries[2::4].count(len_entry) != n:
+            return None
+        loc, want = _entry(loc_entry, b"location"), _entry(len_entry, b"length")
+        if loc is None or want is None or not want.isdigit() or int(want) != length:
+            return None
+        offs = entries[1::4]
+        k = len(_OFFSET_KEY)
+        if list(map(bytes.startswith, offs, [_OFFSET_KEY] * n)).count(True) != n:
+            return None
+        values = [e[k + 1:] for e in offs]
+        # the value's length byte (one byte: under 128 digits) says where the value ends
+        if list(map(len, values)) != [e[k] for e in offs] or not all(map(bytes.isdigit, values)):
+            return None
+        return loc.decode(), list(map(int, values))
+    except Exception:  # anything unexpected: the per-tensor reader decides
+        return None
+
+
+def _entry(raw: bytes, key: bytes) -> bytes | None:
+    """The value of a serialized StringStringEntryProto with this key (one-byte lengths), or None."""
+    head = b"\n" + bytes([len(key)]) + key + b"\x12"
+    if not raw.startswith(head) or len(raw) < len(head) + 1 or raw[len(head)] != len(raw) - len(head) - 1:
+        return None
+    return raw[len(head) + 1:]

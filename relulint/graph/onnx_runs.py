@@ -15,7 +15,7 @@ by node when an op is needed, and `OnnxRun.weights` reads the weights of many re
 from __future__ import annotations
 
 import math
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 import numpy as np
 
@@ -236,8 +236,7 @@ class OnnxRun(GRun):
 def stacked_inline(tensors: list, dtype, dims: tuple[int, ...]) -> np.ndarray | None:
     """Inline tensors of one dtype and dims as one (n, *dims) array, from their raw bytes."""
     nbytes = math.prod(dims) * np.dtype(dtype).itemsize
-    raws = [t.raw_data for t in tensors]
-    for r in raws:
-        if len(r) != nbytes:
-            return None  # values in typed fields (float_data), or a malformed tensor: per tensor
+    raws = list(map(attrgetter("raw_data"), tensors))
+    if list(map(len, raws)).count(nbytes) != len(raws):
+        return None  # values in typed fields (float_data), or a malformed tensor: per tensor
     return np.frombuffer(b"".join(raws), dtype=dtype).reshape((len(tensors), *dims))
