@@ -6,6 +6,27 @@ from relulint.ir import DataSource, ModelIR, Origin
 from relulint.rule import Confirmation, GraphCase, Invalid, StaticRule, Valid
 from relulint.rules._support import fmt
 
+_LINEAR_KINDS = frozenset({"affine", "shape", "dropout", "alpha_dropout"})
+
+
+def _linear_regressions(irs: list[ModelIR]) -> set[int]:
+    """The first layers (by id) of linear regressions: networks with no nonlinearity at all (affine layers,
+    reshapes, dropout) in any of their readings (the network, and each loss call's path through it), trained
+    only with regression losses. Nothing in them saturates or dies, so the input's scale is not this rule's."""
+    losses: dict[int, list] = {}
+    nonlinear: set[int] = set()
+    for ir in irs:
+        first = ir.network.first_affine()
+        if first is None:
+            continue
+        key = id(first[1])
+        losses.setdefault(key, []).extend(ir.all_losses)
+        if not all(op.kind in _LINEAR_KINDS and (op.activation is None or op.activation.kind == "linear")
+                   for op in ir.network.ops):
+            nonlinear.add(key)
+    return {key for key, found in losses.items()
+            if key not in nonlinear and found and all(loss.is_regression for loss in found)}
+
 
 class MissingInputNormalization(StaticRule):
     """
@@ -20,7 +41,8 @@ class MissingInputNormalization(StaticRule):
     no adapted `Normalization` or BatchNorm first layer) it is reported as "no scaling seen (range
     unknown)"; `--dynamic` then measures each column's scale. A Keras `Normalization` layer that is never
     `adapt()`-ed and is given no `mean` / `variance` passes the data through unchanged: the finding
-    is reported on that layer.
+    is reported on that layer. A linear regression (affine layers with no activation, trained only with
+    regression losses) is not judged: nothing in it saturates or dies.
 
     ## Why is this bad?
     Pre-activations grow with the input scale: with pixels in [0, 255] the first layer's outputs are
@@ -273,6 +295,13 @@ out = net(x)
                          (ds.fed_at, f"fed to {net.name!r} here"),
                          (layer.origin, f"first layer {layer.display}")],
             )
+
+    def check_module(self, irs: list[ModelIR], options: dict) -> Iterator[Finding]:
+        linear = _linear_regressions(irs)
+        for ir in irs:
+            first = ir.network.first_affine()
+            if first is None or id(first[1]) not in linear:
+                yield from self.check(ir, options)
 
     @staticmethod
     def _raw(ds: DataSource, limit: float) -> bool:

@@ -246,6 +246,36 @@ FIRE = {
         for xb, yb in loader:
             nn.functional.cross_entropy(net(xb), yb).backward()
     """,
+    "raw pixels into one Dense layer with a sigmoid (logistic regression)": """
+        import numpy as np
+        from tensorflow import keras
+
+        (x, y), _ = keras.datasets.mnist.load_data()  # expect: RL301
+        x = x.reshape(-1, 784)
+        m = keras.Sequential([keras.layers.Dense(1, activation="sigmoid", input_shape=(784,))])
+        m.compile("sgd", "binary_crossentropy")
+        m.fit(x, (y == 3).astype("float32"))
+    """,
+    "raw pixels into a linear softmax classifier, logits in the loss": """
+        import torch
+        import torch.nn as nn
+        from torchvision import datasets
+
+        pixels = datasets.MNIST("data", download=True).data.view(-1, 784).float()  # expect: RL301
+        labels = datasets.MNIST("data").targets
+        clf = nn.Sequential(nn.Linear(784, 10))
+        nn.functional.cross_entropy(clf(pixels), labels).backward()
+    """,
+    "unscaled grid into a ReLU regressor (not linear)": """
+        import numpy as np
+        from tensorflow import keras
+
+        x = np.array([float(i) for i in range(100)])  # expect: RL301
+        y = x ** 2
+        m = keras.Sequential([keras.layers.Dense(32, activation="relu", input_shape=(1,)), keras.layers.Dense(1)])
+        m.compile("adam", "mse")
+        m.fit(x, y, epochs=100)  # expect: RL303
+    """,
 }
 
 SILENT = {
@@ -580,6 +610,33 @@ SILENT = {
         net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
         for xb, yb in DataLoader(Cells(["c0.png"]), batch_size=8):
             nn.functional.cross_entropy(net(xb), yb).backward()
+    """,
+    "a linear regression on degrees (one Dense unit, MSE)": """
+        import numpy as np
+        import tensorflow as tf
+
+        celsius = np.array([-40, -10, 0, 8, 15, 22, 38], dtype=float)
+        fahrenheit = np.array([-40, 14, 32, 46, 59, 72, 100], dtype=float)
+        l0 = tf.keras.layers.Dense(units=1, input_shape=[1])
+        model = tf.keras.Sequential([l0])
+        model.compile(loss="mean_squared_error", optimizer=tf.keras.optimizers.Adam(0.1))
+        model.fit(celsius, fahrenheit, epochs=500, verbose=False)
+    """,
+    "a two-layer linear regression in torch on csv columns": """
+        import pandas as pd
+        import torch
+        import torch.nn as nn
+
+        df = pd.read_csv("plots.csv")
+        x = torch.tensor(df[["area", "slope"]].values, dtype=torch.float32)
+        y = torch.tensor(df[["harvest"]].values, dtype=torch.float32)
+        model = nn.Sequential(nn.Linear(2, 4), nn.Dropout(0.1), nn.Linear(4, 1))
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        for _ in range(200):
+            opt.zero_grad()
+            loss = nn.functional.l1_loss(model(x), y)
+            loss.backward()
+            opt.step()
     """,
 }
 
