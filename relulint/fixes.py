@@ -51,6 +51,7 @@ class Parsed:
         self.parents = wrapper.resolve(ParentNodeProvider)
         self._qnames = wrapper.resolve(QualifiedNameProvider)
         self._by_span: dict[tuple[int, int, int, int], list[cst.CSTNode]] | None = None
+        self._defined: frozenset[str] | None = None
 
     def nodes_at(self, origin: Origin | None) -> list[cst.CSTNode]:
         """Nodes whose span is exactly the origin's, outermost first."""
@@ -72,6 +73,13 @@ class Parsed:
         while (node := self.parents.get(node)) is not None:
             d += 1
         return d
+
+    def defined_names(self) -> frozenset[str]:
+        """Names the module defines with `def` or `class`, at any depth (functions, methods, classes)."""
+        if self._defined is None:
+            self._defined = frozenset(n.name.value for n in self.positions
+                                      if isinstance(n, (cst.FunctionDef, cst.ClassDef)))
+        return self._defined
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -221,7 +229,7 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
         if kw is not None:
             return unsafe_fix(title, p.rewrite(call, _remove_arg(call, kw)))
         pos = _positional(call)
-        if pos and not _is_literal(pos[0].value):
+        if pos and not _is_literal(pos[0].value) and _applies_activation(p, call):
             # an applied activation: F.relu(x), tf.nn.relu(x), self.act(x), F.softmax(x, dim=1)
             return unsafe_fix(title, _unwrap(p, call, pos[0].value))
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in _METHOD_ACTIVATIONS:
@@ -230,6 +238,26 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
         if fix is not None:
             return fix
     return None
+
+
+_FRAMEWORKS = ("torch.", "tensorflow.", "keras.", "tflearn.", "jax.", "flax.")
+
+
+def _applies_activation(p: Parsed, call: cst.Call) -> bool:
+    """Whether call applies an activation to its first argument (`F.relu(x)`, `tf.nn.softmax(x, axis=-1)`,
+    `self.act(x)`), so that the argument is what remains without it. Not a layer built by a call, whose
+    first argument is its input or its width: a framework layer (`layers.Dense(n, **kw)`,
+    `tf.layers.dense(x, 1, activation=tf.nn.relu)`) or the program's own layer helper (`fc(h, 1, "out")`
+    with a ReLU default): unwrapping those would delete the layer."""
+    from relulint.knowledge import tables
+
+    if any(a.star for a in call.args):
+        return False
+    q = p.qname(call.func)
+    if q:
+        t = tables()
+        return q in t.activations or (q.startswith(_FRAMEWORKS) and q not in t.layers)
+    return last_name(call.func) not in p.defined_names()
 
 
 def _names_activation_function(value: cst.BaseExpression) -> bool:

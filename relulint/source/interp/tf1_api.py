@@ -395,7 +395,7 @@ class TF1Api:
         for fn, site in reversed(self.i.sites):
             if site is None:
                 return
-            if self._called_more_than_once(fn) and self._is_factory(fn):
+            if self._called_more_than_once(fn, site[1]) and self._is_factory(fn):
                 node, state = site
                 origin = state.origin(node) if state is not None else None
                 if origin is None:
@@ -406,11 +406,16 @@ class TF1Api:
                                                op.activation.negative_slope)
                 return
 
-    def _called_more_than_once(self, fn) -> bool:
+    def _called_more_than_once(self, fn, caller=None) -> bool:
+        """fn's name is called at least twice: in its own module's text (where its `def` counts once), and
+        in the caller's module when that is another one (`from ops import fc` in the training script)."""
         name = fn.node.name.value if hasattr(fn.node, "name") else None
         if name is None:
             return False
-        return self._call_counts(fn.module).get(name, 0) > 2
+        count = self._call_counts(fn.module).get(name, 0)
+        if caller is not None and caller is not fn.module:
+            count += self._call_counts(caller).get(name, 0)
+        return count > 2
 
     def _scoped_defaults(self) -> bool:
         """The module uses slim's `arg_scope`: a layer's default activation may not be the API's."""
