@@ -276,3 +276,22 @@ def tables() -> Tables:
     if _TABLES is None:
         _TABLES = _merged()
     return _TABLES
+
+
+@functools.lru_cache(maxsize=4096)
+def known_name(qname: str) -> bool:
+    """Whether a canonical name is one the tables describe (a layer, activation, initialiser, loss, data
+    source, model class or TF1 graph call): how `from keras.layers import *` tells which star-imported
+    module a bare `Dense` comes from."""
+    from relulint.knowledge import keras, tf1, tflearn
+
+    t = tables()
+    if any(qname in d for d in (t.layers, t.activations, t.initializers, t.losses, t.data)):
+        return True
+    return qname in _NAMED_CALLS or any(qname in d for d in (
+        keras.MODEL_BASES, keras.LAYER_BASES, keras.INPUTS, keras.WRAPPERS, tf1.PLACEHOLDERS,
+        tf1.VARIABLE_FACTORIES, tf1.AFFINE_OPS, tflearn.PLACEHOLDERS, tflearn.ESTIMATORS))
+
+
+# model containers / bases the interpreter knows by name, outside the tables
+_NAMED_CALLS = frozenset({"torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})

@@ -19,6 +19,7 @@ import libcst as cst
 
 import relulint.knowledge.torch as TORCH
 from relulint.ir import Loss, Op
+from relulint.knowledge import canonical, known_name
 from relulint.source.interp import api, branch_state, cli_args, library_models, pure
 from relulint.source.interp.data_api import DATA_VALUES, Batches, Transform
 from relulint.source.interp.keras_api import framework_of
@@ -243,6 +244,8 @@ class Interp:
                 for k, v in local.env.items():
                     if not k.startswith("_"):
                         frame.locals[k] = v
+            elif dotted and not level:  # `from keras.layers import *`: names resolved at lookup
+                frame.state.stars.append(dotted)
             return
         for alias in node.names:
             name = _dotted(alias.name)
@@ -915,6 +918,9 @@ class Interp:
                 return value
         if name in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[name]
+        for dotted in reversed(frame.state.stars):  # the framework name a star import binds, if known
+            if known_name(canonical(f"{dotted}.{name}")):
+                return ExtRef(f"{dotted}.{name}")
         if name in _BUILTINS:
             return ExtRef(f"builtins.{name}")
         return UNK

@@ -40,6 +40,7 @@ class ModuleState:
     positions: object | None = None  # PositionProvider map, computed on first use
     evaluated: bool = False
     evaluating: bool = False
+    stars: list[str] = field(default_factory=list)  # framework modules imported with `from m import *`
 
     def origin(self, node: cst.CSTNode) -> Origin | None:
         """The origin of a node of this module, placed when read: most layers and ops never end up in a
