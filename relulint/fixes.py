@@ -81,6 +81,23 @@ class Parsed:
                                       if isinstance(n, (cst.FunctionDef, cst.ClassDef)))
         return self._defined
 
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        while (node := self.parents.get(node)) is not None:
+            if isinstance(node, cst.FunctionDef):
+                return node
+        return None
+
+    def parameters_around(self, node: cst.CSTNode) -> frozenset[str]:
+        """The parameter names of the function holding node (none at module level)."""
+        fn = self.enclosing_function(node)
+        if fn is None:
+            return frozenset()
+        ps = fn.params
+        star = [ps.star_arg] if isinstance(ps.star_arg, cst.Param) else []
+        every = [*ps.posonly_params, *ps.params, *ps.kwonly_params, *star,
+                 *([ps.star_kwarg] if ps.star_kwarg is not None else [])]
+        return frozenset(q.name.value for q in every)
+
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
 
@@ -221,6 +238,8 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
         arg = node if isinstance(node, cst.Arg) else p.parent(node)
         if isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "activation" \
                 and _names_activation_function(arg.value):
+            if isinstance(arg.value, cst.Name) and arg.value.value in p.parameters_around(arg):
+                return None  # `activation=out_act` with out_act a parameter: the callers choose it, not this line
             call = p.parent(arg)
             if isinstance(call, cst.Call):
                 return unsafe_fix(title, p.rewrite(call, _remove_arg(call, arg)))
@@ -229,7 +248,7 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
         if kw is not None:
             return unsafe_fix(title, p.rewrite(call, _remove_arg(call, kw)))
         pos = _positional(call)
-        if pos and not _is_literal(pos[0].value) and _applies_activation(p, call):
+        if pos and not _is_literal(pos[0].value) and applies_activation(p, call):
             # an applied activation: F.relu(x), tf.nn.relu(x), self.act(x), F.softmax(x, dim=1)
             return unsafe_fix(title, _unwrap(p, call, pos[0].value))
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in _METHOD_ACTIVATIONS:
@@ -243,7 +262,7 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
 _FRAMEWORKS = ("torch.", "tensorflow.", "keras.", "tflearn.", "jax.", "flax.")
 
 
-def _applies_activation(p: Parsed, call: cst.Call) -> bool:
+def applies_activation(p: Parsed, call: cst.Call) -> bool:
     """Whether call applies an activation to its first argument (`F.relu(x)`, `tf.nn.softmax(x, axis=-1)`,
     `self.act(x)`), so that the argument is what remains without it. Not a layer built by a call, whose
     first argument is its input or its width: a framework layer (`layers.Dense(n, **kw)`,

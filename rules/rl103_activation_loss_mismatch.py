@@ -3,7 +3,15 @@ from collections.abc import Iterator
 import libcst as cst
 
 from relulint.finding import Finding, Fix, Severity
-from relulint.fixes import Parsed, keyword_arg, last_name, remove_activation, rename_func, unsafe_fix
+from relulint.fixes import (
+    Parsed,
+    applies_activation,
+    keyword_arg,
+    last_name,
+    remove_activation,
+    rename_func,
+    unsafe_fix,
+)
 from relulint.ir import ModelIR
 from relulint.rule import GraphCase, Invalid, StaticRule, Valid
 
@@ -252,6 +260,11 @@ class ActivationLossMismatch(StaticRule):
         expects = f.evidence.get("loss_expects")
         out_kind = f.evidence.get("output_activation", "linear")
         if expects == "logits":
+            # `probs = tf.nn.softmax(logits)` kept for prediction, then `loss(logits=probs)`: give the loss
+            # the logits, and leave the probabilities to their other readers
+            fix = _loss_takes_activation_input(p, f)
+            if fix is not None:
+                return fix
             # a softmax/sigmoid before a loss that applies it itself: drop it
             fix = remove_activation(p, f.origin, f"Remove the final {out_kind} (the loss applies it)")
             if fix is not None:
@@ -313,6 +326,27 @@ class ActivationLossMismatch(StaticRule):
             evidence={"output_activation": kind, "loss": loss.display, "loss_expects": expects},
             related=[(loss.origin, f"loss {loss.display}"), (out.origin if out else ir.network.origin, "model output")],
         )
+
+
+def _loss_takes_activation_input(p: Parsed, f: Finding) -> Fix | None:
+    """`name = act(pre)` with `pre` a name (or attribute), and the loss call given `name`: the loss gets `pre`."""
+    act = next((c for c in p.calls_at(f.origin) if applies_activation(p, c)), None)
+    assign = p.parent(act) if act is not None else None
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or not act.args:
+        return None
+    pre = act.args[0].value
+    if act.args[0].keyword is not None or not isinstance(pre, (cst.Name, cst.Attribute)):
+        return None
+    bound = p.module.code_for_node(assign.targets[0].target)
+    for origin, _ in f.related[:1]:  # the loss
+        for call in p.calls_at(origin):
+            if p.enclosing_function(call) is not p.enclosing_function(assign):
+                continue  # the pre-activation name is not in the loss's scope
+            for arg in call.args:
+                if isinstance(arg.value, (cst.Name, cst.Attribute)) and p.module.code_for_node(arg.value) == bound:
+                    return unsafe_fix(f"Give the loss the logits ({p.module.code_for_node(pre)})",
+                                      p.rewrite(arg.value, pre))
+    return None
 
 
 _SOFTMAX_LOSSES = frozenset({"cross_entropy", "categorical_crossentropy"})

@@ -105,3 +105,105 @@ model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentro
     out = fixed(tmp_path)["leaf.py"]
     assert "        return self.head(self.fc(x))  # expect: RL103\n" in out
     ast.parse(out)
+
+
+SOFTMAX_KEPT = '''\
+import numpy as np
+import tensorflow as tf
+
+x = tf.placeholder(tf.float32, [None, 784])
+y = tf.placeholder(tf.float32, [None, 10])
+W1 = tf.Variable(tf.truncated_normal([784, 256], stddev=0.05))
+h = tf.nn.relu(tf.matmul(x, W1))
+W2 = tf.Variable(tf.truncated_normal([256, 10], stddev=0.05))
+logits = tf.matmul(h, W2)
+pred = tf.nn.softmax(logits)  # expect: RL103
+cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits={given}, labels=y))
+correct = tf.equal(tf.argmax(pred, 1), tf.argmax(y, 1))
+train_op = tf.train.AdamOptimizer(0.001).minimize(cost)
+'''
+
+
+def test_softmax_kept_for_prediction_fix_gives_the_loss_the_logits(tmp_path):
+    write(tmp_path, {"mlp.py": SOFTMAX_KEPT.format(given="pred")})
+    assert found(tmp_path) == expected(tmp_path)
+    out = fixed(tmp_path)["mlp.py"]
+    assert "pred = tf.nn.softmax(logits)" in out  # the probabilities stay for the accuracy
+    assert "softmax_cross_entropy_with_logits(logits=logits, labels=y)" in out
+    ast.parse(out)
+
+
+def test_loss_on_the_logits_is_silent(tmp_path):
+    write(tmp_path, {"mlp.py": SOFTMAX_KEPT.format(given="logits").replace("  # expect: RL103", "")})
+    assert found(tmp_path) == set()
+
+
+def test_sigmoid_attribute_in_a_model_class(tmp_path):
+    write(tmp_path, {"fraud.py": '''\
+import tensorflow as tf
+
+
+class FraudNet(object):
+    def __init__(self, n_features, hidden=64):
+        self.x = tf.placeholder(tf.float32, [None, n_features])
+        self.y = tf.placeholder(tf.float32, [None, 1])
+        h = tf.layers.dense(self.x, hidden, activation=tf.nn.relu)
+        z = tf.layers.dense(h, 1)
+        self.prob = tf.sigmoid(z)  # expect: RL103
+        self.loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=self.y, logits=self.prob))
+        self.train_op = tf.train.AdamOptimizer(1e-3).minimize(self.loss)
+
+
+net = FraudNet(30)
+'''})
+    assert found(tmp_path) == expected(tmp_path)
+    out = fixed(tmp_path)["fraud.py"]
+    assert "self.prob = tf.sigmoid(z)" in out
+    assert "sigmoid_cross_entropy_with_logits(labels=self.y, logits=z))" in out
+
+
+def test_loss_in_another_function_than_the_softmax_unwraps_instead(tmp_path):
+    """The pre-activation name is not visible where the loss is: the activation goes instead."""
+    write(tmp_path, {"net.py": '''\
+import tensorflow as tf
+
+
+def net(x):
+    w = tf.Variable(tf.truncated_normal([64, 10], stddev=0.1))
+    logits = tf.matmul(x, w)
+    pred = tf.nn.softmax(logits)  # expect: RL103
+    return pred
+
+
+x = tf.placeholder(tf.float32, [None, 64])
+y = tf.placeholder(tf.float32, [None, 10])
+pred = net(x)
+loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=pred, labels=y))
+'''})
+    assert found(tmp_path) == expected(tmp_path)
+    out = fixed(tmp_path)["net.py"]
+    assert "    pred = logits  # expect: RL103\n" in out and "logits=pred, labels=y" in out
+
+
+def test_activation_chosen_by_a_parameter_gets_no_fix(tmp_path):
+    """`Dense(1, activation=out_act)`: the callers pass the ReLU, so the layer line is not rewritten."""
+    write(tmp_path, {"model.py": '''\
+import tensorflow as tf
+from tensorflow.keras import layers
+
+
+class VolumeNet(tf.keras.Model):
+    def __init__(self, out_act="relu"):
+        super().__init__()
+        self.hidden = layers.Dense(64, activation="relu")
+        self.head = layers.Dense(1, activation=out_act)  # expect: RL101
+
+    def call(self, x):
+        return self.head(self.hidden(x))
+
+
+model = VolumeNet()
+model.compile(optimizer="adam", loss="huber")
+'''})
+    assert found(tmp_path) == expected(tmp_path)
+    assert fixed(tmp_path) == {}

@@ -103,6 +103,12 @@ SEQUENTIAL_LAYERS = Arg(0, "layers")
 # outputs what the wrapped layer outputs
 WRAPPERS = {"keras.layers.TimeDistributed": Arg(0, "layer")}
 COMPILE_LOSS = Arg(1, "loss")  # model.compile(optimizer, loss, ...)
+# Layer.add_weight in a custom layer's build(): shape and initializer are keywords in tf.keras (its first
+# positional is the name) and positionals in Keras 3; no initializer means glorot_uniform for a float weight.
+ADD_WEIGHT_SHAPE = Arg(None, "shape")
+ADD_WEIGHT_INIT = Arg(None, "initializer")
+ADD_WEIGHT_DEFAULT_INIT = "glorot_uniform"
+ADD_WEIGHT_POSITIONAL = ("shape", "initializer")  # Keras 3's order, told apart by a shape first
 
 # How a layer changes the (batch-less) shape of its input, for fan-in inference.
 # dense: last axis -> units; conv: spatial dims by kernel/stride/padding, channels -> filters (channels

@@ -804,6 +804,8 @@ class Api:
             return self.data.binop(a, kind, b, node)
         if kind == "Power" and ta is not None and b == 2:
             return self.square(ta)
+        if kind == "MatrixMultiply" and self.tf1.is_weight(a, b):  # x @ W, W a tf.Variable / add_weight
+            return self.tf1.affine("tensorflow.matmul", Args([a, b], {}), node)
         if kind == "MatrixMultiply" and ta is not None and tb is not None and ta.param != tb.param:
             # x @ W with W an nn.Parameter: a linear layer written by hand (its fans are not read)
             x = tb if ta.param else ta

@@ -712,6 +712,7 @@ class Interp:
         if inst.is_module:
             args = [a if isinstance(a, Tensor) else (Tensor() if a is UNK else a) for a in args]
             if isinstance(fwd, FuncVal):
+                self.api.keras.build_once(inst, args)
                 out = self.invoke(fwd, [inst, *args], dict(kwargs), self_val=inst)
             elif inst.children is not None:
                 out = self._apply_children(inst.children, args[0] if args else Tensor(), node)

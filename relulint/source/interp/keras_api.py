@@ -500,6 +500,8 @@ class KerasApi:
             self._adopt(args[0], len(recv.children))
             recv.children.append(args[0])
             return None
+        if name == "add_weight" and isinstance(recv, Instance):
+            return self.add_weight(args, kwargs, node)
         if name in ("predict", "predict_on_batch", "__call__"):
             return self.i.call(recv, args[:1], {}, node)
         if name in ("fit", "fit_generator", "train_on_batch"):
@@ -508,6 +510,35 @@ class KerasApi:
                     "load_weights", "save_weights", "get_weights", "set_weights"):
             return UNK
         return NotImplemented
+
+    def add_weight(self, args: list, kwargs: dict, node) -> object:
+        """`self.add_weight(shape=(n_in, units), initializer=...)` in a custom layer: a weight variable with
+        its initialiser and fans, which `tf.matmul(x, self.w)` in `call()` makes a layer (as in TF1)."""
+        from relulint.source.interp.api import Args
+
+        if args and isinstance(args[0], (tuple, ListVal)):  # Keras 3: add_weight(shape, initializer, ...)
+            args, kwargs = [], {**dict(zip(K.ADD_WEIGHT_POSITIONAL, args, strict=False)), **kwargs}
+        a = Args([], kwargs)  # tf.keras: add_weight(name, shape, dtype, initializer, ...) is used by keyword
+        shape = a.get(K.ADD_WEIGHT_SHAPE)
+        ref = K.ADD_WEIGHT_INIT
+        value = a.get(ref) if a.given(ref) else K.ADD_WEIGHT_DEFAULT_INIT
+        init = self.init_of(value, node, ref)
+        if init is not None and not a.given(ref):
+            init.origin = None  # the default is written nowhere: reported at the layer
+        return self.api.tf1.weight(init, shape, node)
+
+    def build_once(self, inst: Instance, args: list) -> None:
+        """A custom Keras layer's `build(input_shape)` runs before its first call, with the input's shape:
+        that is where `add_weight` makes the weights `call()` uses."""
+        if inst.built or not is_keras_class(inst.cls):
+            return
+        inst.built = True
+        build = inst.cls.lookup("build")
+        if not isinstance(build, FuncVal):
+            return
+        x = args[0] if args else None
+        shape = (None, *x.shape) if isinstance(x, Tensor) and x.shape is not None else UNK
+        self.i.invoke(build, [inst, shape], {}, self_val=inst)
 
     def per_output(self, model: GraphModel, losses: object, node) -> None:
         """compile(loss=[...]) / compile(loss={"name": ...}) on a multi-output model: each loss judges the

@@ -108,6 +108,15 @@ def _last(shape: tuple | None) -> int | None:
     return shape[-1] if shape and isinstance(shape[-1], int) else None
 
 
+def _variable(init: Init | None, dims: tuple | None, site: Origin | None) -> Variable:
+    """A weight of that shape: its last dimension is the fan-out, the product of the others the fan-in."""
+    fan_in = fan_out = None
+    if dims and all(d is not None for d in dims):
+        fan_out = dims[-1]
+        fan_in = math.prod(dims[:-1]) if len(dims) > 1 else None
+    return Variable(param=True, init=init, fan_in=fan_in, fan_out=fan_out, site=site)
+
+
 class TF1Api:
     def __init__(self, api) -> None:
         self.api = api
@@ -228,11 +237,17 @@ class TF1Api:
             spec = K.VARIABLE_DEFAULT_INIT
             init = init_from_spec(None, spec, None, "default glorot_uniform", None)
             init.mean = 0.0
-        fan_in = fan_out = None
-        if dims and all(d is not None for d in dims):
-            fan_out = dims[-1]
-            fan_in = math.prod(dims[:-1]) if len(dims) > 1 else None
-        return Variable(param=True, init=init, fan_in=fan_in, fan_out=fan_out, site=site)
+        return _variable(init, dims, site)
+
+    def weight(self, init: Init | None, shape: object, node) -> Variable:
+        """A weight made with a known initialiser and shape (Keras `add_weight`)."""
+        site = init.origin if init is not None and init.origin is not None else self.api.origin(node)
+        return _variable(init, _dims(shape), site)
+
+    @staticmethod
+    def is_weight(a: object, b: object) -> bool:
+        """`a @ b` multiplies by a TF weight variable (either side: tf.matmul(W, x) is one too)."""
+        return isinstance(a, Variable) or isinstance(b, Variable)
 
     def affine(self, q: str, a, node) -> object:
         """tf.matmul(x, W) / tf.nn.conv2d(x, W): a layer when W is a Variable."""

@@ -98,6 +98,7 @@ class Instance:
     children: list[object] | None = None  # an nn.Sequential / ModuleList subclass's modules
     is_module: bool = False
     network: object | None = None  # the Network built for it (engine side)
+    built: bool = False  # a custom Keras layer's build() has run
 
 
 @dataclass(eq=False)
