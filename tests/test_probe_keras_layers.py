@@ -113,3 +113,11 @@ model = Regressor()
 model.compile(optimizer="adam", loss="mse")
 '''})
     assert found(tmp_path) == expected(tmp_path)
+
+
+def test_custom_layer_nothing_uses_is_no_network(tmp_path):
+    """Run as an entry point with unknown inputs, a layer's call() builds no TF1 graph of its own."""
+    write(tmp_path, {"layer.py": LAYER.format(
+        weight_args="shape=(input_shape[-1], self.units), initializer=keras.initializers.RandomUniform(0.0, 1.0)",
+        call_body=RELU) + 'model = keras.Sequential([keras.layers.Dense(1)])\nmodel.compile(loss="mse")\n'})
+    assert found(tmp_path) == set()

@@ -78,6 +78,7 @@ class Variable(Tensor):
     fan_in: int | None = None
     fan_out: int | None = None
     site: Origin | None = None  # where its initial value is chosen (reported for RL201-RL204)
+    keras: bool = False  # made by a custom Keras layer's add_weight: its matmul is a Keras layer's op
 
 
 @dataclass(eq=False)
@@ -242,7 +243,9 @@ class TF1Api:
     def weight(self, init: Init | None, shape: object, node) -> Variable:
         """A weight made with a known initialiser and shape (Keras `add_weight`)."""
         site = init.origin if init is not None and init.origin is not None else self.api.origin(node)
-        return _variable(init, _dims(shape), site)
+        weight = _variable(init, _dims(shape), site)
+        weight.keras = True
+        return weight
 
     @staticmethod
     def is_weight(a: object, b: object) -> bool:
@@ -270,8 +273,14 @@ class TF1Api:
                 op.fan_in = op.fan_out = None
             else:
                 op.fan_in, op.fan_out = (w.fan_out, w.fan_in) if transposed else (w.fan_in, w.fan_out)
+            shape = _with_last(x.shape, op.fan_out, keep=q.endswith("matmul"))
+            if w.keras:  # inside a custom Keras layer's call(): an op of the Keras model it is part of
+                out = Tensor(net=x.net, chain=x.chain + (op,), shape=shape)
+                if x.data is not None:
+                    out.data = self.api.data.through_layer(op, x, node)
+                return self.keras_layer_applied(x, op, out, node)
             self._at_call_site(op)
-            return self.extend(x, op, _with_last(x.shape, op.fan_out, keep=q.endswith("matmul")))
+            return self.extend(x, op, shape)
         tensors = [v for v in (x, w) if isinstance(v, Tensor)]
         # attention, or a weight the model does not know: an op the rules know nothing of
         return self.i.opaque(tensors, node) if tensors else UNK
