@@ -124,6 +124,8 @@ DIFFERENCE_LOSSES: dict[str, tuple[str, bool]] = {  # qname -> (loss kind, needs
     "tensorflow.math.abs": ("mae", True),
     "tensorflow.nn.l2_loss": ("mse", False),
 }
+# tf.pow(pred - y, 2) is tf.square(pred - y): element-wise powers, with the argument holding the exponent.
+POWERS: dict[str, Arg] = {"tensorflow.pow": Arg(1, "y"), "tensorflow.math.pow": Arg(1, "y")}
 # Hand-written cross-entropy, recognised by its form: `labels * tf.log(p)` inside a reduction
 # (tf.reduce_mean(-tf.reduce_sum(y * tf.log(p), 1))) is a cross-entropy that needs probabilities p.
 LOG_LOSSES: dict[str, str] = {  # qname of the log -> loss kind

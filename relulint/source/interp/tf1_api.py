@@ -153,6 +153,8 @@ class TF1Api:
         x = next((v for v in (a.get(r) for r in K.ACTIVATION_INPUT_ARGS) if isinstance(v, Tensor)), None)
         if q in K.DIFFERENCE_LOSSES:
             return self.difference_loss(q, x, node)
+        if q in K.POWERS and a.get(K.POWERS[q]) == 2 and x is not None:  # tf.pow(pred - y, 2)
+            return self.api.square(x)
         if q in K.LOG_LOSSES:
             return self.api.log_of(x, node) if x is not None else UNK
         if q in K.REDUCERS:  # a reduction of a loss's terms is the loss
