@@ -63,3 +63,79 @@ model.compile(loss="mse", optimizer="adam")
 model.fit(x, np.random.randn(300), epochs=3)
 '''})
     assert found(tmp_path) == expected(tmp_path)
+
+
+LOSS_SCRIPT = '''\
+import numpy as np
+import tensorflow as tf
+from tensorflow import keras
+
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1{head})])
+model.compile(optimizer="adam", loss={loss})
+model.fit(np.random.randn(10, 4), np.random.randn(10, 1))
+'''
+
+REGRESSION_LOSSES = ['"mape"', '"MAPE"', '"mean_absolute_percentage_error"', '"MSLE"',
+                     "tf.keras.losses.MeanAbsolutePercentageError()", "keras.losses.mape", "keras.losses.log_cosh",
+                     "tf.losses.MeanSquaredError()", "tf.losses.Huber(delta=2.0)", "tf.keras.losses.msle"]
+
+
+@pytest.mark.parametrize("loss", REGRESSION_LOSSES)
+def test_regression_loss_spellings_judge_a_relu_output(tmp_path, loss):
+    write(tmp_path, {"m.py": LOSS_SCRIPT.format(head=', activation="relu"', loss=loss)})
+    assert found(tmp_path) == {("m.py", 5, "RL101")}
+
+
+@pytest.mark.parametrize("loss", REGRESSION_LOSSES)
+def test_regression_loss_spellings_linear_output_is_silent(tmp_path, loss):
+    write(tmp_path, {"m.py": LOSS_SCRIPT.format(head="", loss=loss)})
+    assert found(tmp_path) == set()
+
+
+@pytest.mark.parametrize("loss", ['"poisson"', '"cosine_similarity"', '"kld"'])
+def test_losses_that_are_not_regression_leave_a_relu_output_alone(tmp_path, loss):
+    write(tmp_path, {"m.py": LOSS_SCRIPT.format(head=', activation="relu"', loss=loss)})
+    assert found(tmp_path) == set()
+
+
+def test_focal_crossentropy_on_a_sigmoid_with_from_logits(tmp_path):
+    write(tmp_path, {"m.py": LOSS_SCRIPT.format(
+        head=', activation="sigmoid"', loss="keras.losses.BinaryFocalCrossentropy(from_logits=True)")})
+    assert found(tmp_path) == {("m.py", 5, "RL103")}
+    write(tmp_path, {"m.py": LOSS_SCRIPT.format(head=', activation="sigmoid"', loss='"binary_focal_crossentropy"')})
+    assert found(tmp_path) == set()
+
+
+def test_mape_on_prices_is_no_unscaled_squared_error(tmp_path):
+    """MAPE is relative: prices in the 1e5 range do not blow it up, unlike MSE (RL303)."""
+    src = '''\
+import numpy as np
+from tensorflow import keras
+
+area = np.random.uniform(40, 300, size=2000)
+x = ((area - area.mean()) / area.std()).reshape(-1, 1)
+price = 80_000 + 1_900 * area
+model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss={loss})
+model.fit(x, price, epochs=3){marker}
+'''
+    write(tmp_path, {"p.py": src.format(loss='"mape"', marker="")})
+    assert found(tmp_path) == set()
+    write(tmp_path, {"p.py": src.format(loss='"mse"', marker="  # expect: RL303")})
+    assert found(tmp_path) == expected(tmp_path)
+
+
+def test_tf2_initializer_alias(tmp_path):
+    write(tmp_path, {"m.py": '''\
+import numpy as np
+import tensorflow as tf
+
+model = tf.keras.Sequential([
+    tf.keras.layers.Dense(32, activation="relu", kernel_initializer=tf.initializers.RandomUniform(0.0, 1.0)),  # expect: RL201
+    tf.keras.layers.Dense(32, activation="relu", kernel_initializer=tf.initializers.HeNormal()),
+    tf.keras.layers.Dense(1),
+])
+model.compile(optimizer="adam", loss="mse")
+model.fit(np.random.randn(10, 6), np.random.randn(10, 1))
+'''})
+    assert found(tmp_path) == expected(tmp_path)

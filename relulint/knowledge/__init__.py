@@ -157,6 +157,7 @@ LOSS_KINDS: dict[str, LossInfo] = {
         LossInfo("huber", regression=True),
         LossInfo("msle", regression=True, squared_error=True),
         LossInfo("log_cosh", regression=True),
+        LossInfo("mape", regression=True),  # relative L1: scale-free, so not a squared error for RL303
         LossInfo("cross_entropy", expects="logits"),  # torch CrossEntropyLoss / tf softmax_cross_entropy_with_logits
         LossInfo("sigmoid_cross_entropy", expects="logits"),  # BCEWithLogits / sigmoid_cross_entropy_with_logits
         LossInfo("nll", expects="log_probabilities"),
@@ -237,11 +238,19 @@ _PREFIXES = (
 )
 
 
+_TF2_KERAS_ALIASES = (("tensorflow.losses.", "keras.losses."), ("tensorflow.initializers.", "keras.initializers."))
+
+
 @functools.lru_cache(maxsize=8192)
 def canonical(qname: str) -> str:
     for old, new in _PREFIXES:
         if qname.startswith(old):
             qname = new + qname[len(old) :]
+    # TF2's tf.losses.MeanSquaredError / tf.initializers.HeNormal are the Keras classes (the lower-case
+    # tf.losses.* functions are TF1's, which the tf1 tables describe)
+    for alias, target in _TF2_KERAS_ALIASES:
+        if qname.startswith(alias) and qname[len(alias):len(alias) + 1].isupper():
+            qname = target + qname[len(alias):]
     # keras.layers.core.Dense / keras.layers.convolutional.Conv2D -> keras.layers.Dense
     parts = qname.split(".")
     if len(parts) > 3 and parts[0] == "keras" and parts[1] in ("layers", "initializers", "losses", "activations"):

@@ -207,6 +207,17 @@ losses = {
     "keras.losses.huber": LossSpec("huber"),
     "keras.losses.MeanSquaredLogarithmicError": LossSpec("msle"),
     "keras.losses.LogCosh": LossSpec("log_cosh"),
+    "keras.losses.log_cosh": LossSpec("log_cosh"),
+    "keras.losses.logcosh": LossSpec("log_cosh"),
+    "keras.losses.mean_squared_logarithmic_error": LossSpec("msle"),
+    "keras.losses.msle": LossSpec("msle"),
+    "keras.losses.MSLE": LossSpec("msle"),
+    "keras.losses.MeanAbsolutePercentageError": LossSpec("mape"),
+    "keras.losses.mean_absolute_percentage_error": LossSpec("mape"),
+    "keras.losses.mape": LossSpec("mape"),
+    "keras.losses.MAPE": LossSpec("mape"),
+    "keras.losses.BinaryFocalCrossentropy": LossSpec("binary_crossentropy", from_logits=_FL),
+    "keras.losses.CategoricalFocalCrossentropy": LossSpec("categorical_crossentropy", from_logits=_FL),
     "keras.losses.CategoricalCrossentropy": LossSpec("categorical_crossentropy", from_logits=_FL),
     "keras.losses.SparseCategoricalCrossentropy": LossSpec("categorical_crossentropy", from_logits=_FL),
     "keras.losses.categorical_crossentropy": LossSpec("categorical_crossentropy", from_logits=Arg(3, "from_logits", False)),
@@ -227,6 +238,8 @@ loss_strings = {
     "sparse_categorical_crossentropy": "categorical_crossentropy",
     "binary_crossentropy": "binary_crossentropy", "hinge": "hinge", "poisson": "poisson",
     "kld": "kl_div", "kl_divergence": "kl_div", "cosine_similarity": "cosine",
+    "MSLE": "msle", "mape": "mape", "MAPE": "mape", "mean_absolute_percentage_error": "mape",
+    "binary_focal_crossentropy": "binary_crossentropy", "categorical_focal_crossentropy": "categorical_crossentropy",
 }
 
 # keras.layers.LeakyReLU(negative_slope=0.3) (Keras 3) / LeakyReLU(alpha=0.3) (Keras 2, tf.keras)
