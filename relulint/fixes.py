@@ -275,7 +275,9 @@ def applies_activation(p: Parsed, call: cst.Call) -> bool:
     q = p.qname(call.func)
     if q:
         t = tables()
-        return q in t.activations or (q.startswith(_FRAMEWORKS) and q not in t.layers)
+        # a framework function outside the tables may apply one (tf.clip_by_value); a class builds a layer
+        return q in t.activations or (q.startswith(_FRAMEWORKS) and q not in t.layers
+                                      and q.rsplit(".", 1)[-1][:1].islower())
     return last_name(call.func) not in p.defined_names()
 
 

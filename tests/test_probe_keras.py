@@ -139,3 +139,44 @@ model.compile(optimizer="adam", loss="mse")
 model.fit(np.random.randn(10, 6), np.random.randn(10, 1))
 '''})
     assert found(tmp_path) == expected(tmp_path)
+
+
+LAMBDA_SCRIPT = '''\
+import numpy as np
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+from tensorflow.keras import backend as K
+
+model = keras.Sequential([
+    keras.Input((4,)),
+    layers.Dense(8, activation="relu"),
+    layers.Dense(1),
+    {last}
+])
+model.compile(optimizer="adam", loss="mse")
+model.fit(np.random.randn(10, 4), np.random.randn(10, 1))
+'''
+
+
+@pytest.mark.parametrize("last", ["layers.Lambda(tf.nn.relu),", "layers.Lambda(lambda t: tf.nn.relu(t)),",
+                                  "layers.Lambda(lambda t: K.relu(t)),", "layers.Lambda(keras.activations.relu),",
+                                  "layers.Lambda(function=tf.nn.relu6),"])
+def test_lambda_layer_runs_its_function(tmp_path, last):
+    write(tmp_path, {"m.py": LAMBDA_SCRIPT.format(last=last + "  # expect: RL101")})
+    assert found(tmp_path) == expected(tmp_path) == {("m.py", 11, "RL101")}
+
+
+@pytest.mark.parametrize("last", ["layers.Lambda(lambda t: t * 2.0),", "layers.Lambda(lambda t: tf.squeeze(t, -1)),",
+                                  "layers.Lambda(tf.identity),"])
+def test_lambda_layer_without_a_clamp_is_silent(tmp_path, last):
+    write(tmp_path, {"m.py": LAMBDA_SCRIPT.format(last=last)})
+    assert found(tmp_path) == set()
+
+
+def test_lambda_layer_fix_removes_the_layer_not_the_wrapper(tmp_path):
+    from tests.probe_support import fixed
+
+    write(tmp_path, {"m.py": LAMBDA_SCRIPT.format(last="layers.Lambda(tf.nn.relu),")})
+    out = fixed(tmp_path)["m.py"]
+    assert "tf.nn.relu" not in out and "    layers.Dense(1),\n])" in out

@@ -102,6 +102,7 @@ SEQUENTIAL_LAYERS = Arg(0, "layers")
 # Wrappers that apply their layer argument at each timestep: TimeDistributed(Dense(1, activation="relu"))
 # outputs what the wrapped layer outputs
 WRAPPERS = {"keras.layers.TimeDistributed": Arg(0, "layer")}
+LAMBDA_LAYERS = {"keras.layers.Lambda": Arg(0, "function")}  # applied: its function runs on the input
 COMPILE_LOSS = Arg(1, "loss")  # model.compile(optimizer, loss, ...)
 # Layer.add_weight in a custom layer's build(): shape and initializer are keywords in tf.keras (its first
 # positional is the name) and positionals in Keras 3; no initializer means glorot_uniform for a float weight.

@@ -370,6 +370,10 @@ class KerasApi:
             in_shape = declared_shape(a, input_layer=q == "keras.layers.InputLayer")
         if q == "keras.layers.InputLayer":
             return Tensor(net=t.net, chain=t.chain, shape=in_shape)
+        if q in K.LAMBDA_LAYERS and a is not None:  # Lambda(lambda x: tf.nn.relu(x)): what its function does
+            out = self.i.call(a.get(K.LAMBDA_LAYERS[q]), [t], {}, layer.node)
+            if isinstance(out, Tensor) and out.chain[:len(t.chain)] == t.chain and out.chain != t.chain:
+                return Tensor(net=t.net, chain=out.chain, shape=out.shape)
         out = self.api.apply_layer_op(layer, t, node)
         out.shape = self.advance(layer.op, in_shape)
         return self.api.tf1.keras_layer_applied(t, layer.op, out, node)
