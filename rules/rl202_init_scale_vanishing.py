@@ -1,3 +1,4 @@
+import math
 from collections.abc import Iterator
 
 from relulint.dynamic.stats import ProbeReport
@@ -40,6 +41,11 @@ class InitScaleVanishing(StaticRule):
     - `min-std-ratio`: fire below this fraction of the He std (default 0.1, after TheDeepChecker's
       comparison of init std against He/Glorot).
     - `min-layers`: how many ReLU layers must be under-scaled (default 2).
+    - `max-total-ratio`: fire only when those layers together leave the signal below this fraction
+      of what He init keeps (the product of their `std / he_std`, default 1e-3). Two small layers
+      with Keras's `kernel_initializer="uniform"` (std 0.029 at fan-in 8, then 12: 0.058 and 0.071
+      of He) leave ~1/250 of it, which an adaptive optimiser absorbs; two `N(0, 1e-3)` layers of
+      fan-in 100 leave 1/20000.
     - `confirm-max-grad-ratio`: `--dynamic` confirms below this first/last weight-gradient ratio
       (default 0.1) ...
     - `confirm-max-gain`: ... or when the layer's signal gain is below this (default 0.1).
@@ -68,7 +74,8 @@ class InitScaleVanishing(StaticRule):
     MESSAGE = ("std {std} with fan-in {fan_in} gives a gain of {gain} per layer; He would use {he} "
                "({count} ReLU layers like this: the signal shrinks ~{total} through them)")
     FIX_TITLE = "Scale the init to the fan-in: kaiming_normal_ / he_normal (std {he})"
-    OPTIONS = {"min-std-ratio": 0.1, "min-layers": 2, "confirm-max-grad-ratio": 0.1, "confirm-max-gain": 0.1}
+    OPTIONS = {"min-std-ratio": 0.1, "min-layers": 2, "max-total-ratio": 1e-3, "confirm-max-grad-ratio": 0.1,
+               "confirm-max-gain": 0.1}
     PASSES = frozenset({"source", "graph"})
 
     VALID = [
@@ -201,6 +208,9 @@ class InitScaleVanishing(StaticRule):
         total = 1.0
         for _, std, _he, fan_in in small:
             total *= std * fan_in**0.5
+        below_he = math.prod(std / he for _, std, he, _ in small)
+        if below_he >= float(options["max-total-ratio"]):
+            return  # a small net's modest shrinkage (Keras 'uniform' init at fan-in 8, then 12) trains
         for op, std, he, fan_in in small:
             gain = std * fan_in**0.5
             yield self.finding(

@@ -180,3 +180,37 @@ def test_lambda_layer_fix_removes_the_layer_not_the_wrapper(tmp_path):
     write(tmp_path, {"m.py": LAMBDA_SCRIPT.format(last="layers.Lambda(tf.nn.relu),")})
     out = fixed(tmp_path)["m.py"]
     assert "tf.nn.relu" not in out and "    layers.Dense(1),\n])" in out
+
+
+PIMA = '''\
+import numpy as np
+from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Dense
+
+data = np.loadtxt("diabetes.csv", delimiter=",")
+X = (data[:, :8] - data[:, :8].mean(axis=0)) / data[:, :8].std(axis=0)
+y = data[:, 8]
+model = Sequential()
+model.add(Dense(12, input_dim=8, kernel_initializer={init}, activation="relu"))
+model.add(Dense(8, kernel_initializer={init}, activation="relu"))
+model.add(Dense(1, kernel_initializer={init}, activation="sigmoid"))
+model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+model.fit(X, y, epochs=150, batch_size=10)
+'''
+
+
+@pytest.mark.parametrize("init", ['"uniform"', '"random_uniform"', '"normal"', '"random_normal"',
+                                  "keras.initializers.RandomUniform(-0.05, 0.05)"])
+def test_small_net_with_keras_small_inits_is_silent(tmp_path, init):
+    """Two small ReLU layers at Keras's 0.05-scale inits shrink the signal ~100x: Adam trains that."""
+    write(tmp_path, {"pima.py": "from tensorflow import keras\n" + PIMA.format(init=init)})
+    assert found(tmp_path) == set()
+
+
+def test_tiny_init_through_small_layers_still_fires(tmp_path):
+    src = "from tensorflow import keras\n" + PIMA.format(init="keras.initializers.RandomNormal(stddev=1e-3)")
+    write(tmp_path, {"pima.py": src.replace('kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3), '
+                                            'activation="relu"))',
+                                            'kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3), '
+                                            'activation="relu"))  # expect: RL202')})
+    assert found(tmp_path) == expected(tmp_path) == {("pima.py", 10, "RL202"), ("pima.py", 11, "RL202")}
