@@ -233,6 +233,8 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
       -> the element removed
     """
     nodes = p.nodes_at(origin)
+    if nodes and (_in_loop(p, nodes[0]) or _in_shared_builder(p, nodes[0])):
+        return None  # the line builds several layers (`for units in [64, 32, 1]: model.add(...)`): not only the last
     for node in nodes:
         # the activation keyword itself, or its value
         arg = node if isinstance(node, cst.Arg) else p.parent(node)
@@ -260,6 +262,27 @@ def remove_activation(p: Parsed, origin: Origin, title: str) -> Fix | None:
 
 
 _FRAMEWORKS = ("torch.", "tensorflow.", "keras.", "tflearn.", "jax.", "flax.")
+
+
+_LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def _in_loop(p: Parsed, node: cst.CSTNode) -> bool:
+    """node runs more than once within its function: in a loop body or a comprehension."""
+    while (node := p.parent(node)) is not None and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        if isinstance(node, _LOOPS):
+            return True
+    return False
+
+
+def _in_shared_builder(p: Parsed, node: cst.CSTNode) -> bool:
+    """node is in a function the module calls more than once (`def block(units): return Dense(units,
+    activation="relu")` for the hidden layers and the output): changing it changes every layer it builds."""
+    fn = p.enclosing_function(node)
+    if fn is None or fn.name.value in ("forward", "call", "__init__", "build"):
+        return False
+    calls = re.findall(rf"(?<![\w]){re.escape(fn.name.value)}\s*\(", p.code)
+    return len(calls) > 2  # its `def` and two calls
 
 
 def applies_activation(p: Parsed, call: cst.Call) -> bool:
@@ -290,7 +313,21 @@ def _names_activation_function(value: cst.BaseExpression) -> bool:
     return name[:1].islower()
 
 
+def _builds_activation_layer(p: Parsed, call: cst.Call) -> bool:
+    """`nn.ReLU()`, `layers.Activation("relu")`, `layers.Lambda(tf.nn.relu)`: a layer that is only an
+    activation, so removing it from its container removes nothing else (unlike `layers.Dense(1, **kw)`)."""
+    from relulint.knowledge import keras, tables
+
+    q = p.qname(call.func)
+    if not q:  # not resolved (a snippet without its imports): only an argument-less module
+        return not call.args
+    spec = tables().layers.get(q)
+    return spec is not None and spec.kind == "activation" or q in keras.LAMBDA_LAYERS
+
+
 def _remove_from_container(p: Parsed, call: cst.Call, title: str) -> Fix | None:
+    if not _builds_activation_layer(p, call):
+        return None
     holder = p.parent(call)
     # nn.Sequential(nn.Linear(8, 1), nn.ReLU())
     if isinstance(holder, cst.Arg) and holder.keyword is None and not holder.star:
@@ -298,6 +335,12 @@ def _remove_from_container(p: Parsed, call: cst.Call, title: str) -> Fix | None:
         if isinstance(outer, cst.Call) and len(outer.args) > 1:
             edit = _delete_own_lines(p, holder) or p.rewrite(outer, _remove_arg(outer, holder))
             return unsafe_fix(title, edit)
+        # model.add(Activation("relu")) / layers.append(nn.ReLU()) as a statement of its own: delete it
+        if isinstance(outer, cst.Call) and isinstance(outer.func, cst.Attribute) \
+                and outer.func.attr.value in _ADDS and isinstance(p.parent(outer), cst.Expr):
+            line = p.parent(p.parent(outer))
+            if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
+                return unsafe_fix(title, _delete_own_lines(p, line))
         return None
     if not isinstance(holder, cst.Element):
         return None
@@ -316,6 +359,7 @@ def _remove_from_container(p: Parsed, call: cst.Call, title: str) -> Fix | None:
     return None
 
 
+_ADDS = frozenset({"add", "append"})  # Sequential.add, list.append: one layer added per statement
 _REST_OF_LINE = re.compile(r"\s*,?\s*(#.*)?$")
 
 
