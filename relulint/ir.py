@@ -362,7 +362,17 @@ class Network:
     def _along(self, path: list[int], through: tuple[str, ...]) -> Activation | None:
         first = self.ops[path[0]]
         if first.activation is not None and through == _SIGN_KEEPING:
-            return first.activation  # fused into the affine op (Dense(activation="relu"))
+            # fused into the affine op (Dense(activation="relu")): the output's only while what follows keeps
+            # it (a join of branches that differ after it, an unknown step: not known); a later activation
+            # layer (Dense(10, activation="relu"), Activation("softmax")) is the output's
+            act = first.activation
+            for j in path[1:]:
+                nxt = self.ops[j]
+                if nxt.kind == "activation":
+                    act = nxt.activation
+                elif nxt.kind not in through:
+                    return None
+            return act
         for j in path[1:]:
             nxt = self.ops[j]
             if nxt.kind == "activation":
