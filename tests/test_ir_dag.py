@@ -223,11 +223,24 @@ def _old(n: Network) -> dict:
             return None
         return None
 
+    def output_after(index, through):
+        # a fused activation is the output's only while what follows keeps it; a later activation replaces it
+        op = ops[index]
+        if op.activation is not None and "norm" not in through:
+            act = op.activation
+            for j in range(index + 1, len(ops)):
+                if ops[j].kind == "activation":
+                    act = ops[j].activation
+                elif ops[j].kind not in through:
+                    return None
+            return act
+        return after(index, through)
+
     sign = ("dropout", "alpha_dropout", "shape")
     affine_idx = [i for i, op in enumerate(ops) if op.kind == "affine"]
     out = None
     if affine_idx:
-        out = after(affine_idx[-1], sign) or after(affine_idx[-1], sign + ("norm",))
+        out = output_after(affine_idx[-1], sign) or output_after(affine_idx[-1], sign + ("norm",))
         out = out if out is not None and out.kind != "linear" else None
 
     def first_of(kinds_true, kinds_false):

@@ -214,3 +214,23 @@ def test_tiny_init_through_small_layers_still_fires(tmp_path):
                                             'kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3), '
                                             'activation="relu"))  # expect: RL202')})
     assert found(tmp_path) == expected(tmp_path) == {("pima.py", 10, "RL202"), ("pima.py", 11, "RL202")}
+
+
+def test_star_imported_layer_classes_outside_the_tables(tmp_path):
+    """Every class of keras.layers is a layer, known to the tables or not (Lambda, GRU); Model still comes
+    from keras.models whatever the order of the star imports."""
+    write(tmp_path, {"rul.py": '''\
+import numpy as np
+from keras.models import *
+from keras.layers import *
+from keras import backend as K
+
+inputs = Input(shape=(24,))
+x = Dense(64, activation="relu")(inputs)
+x = Dense(1)(x)
+rul = Lambda(lambda t: K.relu(t), name="rul")(x)  # expect: RL101
+model = Model(inputs, rul)
+model.compile(optimizer="adam", loss="huber")
+model.fit(np.random.randn(100, 24), np.random.randn(100, 1))
+'''})
+    assert found(tmp_path) == expected(tmp_path)

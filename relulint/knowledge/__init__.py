@@ -298,8 +298,21 @@ def known_name(qname: str) -> bool:
     if any(qname in d for d in (t.layers, t.activations, t.initializers, t.losses, t.data)):
         return True
     return qname in _NAMED_CALLS or any(qname in d for d in (
-        keras.MODEL_BASES, keras.LAYER_BASES, keras.INPUTS, keras.WRAPPERS, tf1.PLACEHOLDERS,
+        keras.MODEL_BASES, keras.LAYER_BASES, keras.INPUTS, keras.WRAPPERS, keras.LAMBDA_LAYERS, tf1.PLACEHOLDERS,
         tf1.VARIABLE_FACTORIES, tf1.AFFINE_OPS, tflearn.PLACEHOLDERS, tflearn.ESTIMATORS))
+
+
+def star_binding(modules: list[str], name: str) -> str | None:
+    """The qualified name `name` has after `from m import *` of each of modules (the last one first, as
+    Python binds them): one the tables know, else a class of a Keras layers module (`GRU`, `Conv2DTranspose`:
+    every class there is a layer); None when no module is known to export it."""
+    for dotted in reversed(modules):
+        if known_name(canonical(f"{dotted}.{name}")):
+            return f"{dotted}.{name}"
+    for dotted in reversed(modules):
+        if canonical(dotted) == "keras.layers" and name[:1].isupper():
+            return f"{dotted}.{name}"
+    return None
 
 
 # model containers / bases the interpreter knows by name, outside the tables

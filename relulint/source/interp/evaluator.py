@@ -19,7 +19,7 @@ import libcst as cst
 
 import relulint.knowledge.torch as TORCH
 from relulint.ir import Loss, Op
-from relulint.knowledge import canonical, known_name
+from relulint.knowledge import star_binding
 from relulint.source.interp import api, branch_state, cli_args, library_models, pure
 from relulint.source.interp.data_api import DATA_VALUES, Batches, Transform
 from relulint.source.interp.keras_api import framework_of
@@ -919,9 +919,10 @@ class Interp:
                 return value
         if name in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[name]
-        for dotted in reversed(frame.state.stars):  # the framework name a star import binds, if known
-            if known_name(canonical(f"{dotted}.{name}")):
-                return ExtRef(f"{dotted}.{name}")
+        if frame.state.stars:  # `from keras.layers import *`: the framework name it binds, if known
+            q = star_binding(frame.state.stars, name)
+            if q is not None:
+                return ExtRef(q)
         if name in _BUILTINS:
             return ExtRef(f"builtins.{name}")
         return UNK
