@@ -276,6 +276,40 @@ FIRE = {
         m.compile("adam", "mse")
         m.fit(x, y, epochs=100)  # expect: RL303
     """,
+    "tfds mnist pairs, never normalised": """
+        import tensorflow as tf
+        import tensorflow_datasets as tfds
+
+        (ds_train, ds_test), info = tfds.load(  # expect: RL301
+            "mnist", split=["train", "test"], as_supervised=True, with_info=True)
+        ds_train = ds_train.cache().shuffle(1000).batch(128).prefetch(tf.data.AUTOTUNE)
+        model = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(28, 28, 1)),
+                                     tf.keras.layers.Dense(128, activation="relu"), tf.keras.layers.Dense(10)])
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(ds_train, epochs=6)
+    """,
+    "tfds flowers dict examples, resized only": """
+        import tensorflow as tf
+        import tensorflow_datasets as tfds
+
+        ds = tfds.load("tf_flowers", split="train")  # expect: RL301
+        ds = ds.map(lambda ex: (tf.image.resize(ex["image"], (128, 128)), ex["label"])).batch(32)
+        model = tf.keras.Sequential([tf.keras.layers.Conv2D(16, 3, activation="relu"),
+                                     tf.keras.layers.GlobalAveragePooling2D(), tf.keras.layers.Dense(5)])
+        model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(ds)
+    """,
+    "tfds splits dict, resized only": """
+        import tensorflow as tf
+        import tensorflow_datasets as tfds
+
+        splits = tfds.load("cats_vs_dogs", as_supervised=True)  # expect: RL301
+        train = splits["train"].map(lambda x, y: (tf.image.resize(x, (96, 96)), y)).batch(32)
+        model = tf.keras.Sequential([tf.keras.layers.Conv2D(16, 3, activation="relu"),
+                                     tf.keras.layers.GlobalAveragePooling2D(), tf.keras.layers.Dense(1)])
+        model.compile("adam", tf.keras.losses.BinaryCrossentropy(from_logits=True))
+        model.fit(train)
+    """,
 }
 
 SILENT = {
@@ -637,6 +671,57 @@ SILENT = {
             loss = nn.functional.l1_loss(model(x), y)
             loss.backward()
             opt.step()
+    """,
+    "tfds mnist pairs normalised in a map function": """
+        import tensorflow as tf
+        import tensorflow_datasets as tfds
+
+        (ds_train, ds_test), info = tfds.load("mnist", split=["train", "test"], as_supervised=True, with_info=True)
+
+        def normalize_img(image, label):
+            return tf.cast(image, tf.float32) / 255.0, label
+
+        ds_train = ds_train.map(normalize_img, num_parallel_calls=tf.data.AUTOTUNE)
+        ds_train = ds_train.cache().shuffle(1000).batch(128).prefetch(tf.data.AUTOTUNE)
+        model = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(28, 28, 1)),
+                                     tf.keras.layers.Dense(128, activation="relu"), tf.keras.layers.Dense(10)])
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(ds_train, epochs=6)
+    """,
+    "tfds splits dict into a Rescaling first layer": """
+        import tensorflow as tf
+        import tensorflow_datasets as tfds
+
+        splits = tfds.load("cats_vs_dogs", as_supervised=True)
+        train = splits["train"].map(lambda x, y: (tf.image.resize(x, (96, 96)), y)).batch(32)
+        model = tf.keras.Sequential([tf.keras.layers.Rescaling(1 / 127.5, offset=-1),
+                                     tf.keras.layers.Conv2D(16, 3, activation="relu"),
+                                     tf.keras.layers.GlobalAveragePooling2D(), tf.keras.layers.Dense(1)])
+        model.compile("adam", tf.keras.losses.BinaryCrossentropy(from_logits=True))
+        model.fit(train)
+    """,
+    "tfds text dataset: not images": """
+        import tensorflow as tf
+        import tensorflow_datasets as tfds
+
+        train = tfds.load("imdb_reviews", split="train", as_supervised=True).batch(32)
+        enc = tf.keras.layers.TextVectorization(max_tokens=10000)
+        model = tf.keras.Sequential([enc, tf.keras.layers.Embedding(10000, 16),
+                                     tf.keras.layers.GlobalAveragePooling1D(), tf.keras.layers.Dense(1)])
+        model.compile("adam", tf.keras.losses.BinaryCrossentropy(from_logits=True))
+        model.fit(train)
+    """,
+    "tfds image dataset with a split the interpreter cannot read: its shape is unknown": """
+        import tensorflow as tf
+        import tensorflow_datasets as tfds
+
+        def load(split):
+            return tfds.load("mnist", split=split, as_supervised=True)
+
+        ds = load(tfds.Split.TRAIN).batch(64)
+        model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(10)])
+        model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(ds)
     """,
 }
 

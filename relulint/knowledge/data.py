@@ -98,6 +98,21 @@ ALBU_OTHER = frozenset({"albumentations.Lambda", "albumentations.FromFloat", "al
                         "albumentations.PixelDistributionAdaptation"})
 ALBU_IMAGE_KW = "image"  # the keyword the image is passed and returned under
 
+# tensorflow_datasets: image datasets whose examples hold uint8 pixels. `tfds.load(name, split=..., as_supervised=True)`
+# gives (image, label) pairs; without as_supervised, {"image": ..., "label": ...} dicts; a list of splits gives one
+# dataset per split, no split a dict of them, with_info=True a (datasets, info) pair
+TFDS_LOAD = frozenset({"tensorflow_datasets.load"})
+TFDS_IMAGES = frozenset({
+    "mnist", "fashion_mnist", "kmnist", "emnist", "cifar10", "cifar100", "svhn_cropped", "stl10", "tf_flowers",
+    "cats_vs_dogs", "horses_or_humans", "rock_paper_scissors", "beans", "food101", "oxford_flowers102",
+    "oxford_iiit_pet", "caltech101", "eurosat", "imagenette", "colorectal_histology", "malaria", "stanford_dogs",
+    "deep_weeds", "citrus_leaves", "plant_village", "cassava", "binary_alpha_digits", "cmaterdb",
+})
+TFDS_NAME = Arg(0, "name")
+TFDS_SPLIT = Arg(1, "split")
+TFDS_SUPERVISED = Arg(None, "as_supervised", False)
+TFDS_WITH_INFO = Arg(None, "with_info", False)
+
 # Fitted transformers that keep the values' scale: imputers fill gaps with a column statistic, so raw columns stay
 # raw (`SimpleImputer().fit_transform(x)`); in a pipeline with a scaler the pipeline scales.
 KEEP_TRANSFORMERS = frozenset({"sklearn.impute.SimpleImputer", "sklearn.impute.KNNImputer"})

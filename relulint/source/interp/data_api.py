@@ -150,6 +150,8 @@ class DataApi:
         spec = self.t.data.get(q)
         if q in D.BUNDLED:
             return self.bundled(q, D.BUNDLED[q], a, node)
+        if q in D.TFDS_LOAD:
+            return self.tfds(a, node)
         if q in D.UNPACKED_INPUTS:  # (x_train, y_train), (x_test, y_test) = mnist.load_data()
             images = self._source(q, spec, a, node) if spec is not None else Tensor()
             return ((images, Tensor()), (images, Tensor()))
@@ -226,6 +228,25 @@ class DataApi:
         if a.get(D.BUNDLED_X_Y) is True:
             return (x, y)
         return Bunch(x, y, Tensor(data=self.make(node, None, None, tabular=True)))
+
+    def tfds(self, a, node) -> object:
+        """tfds.load(name, split=..., as_supervised=..., with_info=...): the datasets of an image dataset, whose
+        images are uint8 pixels; any other dataset is unknown."""
+        name = a.get(D.TFDS_NAME)
+        if not isinstance(name, str) or name.split(":")[0].split("/")[0] not in D.TFDS_IMAGES:
+            return UNK
+        image = Tensor(data=self.make(node, *D.UINT8_RANGE, dtype="uint8"))
+        item = (image, Tensor()) if a.get(D.TFDS_SUPERVISED) is True else DictVal({"image": image, "label": Tensor()})
+        split = a.get(D.TFDS_SPLIT)
+        if isinstance(split, str):
+            out: object = Batches(item)
+        elif isinstance(split, (ListVal, tuple)):
+            out = tuple(Batches(item) for _ in (split.items if isinstance(split, ListVal) else split))
+        elif a.given(D.TFDS_SPLIT):
+            return UNK
+        else:
+            out = DictVal({"train": Batches(item), "test": Batches(item), "validation": Batches(item)})
+        return (out, UNK) if a.get(D.TFDS_WITH_INFO) is True else out
 
     def _source(self, q: str, spec, a, node) -> Tensor:
         pos = [_num(x) for x in a.args]
