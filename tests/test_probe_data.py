@@ -310,6 +310,28 @@ FIRE = {
         model.compile("adam", tf.keras.losses.BinaryCrossentropy(from_logits=True))
         model.fit(train)
     """,
+    "mnist_784 from OpenML, never scaled": """
+        import numpy as np
+        import torch, torch.nn as nn
+        from sklearn.datasets import fetch_openml
+        from sklearn.model_selection import train_test_split
+        X, y = fetch_openml("mnist_784", version=1, return_X_y=True, as_frame=False)  # expect: RL301
+        y = y.astype(np.int64)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=10000)
+        net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+        xb = torch.tensor(X_train[:128], dtype=torch.float32)
+        nn.functional.cross_entropy(net(xb), torch.tensor(y_train[:128])).backward()
+    """,
+    "Fashion-MNIST Bunch from OpenML into Keras": """
+        from sklearn.datasets import fetch_openml
+        from tensorflow import keras
+        mnist = fetch_openml(name="Fashion-MNIST")  # expect: RL301
+        X = mnist.data.to_numpy()
+        y = mnist.target.astype(int).to_numpy()
+        m = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+        m.compile("adam", "sparse_categorical_crossentropy")
+        m.fit(X, y)
+    """,
 }
 
 SILENT = {
@@ -722,6 +744,35 @@ SILENT = {
         model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(10)])
         model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         model.fit(ds)
+    """,
+    "mnist_784 from OpenML divided by 255": """
+        import numpy as np
+        import torch, torch.nn as nn
+        from sklearn.datasets import fetch_openml
+        from sklearn.model_selection import train_test_split
+        X, y = fetch_openml("mnist_784", version=1, return_X_y=True, as_frame=False)
+        X = X / 255.0
+        y = y.astype(np.int64)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=10000)
+        net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+        xb = torch.tensor(X_train[:128], dtype=torch.float32)
+        nn.functional.cross_entropy(net(xb), torch.tensor(y_train[:128])).backward()
+    """,
+    "an OpenML table that is not images: unknown": """
+        from sklearn.datasets import fetch_openml
+        from tensorflow import keras
+        X, y = fetch_openml("credit-g", return_X_y=True, as_frame=False)
+        m = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+        m.compile("adam", "binary_crossentropy")
+        m.fit(X, y)
+    """,
+    "an OpenML dataset named by id: unknown": """
+        from sklearn.datasets import fetch_openml
+        from tensorflow import keras
+        X, y = fetch_openml(data_id=554, return_X_y=True, as_frame=False)
+        m = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+        m.compile("adam", "sparse_categorical_crossentropy")
+        m.fit(X, y)
     """,
 }
 

@@ -345,6 +345,13 @@ BUNDLED: dict[str, Bundled] = {
     "sklearn.datasets.load_wine": Bundled((0.13, 1680.0), (0.0, 2.0), False),
     "keras.datasets.boston_housing.load_data": Bundled((0.0, 711.0), (5.0, 50.0), True),
 }
+# fetch_openml(name): the image datasets among OpenML's, pixels as floats in [0, 255] and string labels
+OPENML = "sklearn.datasets.fetch_openml"
+OPENML_NAME = Arg(0, "name")
+OPENML_IMAGES: dict[str, Bundled] = {
+    name: Bundled((0.0, 255.0), (0.0, 9.0), False)
+    for name in ("mnist_784", "Fashion-MNIST", "Kuzushiji-MNIST", "CIFAR_10", "CIFAR_10_small", "SVHN", "USPS")
+}
 BUNDLED_X_Y = Arg(None, "return_X_y", False)  # sklearn loaders: an (X, y) tuple instead of a Bunch
 
 # Keras layers that read the features as they are (recurrent layers): data a `fit` gives them unscaled is judged

@@ -150,6 +150,10 @@ class DataApi:
         spec = self.t.data.get(q)
         if q in D.BUNDLED:
             return self.bundled(q, D.BUNDLED[q], a, node)
+        if q == D.OPENML:
+            name = a.get(D.OPENML_NAME)
+            return self.bundled(q, D.OPENML_IMAGES[name], a, node) if isinstance(name, str) and \
+                name in D.OPENML_IMAGES else UNK
         if q in D.TFDS_LOAD:
             return self.tfds(a, node)
         if q in D.UNPACKED_INPUTS:  # (x_train, y_train), (x_test, y_test) = mnist.load_data()
