@@ -11,6 +11,7 @@ integers or exponents) and a step budget per interpretation. Past a bound the va
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -715,7 +716,7 @@ class Interp:
                 self.api.keras.build_once(inst, args)
                 out = self.invoke(fwd, [inst, *args], dict(kwargs), self_val=inst)
             elif inst.children is not None:
-                out = self._apply_children(inst.children, args[0] if args else Tensor(), node)
+                out = self.apply_children(inst.children, args[0] if args else Tensor(), node)
             else:
                 return self.opaque([a for a in args if isinstance(a, Tensor)] or [Tensor()], None)
             return self.retag(out, inst)
@@ -740,10 +741,10 @@ class Interp:
             return UNK
         if seq.framework == "keras":
             return self.api.keras.apply_seq(seq, x, node)
-        out = self._apply_children(seq.children, x, node)
+        out = self.apply_children(seq.children, x, node)
         return self.retag(out, seq)
 
-    def _apply_children(self, children: list, x: object, node: cst.CSTNode | None) -> object:
+    def apply_children(self, children: list, x: object, node: cst.CSTNode | None) -> object:
         t = x if isinstance(x, Tensor) else Tensor()
         for child in children:
             if isinstance(child, LayerVal):
@@ -751,7 +752,7 @@ class Interp:
             elif isinstance(child, Instance):
                 t = self.call_instance(child, [t], {}, None)
             elif isinstance(child, SeqVal):
-                t = self._apply_children(child.children, t, None)
+                t = self.apply_children(child.children, t, None)
             else:
                 t = self.opaque([t], child_node(child) or node)
             if isinstance(t, tuple):
@@ -1098,9 +1099,9 @@ class Interp:
                 return ~v
         if isinstance(v, Tensor) and v.data is not None and v.net is None:
             return self.api.data.unary_minus(v) if isinstance(op, cst.Minus) else v
-        if isinstance(v, Tensor):  # -x keeps what x is (a loss, the log of an output, a cross-entropy's terms)
-            return Tensor(net=v.net, chain=v.chain, losses=v.losses, unlinked=v.unlinked, logged=v.logged,
-                          log_product=v.log_product, error_of=v.error_of, error_kind=v.error_kind)
+        if isinstance(v, Tensor):  # -x keeps what x is (a loss, the log of an output, a cross-entropy's terms),
+            # but -(p - y) ** 2 is no squared error to minimise
+            return dataclasses.replace(v, squared=None, diff_of=None, target=None)
         return UNK
 
     def binop(self, a: object, op: cst.CSTNode, b: object, node: cst.CSTNode) -> object:

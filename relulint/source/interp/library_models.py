@@ -34,7 +34,7 @@ def apply(interp, model: LibModel, node) -> Tensor:
     t = Tensor(net=model, chain=(model.body,))
     if model.head is None:
         return Tensor(net=model, chain=(model.body, model.default_head))
-    return interp.retag(interp._apply_children([model.head], t, node), model)
+    return interp.retag(interp.apply_children([model.head], t, node), model)
 
 
 def set_attribute(interp, model: LibModel, name: str, value: object) -> None:
