@@ -272,7 +272,11 @@ class Interp:
 
     def resolve(self, value: object) -> object:
         """A name bound by an import, read now if it was not yet; any other value as is."""
+        seen: set[int] = set()
         while type(value) is _Lazy:
+            if id(value) in seen:  # names re-exported in a cycle (a package __init__ and its modules)
+                return UNK
+            seen.add(id(value))
             if value.value is _PENDING:
                 value.value = UNK  # (an import cycle reads the name as unknown)
                 value.value = self._read_lazily(value)
