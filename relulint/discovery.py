@@ -19,7 +19,7 @@ from relulint.config import Settings
 from relulint.config_paths import excluded
 from relulint.torch_archives import TORCH_SUFFIXES, archive_kind, read_by_graph_pass, skip_reason
 
-SOURCE_SUFFIXES = (".py",)
+SOURCE_SUFFIXES = (".py", ".ipynb")  # notebooks: their code cells (relulint/notebook.py)
 STDIN = "-"
 
 

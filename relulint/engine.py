@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from relulint import notebook
 from relulint.config import Settings
 from relulint.finding import Finding, Severity
 from relulint.ir import ModelIR, ModuleFacts, Origin
@@ -48,6 +49,9 @@ def engine_finding(code: str, name: str, path: str, message: str, line: int = 1,
 
 
 # ------------------------------------------------------------------------------------ reading
+
+
+NOTEBOOK_BYTES = 64_000_000  # a notebook file with its outputs; its code is held to the usual limit
 
 
 def read_source(path: str, root: str | None = None,
@@ -508,7 +512,11 @@ def lint_file(path: str, settings: Settings, cache: FactsCache | None = None) ->
 
 def lint_buffer(code: str, path: str, settings: Settings, cache: FactsCache | None = None,
                 parse: Callable[[str], object] | None = None) -> FileResult:
-    """An editor buffer's text (the language server's): lint_source, isolated like lint_file."""
+    """An editor buffer's text (the language server's): lint_source, isolated like lint_file. A notebook
+    opened as a file is its JSON, where no position of its code can be shown: nothing is reported (an
+    editor's notebook sends each cell as a buffer of its own)."""
+    if notebook.is_notebook(path):
+        return FileResult(path=path)
     return isolated(path, lint_source, code, path, settings, cache, True, parse)
 
 
@@ -519,10 +527,32 @@ def _lint_file(path: str, settings: Settings, cache: FactsCache | None) -> FileR
         stage("graph")
         return lint_graph_file(path, settings)
     stage("read")
-    code, err = read_source(path, root_for(settings, path), getattr(settings, "max_file_size", MAX_SOURCE_BYTES))
+    limit = getattr(settings, "max_file_size", MAX_SOURCE_BYTES)
+    if notebook.is_notebook(path):
+        return _lint_notebook(path, settings, cache, limit)
+    code, err = read_source(path, root_for(settings, path), limit)
     if err is not None:
         return FileResult(path=path, findings=[err])
     return lint_source(code, path, settings, cache)
+
+
+def _lint_notebook(path: str, settings: Settings, cache: FactsCache | None, limit: int | None) -> FileResult:
+    """A notebook's code cells as one script; positions given per cell. Outputs (images) make notebooks
+    big, so the size limit applies to the code, not the file."""
+    text, err = read_source(path, root_for(settings, path), None if limit is None else max(limit, NOTEBOOK_BYTES))
+    if err is not None:
+        return FileResult(path=path, findings=[err])
+    try:
+        script = notebook.to_script(text)
+    except ValueError as exc:
+        return FileResult(path=path, findings=[engine_finding("RL001", "unreadable-file", path, str(exc))])
+    if limit is not None and len(script.code) > limit:
+        return FileResult(path=path, findings=[engine_finding(
+            "RL001", "unreadable-file", path, f"the notebook's code is larger than the {limit}-byte limit")])
+    result = lint_source(script.code, path, settings, cache)
+    result.source = None  # its text is not the file's: no code frames, no fixes written into the JSON
+    notebook.to_cells(result.findings, path, script)
+    return result
 
 
 def isolated(path: str, fn: Callable[..., FileResult], *args: object) -> FileResult:

@@ -26,9 +26,11 @@ class Origin:
     end_col: int | None = None
     # For graph findings: the node name / op when there is no source line.
     node: str | None = None
+    # In a notebook: the code cell (from 1) that `line` counts in
+    cell: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:cell {self.cell}:{self.line}" if self.cell is not None else f"{self.path}:{self.line}"
 
 
 @dataclass

@@ -88,7 +88,7 @@ class FileLines:
             self._lines[path] = None
             from relulint.graph import is_graph_file
 
-            if path.startswith("<") or is_graph_file(path):
+            if path.startswith("<") or is_graph_file(path) or path.endswith(".ipynb"):  # (JSON, not its code)
                 return None
             from relulint.safe_read import UnsafeFile, decode_source, read_file
 

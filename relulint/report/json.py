@@ -54,7 +54,7 @@ def finding_dict(f: Finding) -> dict:
 
     rule = BY_CODE.get(f.code)
     evidence = {k: v for k, v in f.evidence.items() if k != "traceback"}  # tracebacks only under -v
-    return {
+    out = {
         "code": f.code,
         "name": f.name,
         "severity": f.severity.value,
@@ -66,11 +66,14 @@ def finding_dict(f: Finding) -> dict:
         "help": f.help,
         "url": rule.url() if rule is not None else None,
         "evidence": _jsonable(evidence),
-        "related": [{"filename": _abs(r.path), "location": _loc(r.line, r.col), "message": m}
-                    for r, m in f.related],
+        "related": [{"filename": _abs(r.path), "location": _loc(r.line, r.col), "message": m,
+                     **({"cell": r.cell} if r.cell is not None else {})} for r, m in f.related],
         "confirmation": f.confirmation,
         "measured": _jsonable(f.measured) if f.measured is not None else None,
     }
+    if o.cell is not None:  # a notebook: rows count in that code cell (ruff's "cell", from 1)
+        out["cell"] = o.cell
+    return out
 
 
 def render(results: list, settings=None) -> str:

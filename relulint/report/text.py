@@ -59,8 +59,13 @@ def show_path(path: str) -> str:
 
 
 def _where(f: Finding) -> str:
-    o = f.origin
-    return f"{show_path(o.path)}:{o.line}:{o.col + 1}"
+    return where(f.origin)
+
+
+def where(o) -> str:
+    """path:line:col, or ruff's path:cell N:line:col in a notebook."""
+    cell = f"cell {o.cell}:" if getattr(o, "cell", None) is not None else ""
+    return f"{show_path(o.path)}:{cell}{o.line}:{o.col + 1}"
 
 
 def concise_line(f: Finding, style: Style, unsafe_fixes: bool = False) -> str:
@@ -96,7 +101,7 @@ def full_block(f: Finding, source: str | None, style: Style, unsafe_fixes: bool 
     if help_text:
         out.append(f"{style('help', '1;36')}: {help_text}")
     for origin, message in f.related:
-        out.append(f"{style('related', '1;34')}: {show_path(origin.path)}:{origin.line}:{origin.col + 1}: {message}")
+        out.append(f"{style('related', '1;34')}: {where(origin)}: {message}")
     return "\n".join(out) + "\n"
 
 

@@ -350,12 +350,13 @@ class LazyOrigin(Origin):
     end_col = property(lambda self: self._place()[3])  # type: ignore[assignment]
 
     def _key(self) -> tuple:
-        return (self.path, *self._place(), self.node)
+        return (self.path, *self._place(), self.node, None)  # (never in a notebook cell: mapped to a plain Origin)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Origin):
             return NotImplemented
-        return self._key() == (other.path, other.line, other.col, other.end_line, other.end_col, other.node)
+        return self._key() == (other.path, other.line, other.col, other.end_line, other.end_col, other.node,
+                               other.cell)
 
     def __hash__(self) -> int:
         return hash(self._key())
