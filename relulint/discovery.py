@@ -1,6 +1,6 @@
 """Which files to lint: walk the given paths, honouring exclude / extend-exclude and .gitignore.
 
-Semantics (ruff): directories are walked for `.py` sources and exported graphs; excluded and
+Semantics (ruff): directories are walked for `.py` sources, `.ipynb` notebooks and exported graphs; excluded and
 git-ignored directories are pruned. A walk takes a `.pt` / `.pth` / `.ptl` / `.pt2` file only when
 its zip layout says it holds a graph (TorchScript, or a torch.export `.pt2`): the checkpoints every ML repository holds are
 skipped quietly (`-v` says so). A file named explicitly is always linted (whatever its suffix:
