@@ -22,6 +22,26 @@ def expectations(source: str) -> set[tuple[int, str]]:
     return out
 
 
+def lint_case(code: str, path: str = "main.py"):
+    """Lint one test case (dedented): its source, the {(line, code)} it was flagged at, and the FileResult."""
+    import textwrap
+
+    from relulint.config import Settings
+    from relulint.engine import lint_source
+
+    source = textwrap.dedent(code).strip("\n") + "\n"
+    result = lint_source(source, path, Settings())
+    return source, {(f.origin.line, f.code) for f in result.findings}, result
+
+
+def assert_markers(code: str) -> set[tuple[int, str]]:
+    """Lint a case and check its findings are exactly its `# expect:` markers; returns the markers."""
+    source, got, result = lint_case(code)
+    want = expectations(source)
+    assert got == want, [f"{f.origin.line}: {f.code} {f.message}" for f in result.findings]
+    return want
+
+
 # ------------------------------------------------------------------------------------ snapshots
 
 SNAPSHOT_ENV = "RELULINT_UPDATE_SNAPSHOTS"  # set (or `pytest --update-snapshots`) to rewrite them

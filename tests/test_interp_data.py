@@ -12,10 +12,8 @@ import textwrap
 
 import pytest
 
-from relulint.config import Settings
-from relulint.engine import lint_source
 from relulint.source import lower_source
-from relulint.testing import expectations
+from relulint.testing import assert_markers, lint_case
 
 FIRE = {
     "csv values into a Sequential": """
@@ -386,29 +384,18 @@ SILENT = {
 }
 
 
-def _lint(code: str):
-    source = textwrap.dedent(code).strip("\n") + "\n"
-    result = lint_source(source, "main.py", Settings())
-    return source, {(f.origin.line, f.code) for f in result.findings}, result
-
-
 @pytest.mark.parametrize("code", FIRE.values(), ids=FIRE.keys())
 def test_fires(code):
-    source, got, result = _lint(code)
-    want = expectations(source)
-    assert want
-    assert got == want, [f"{f.origin.line}: {f.code} {f.message}" for f in result.findings]
+    assert assert_markers(code)
 
 
 @pytest.mark.parametrize("code", SILENT.values(), ids=SILENT.keys())
 def test_silent(code):
-    source, got, result = _lint(code)
-    assert not expectations(source)
-    assert not got, [f"{f.origin.line}: {f.code} {f.message}" for f in result.findings]
+    assert not assert_markers(code)
 
 
 def test_csv_finding_says_range_unknown_at_warning_level():
-    _, _, result = _lint(FIRE["csv values into a Sequential"])
+    _, _, result = lint_case(FIRE["csv values into a Sequential"])
     (f,) = result.findings
     assert f.severity.name == "WARNING"
     assert "no scaling seen (range unknown)" in f.message
@@ -472,5 +459,5 @@ def test_columns_scaled_in_place_are_not_reported():
         net = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 1))
         loss = nn.MSELoss()(net(x), torch.zeros(len(x), 1))
     """
-    _, got, result = _lint(code)
+    _, got, result = lint_case(code)
     assert not got, [f.message for f in result.findings]

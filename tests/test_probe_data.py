@@ -9,13 +9,43 @@ unknown: no finding.
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from relulint.config import Settings
-from relulint.engine import lint_source
-from relulint.testing import expectations
+from relulint.testing import assert_markers
+
+# One albumentations Dataset, its augmentation pipeline (STEPS) varied; MARK: the expected finding, if any
+_CELLS = """
+        import albumentations as A
+        import cv2
+        import torch.nn as nn
+        from albumentations.pytorch import ToTensorV2
+        from torch.utils.data import DataLoader, Dataset
+
+        class Cells(Dataset):
+            def __init__(self, paths, labels, transform=None):
+                self.paths, self.labels, self.transform = paths, labels, transform
+
+            def __len__(self):
+                return len(self.paths)
+
+            def __getitem__(self, i):
+                image = cv2.imread(self.paths[i])MARK
+                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+                if self.transform:
+                    image = self.transform(image=image)["image"]
+                return image.float(), self.labels[i]
+
+        aug = A.Compose([STEPS])
+        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
+        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
+        for xb, yb in loader:
+            nn.functional.cross_entropy(net(xb), yb).backward()
+"""
+
+
+def _cells(steps: str, mark: str = "") -> str:
+    return _CELLS.replace("STEPS", steps).replace("MARK", mark)
+
 
 FIRE = {
     "raw cv2 frames into a Conv2D after a Cropping2D": """
@@ -219,33 +249,8 @@ FIRE = {
         m.compile("adam", "binary_crossentropy")
         m.fit(X, rows[:, -1])
     """,
-    "albumentations without Normalize, ToTensorV2 keeps uint8 values": """
-        import albumentations as A
-        import cv2
-        import torch.nn as nn
-        from albumentations.pytorch import ToTensorV2
-        from torch.utils.data import DataLoader, Dataset
-
-        class Cells(Dataset):
-            def __init__(self, paths, labels, transform=None):
-                self.paths, self.labels, self.transform = paths, labels, transform
-
-            def __len__(self):
-                return len(self.paths)
-
-            def __getitem__(self, i):
-                image = cv2.imread(self.paths[i])  # expect: RL301
-                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-                if self.transform:
-                    image = self.transform(image=image)["image"]
-                return image.float(), self.labels[i]
-
-        aug = A.Compose([A.Resize(128, 128), A.HorizontalFlip(p=0.5), A.RandomBrightnessContrast(), ToTensorV2()])
-        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
-        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
-        for xb, yb in loader:
-            nn.functional.cross_entropy(net(xb), yb).backward()
-    """,
+    "albumentations without Normalize, ToTensorV2 keeps uint8 values": _cells(
+        "A.Resize(128, 128), A.HorizontalFlip(p=0.5), A.RandomBrightnessContrast(), ToTensorV2()", "  # expect: RL301"),
     "raw pixels into one Dense layer with a sigmoid (logistic regression)": """
         import numpy as np
         from tensorflow import keras
@@ -563,87 +568,12 @@ SILENT = {
         m.compile("adam", "binary_crossentropy")
         m.fit(X, df["label"])
     """,
-    "albumentations with Normalize": """
-        import albumentations as A
-        import cv2
-        import torch.nn as nn
-        from albumentations.pytorch import ToTensorV2
-        from torch.utils.data import DataLoader, Dataset
-
-        class Cells(Dataset):
-            def __init__(self, paths, labels, transform=None):
-                self.paths, self.labels, self.transform = paths, labels, transform
-
-            def __len__(self):
-                return len(self.paths)
-
-            def __getitem__(self, i):
-                image = cv2.imread(self.paths[i])
-                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-                if self.transform:
-                    image = self.transform(image=image)["image"]
-                return image.float(), self.labels[i]
-
-        aug = A.Compose([A.Resize(128, 128), A.Normalize(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)), ToTensorV2()])
-        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
-        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
-        for xb, yb in loader:
-            nn.functional.cross_entropy(net(xb), yb).backward()
-    """,
-    "albumentations with ToFloat": """
-        import albumentations as A
-        import cv2
-        import torch.nn as nn
-        from albumentations.pytorch import ToTensorV2
-        from torch.utils.data import DataLoader, Dataset
-
-        class Cells(Dataset):
-            def __init__(self, paths, labels, transform=None):
-                self.paths, self.labels, self.transform = paths, labels, transform
-
-            def __len__(self):
-                return len(self.paths)
-
-            def __getitem__(self, i):
-                image = cv2.imread(self.paths[i])
-                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-                if self.transform:
-                    image = self.transform(image=image)["image"]
-                return image.float(), self.labels[i]
-
-        aug = A.Compose([A.RandomCrop(64, 64), A.ToFloat(max_value=255), ToTensorV2()])
-        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
-        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
-        for xb, yb in loader:
-            nn.functional.cross_entropy(net(xb), yb).backward()
-    """,
-    "albumentations OneOf: not followed": """
-        import albumentations as A
-        import cv2
-        import torch.nn as nn
-        from albumentations.pytorch import ToTensorV2
-        from torch.utils.data import DataLoader, Dataset
-
-        class Cells(Dataset):
-            def __init__(self, paths, labels, transform=None):
-                self.paths, self.labels, self.transform = paths, labels, transform
-
-            def __len__(self):
-                return len(self.paths)
-
-            def __getitem__(self, i):
-                image = cv2.imread(self.paths[i])
-                image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-                if self.transform:
-                    image = self.transform(image=image)["image"]
-                return image.float(), self.labels[i]
-
-        aug = A.Compose([A.OneOf([A.Normalize(), A.ToFloat()], p=1.0), ToTensorV2()])
-        loader = DataLoader(Cells(["c0.png"], [0], transform=aug), batch_size=8)
-        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
-        for xb, yb in loader:
-            nn.functional.cross_entropy(net(xb), yb).backward()
-    """,
+    "albumentations with Normalize": _cells(
+        "A.Resize(128, 128), A.Normalize(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)), ToTensorV2()"),
+    "albumentations with ToFloat": _cells(
+        "A.RandomCrop(64, 64), A.ToFloat(max_value=255), ToTensorV2()"),
+    "albumentations OneOf: not followed": _cells(
+        "A.OneOf([A.Normalize(), A.ToFloat()], p=1.0), ToTensorV2()"),
     "albumentations result scaled by hand": """
         import albumentations as A
         import cv2
@@ -777,22 +707,11 @@ SILENT = {
 }
 
 
-def _lint(code: str):
-    source = textwrap.dedent(code).strip("\n") + "\n"
-    result = lint_source(source, "main.py", Settings())
-    return source, {(f.origin.line, f.code) for f in result.findings}, result
-
-
 @pytest.mark.parametrize("code", FIRE.values(), ids=FIRE.keys())
 def test_fires(code):
-    source, got, result = _lint(code)
-    want = expectations(source)
-    assert want
-    assert got == want, [f"{f.origin.line}: {f.code} {f.message}" for f in result.findings]
+    assert assert_markers(code)
 
 
 @pytest.mark.parametrize("code", SILENT.values(), ids=SILENT.keys())
 def test_silent(code):
-    source, got, result = _lint(code)
-    assert not expectations(source)
-    assert not got, [f"{f.origin.line}: {f.code} {f.message}" for f in result.findings]
+    assert not assert_markers(code)
