@@ -337,6 +337,36 @@ FIRE = {
         m.compile("adam", "sparse_categorical_crossentropy")
         m.fit(X, y)
     """,
+    "float32 pixels through ToTensor (it scales uint8 only)": """
+        import numpy as np, torch.nn as nn
+        from PIL import Image
+        from torch.utils.data import Dataset, DataLoader
+        from torchvision import transforms
+        class Tiles(Dataset):
+            def __init__(self, paths):
+                self.paths = paths
+                self.tf = transforms.Compose([transforms.ToTensor()])
+            def __len__(self):
+                return len(self.paths)
+            def __getitem__(self, i):
+                img = np.array(Image.open(self.paths[i]).convert("RGB"), dtype=np.float32)  # expect: RL301
+                return self.tf(img), 0
+        net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(2))
+        for xb, yb in DataLoader(Tiles(["t.png"]), batch_size=4):
+            nn.functional.cross_entropy(net(xb), yb).backward()
+    """,
+    "tf image resized to float, then convert_image_dtype (a no-op on floats)": """
+        import tensorflow as tf
+        def load(path, label):
+            img = tf.image.decode_jpeg(tf.io.read_file(path), channels=3)  # expect: RL301
+            img = tf.image.resize(img, (96, 96))
+            img = tf.image.convert_image_dtype(img, tf.float32)
+            return img, label
+        ds = tf.data.Dataset.from_tensor_slices((["a.jpg"], [0])).map(load).batch(16)
+        m = tf.keras.Sequential([tf.keras.layers.Conv2D(8, 3, activation="relu"), tf.keras.layers.Flatten(), tf.keras.layers.Dense(2)])
+        m.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        m.fit(ds)
+    """,
 }
 
 SILENT = {
@@ -703,6 +733,47 @@ SILENT = {
         m = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
         m.compile("adam", "sparse_categorical_crossentropy")
         m.fit(X, y)
+    """,
+    "uint8 pixels through ToTensor": """
+        import numpy as np, torch.nn as nn
+        from PIL import Image
+        from torch.utils.data import Dataset, DataLoader
+        from torchvision import transforms
+        class Tiles(Dataset):
+            def __init__(self, paths):
+                self.paths = paths
+                self.tf = transforms.Compose([transforms.ToTensor()])
+            def __len__(self):
+                return len(self.paths)
+            def __getitem__(self, i):
+                img = np.array(Image.open(self.paths[i]).convert("RGB"))
+                return self.tf(img), 0
+        net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(2))
+        for xb, yb in DataLoader(Tiles(["t.png"]), batch_size=4):
+            nn.functional.cross_entropy(net(xb), yb).backward()
+    """,
+    "tf image converted to float first, then resized": """
+        import tensorflow as tf
+        def load(path, label):
+            img = tf.image.decode_jpeg(tf.io.read_file(path), channels=3)
+            img = tf.image.convert_image_dtype(img, tf.float32)
+            img = tf.image.resize(img, (96, 96))
+            return img, label
+        ds = tf.data.Dataset.from_tensor_slices((["a.jpg"], [0])).map(load).batch(16)
+        m = tf.keras.Sequential([tf.keras.layers.Conv2D(8, 3, activation="relu"), tf.keras.layers.Flatten(), tf.keras.layers.Dense(2)])
+        m.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        m.fit(ds)
+    """,
+    "tf image resized then divided by 255": """
+        import tensorflow as tf
+        def load(path, label):
+            img = tf.image.decode_png(tf.io.read_file(path), channels=1)
+            img = tf.image.resize(img, (28, 28)) / 255.0
+            return img, label
+        ds = tf.data.Dataset.from_tensor_slices((["a.png"], [0])).map(load).batch(16)
+        m = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(2)])
+        m.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        m.fit(ds)
     """,
 }
 

@@ -117,6 +117,15 @@ TFDS_WITH_INFO = Arg(None, "with_info", False)
 # raw (`SimpleImputer().fit_transform(x)`); in a pipeline with a scaler the pipeline scales.
 KEEP_TRANSFORMERS = frozenset({"sklearn.impute.SimpleImputer", "sklearn.impute.KNNImputer"})
 
+# Conversions that scale integer images only: ToTensor / convert_image_dtype divide uint8 pixels by 255 but pass
+# float ones through unchanged (np.array(img, dtype=np.float32) then ToTensor() stays in [0, 255])
+INT_ONLY_SCALING = frozenset({
+    "torchvision.transforms.ToTensor", "torchvision.transforms.ConvertImageDtype", "torchvision.transforms.v2.ToDtype",
+    "torchvision.transforms.functional.to_tensor", "torchvision.transforms.functional.convert_image_dtype",
+    "tensorflow.image.convert_image_dtype",
+})
+FLOAT_DTYPES = frozenset({"float16", "float32", "float64"})
+
 # A `transform=` step that keeps raw uint8 pixels (no scaling): PILToTensor, v2.ToImage.
 RAW_TRANSFORMS = frozenset({
     "albumentations.pytorch.ToTensorV2",  # HWC -> CHW only: the uint8 values stay as they are

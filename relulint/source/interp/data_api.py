@@ -205,6 +205,9 @@ class DataApi:
             if q.rsplit(".", 1)[-1][:1].isupper():  # a class: the transform object
                 return Transform(q, self.api.text(node), spec.low, spec.high, spec.role, args=a)
             x = args[0] if args else kwargs.get("x", kwargs.get("X", UNK))
+            if q in D.INT_ONLY_SCALING and isinstance(x, Tensor) and x.data is not None and \
+                    x.data.dtype in D.FLOAT_DTYPES:
+                return Tensor(data=x.data)  # convert_image_dtype(float image): passed through as it is
             return self.scaled(x, node, spec.low, spec.high)  # preprocessing.scale(x), F.normalize(x)
         if q in D.COMPOSE or q in D.ALBU_COMPOSE or q in ("sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"):
             steps = args if q == "sklearn.pipeline.make_pipeline" else (self.i.iterate(args[0]) or []) if args else []
@@ -348,6 +351,8 @@ class DataApi:
             return x
         if tf.role == "other" or base is None:
             return Tensor()
+        if tf.qname in D.INT_ONLY_SCALING and base.dtype in D.FLOAT_DTYPES:
+            return x  # ToTensor() on a float array: no scaling
         flag = D.SCALE_FLAG.get(tf.qname)
         if flag is not None and tf.args is not None and tf.args.get(flag) is not True:
             return Tensor(data=replace(base, dtype=None))  # v2.ToDtype(torch.float32) without scale=True
