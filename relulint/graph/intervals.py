@@ -189,8 +189,11 @@ def _bounds(w: np.ndarray, xlo: np.ndarray, xhi: np.ndarray, b: np.ndarray | Non
     wpos = np.maximum(w, 0.0)
     wneg = w - wpos  # exact: either w or 0
     xa = np.maximum(np.abs(xlo), np.abs(xhi))
-    p = wpos @ np.stack([xhi, xlo, xa, (xhi > 0).astype(np.float64)], axis=1)
-    q = wneg @ np.stack([xlo, xhi, xa, (xlo < 0).astype(np.float64)], axis=1)
+    cols = np.empty((len(xhi), 4))  # (filled in place: np.stack's Python overhead, per layer, on deep chains)
+    cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3] = xhi, xlo, xa, xhi > 0
+    p = wpos @ cols
+    cols[:, 0], cols[:, 1], cols[:, 3] = xlo, xhi, xlo < 0
+    q = wneg @ cols
     hi = p[:, 0] + q[:, 0]
     lo = p[:, 1] + q[:, 1]
     err = p[:, 2] - q[:, 2]

@@ -519,9 +519,13 @@ def _propagate(node: GNode, op: Op, boxes: dict[str, iv.Box | None]) -> None:
 
 def _usable(box: iv.Box | None) -> iv.Box | None:
     """Bounds that overflowed to NaN (inf - inf, inf * 0 deep in a graph) prove nothing: stop there."""
-    if box is None or np.isnan(box.lo).any() or np.isnan(box.hi).any():
+    if box is None or _has_nan(box.lo) or _has_nan(box.hi):
         return None
     return box
+
+
+def _has_nan(a: np.ndarray) -> bool:
+    return a.size > 0 and math.isnan(_MIN(a, axis=None))  # (minimum propagates NaN: one ufunc call, not isnan + any)
 
 
 def _transfer(node: GNode, op: Op, ins: list[iv.Box | None]) -> iv.Box | None:
