@@ -258,6 +258,8 @@ class KerasApi:
             if spec.kind == "affine":
                 self._affine(op, spec, a, node)
         self.layer_args[id(op)] = (q, a)
+        if op.kind in ("affine", "activation"):  # a layer factory (`def block(units): return Dense(units, ...)`)
+            self.api.tf1.at_call_site(op)  # is reported at its call, as in TF1 (a Dropout stays where written)
         return LayerVal(q, op, node=node)
 
     def _layer_activation(self, q: str, spec: LayerSpec, a, node) -> Activation | None:
@@ -375,6 +377,9 @@ class KerasApi:
             if isinstance(out, Tensor) and out.chain[:len(t.chain)] == t.chain and out.chain != t.chain:
                 return Tensor(net=t.net, chain=out.chain, shape=out.shape)
         out = self.api.apply_layer_op(layer, t, node)
+        site = out.chain[-1] if out.chain else None
+        if site is not None and site is not layer.op and site.kind == "activation":
+            self.api.tf1.at_call_site(site)  # judged where applied: in a layer factory, at the factory's call
         out.shape = self.advance(layer.op, in_shape)
         return self.api.tf1.keras_layer_applied(t, layer.op, out, node)
 

@@ -41,7 +41,8 @@ _ROOTS = ("tensorflow.", "tflearn.")
 _MAX_TENSORS = 4096  # outputs remembered per network (the candidates for its output)
 # layer-making calls, for telling a layer factory (one layer per call) from a model function
 _CALLED = re.compile(r"(?<![\w.])(?:self\.)?([A-Za-z_]\w*)\s*\(")  # `name(` / `self.name(` / `def name(`
-_LAYER_CALL = re.compile(r"\b(dense|conv[123]d|conv_[123]d|fully_connected|matmul|xw_plus_b|Dense|Conv2D)\s*\(")
+_LAYER_CALL = re.compile(r"\b(dense|conv[123]d|conv_[123]d|fully_connected|matmul|xw_plus_b|Dense|Conv[123]D|"
+                         r"Convolution[123]D|SeparableConv[12]D|DepthwiseConv2D)\s*\(")
 
 
 class TF1Net:
@@ -281,7 +282,7 @@ class TF1Api:
                 if x.data is not None:
                     out.data = self.api.data.through_layer(op, x, node)
                 return self.keras_layer_applied(x, op, out, node)
-            self._at_call_site(op)
+            self.at_call_site(op)
             return self.extend(x, op, shape)
         tensors = [v for v in (x, w) if isinstance(v, Tensor)]
         # attention, or a weight the model does not know: an op the rules know nothing of
@@ -376,7 +377,7 @@ class TF1Api:
                 op.init_site = op.origin
             else:
                 op.weight_init = default_init("tf1", "default glorot_uniform")
-        self._at_call_site(op)
+        self.at_call_site(op)
         return op
 
     def activation_op(self, kind: str, node, on_graph: bool) -> Op:
@@ -384,7 +385,7 @@ class TF1Api:
         text = self.api.text(node)
         op = Op("activation", text, origin, activation=Activation(kind, text, origin))
         if on_graph:  # (an activation on data is on no network yet: where it is reported does not matter)
-            self._at_call_site(op)
+            self.at_call_site(op)
         return op
 
     def extend(self, x: Tensor, op: Op, shape: tuple | None) -> Tensor:
@@ -416,7 +417,7 @@ class TF1Api:
 
     # ================================================================ call sites
 
-    def _at_call_site(self, op: Op) -> None:
+    def at_call_site(self, op: Op) -> None:
         """A layer built inside a layer factory (a helper called once per layer) is reported at the call."""
         for fn, site in reversed(self.i.sites):
             if site is None:
