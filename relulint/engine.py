@@ -51,9 +51,6 @@ def engine_finding(code: str, name: str, path: str, message: str, line: int = 1,
 # ------------------------------------------------------------------------------------ reading
 
 
-NOTEBOOK_BYTES = 64_000_000  # a notebook file with its outputs; its code is held to the usual limit
-
-
 def read_source(path: str, root: str | None = None,
                 limit: int | None = MAX_SOURCE_BYTES) -> tuple[str | None, Finding | None]:
     """The text of a regular source file inside `root` (see safe_read), else one RL001 saying why."""
@@ -202,8 +199,9 @@ class FactsCache:
 
         try:
             # only regular files inside the project (`root`), bounded, are read
-            code = decode_source(read_file(path, root or root_for(None, path), MAX_NEIGHBOUR_BYTES))
-            if not mentions_framework(code):
+            limit = notebook.NOTEBOOK_BYTES if notebook.is_notebook(path) else MAX_NEIGHBOUR_BYTES
+            code = notebook.code_of(path, decode_source(read_file(path, root or root_for(None, path), limit)))
+            if len(code) > MAX_NEIGHBOUR_BYTES or not mentions_framework(code):
                 return None
             syntax = python_ast(path, code)
             if isinstance(syntax, Finding) or too_complex(path, code, syntax):
@@ -303,7 +301,7 @@ def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[tuple[P
     """(script, size) for the files of `folder` that import `dotted`, at most MAX_DRIVER_BYTES each,
     smallest first."""
     try:
-        candidates = sorted(p for p in folder.glob("*.py") if not _same(p, here))
+        candidates = sorted(p for p in (*folder.glob("*.py"), *folder.glob("*.ipynb")) if not _same(p, here))
     except OSError:
         return []
     out = []
@@ -333,11 +331,17 @@ def _import_lines(path: str, root: str) -> tuple[str, int] | None:
     hit = _IMPORT_LINES.get((path, root))
     if hit is not None and hit[0] == key:
         return hit[1], hit[2]
+    nb = notebook.is_notebook(path)  # (its outputs make it big: its code is held to the driver limit)
     try:
-        data = read_file(path, root, MAX_DRIVER_BYTES)  # (a larger file is refused unread)
-    except UnsafeFile:
+        data = read_file(path, root, notebook.NOTEBOOK_BYTES if nb else MAX_DRIVER_BYTES)  # (larger: refused unread)
+        text = notebook.code_of(path, data.decode("utf-8", errors="replace"))
+    except (UnsafeFile, ValueError):
         return None
-    lines = "\n".join(_IMPORT_LINE.findall(data.decode("utf-8", errors="replace")))
+    if nb:
+        data = text.encode()
+        if len(data) > MAX_DRIVER_BYTES:
+            return None
+    lines = "\n".join(_IMPORT_LINE.findall(text))
     if time.time_ns() - key[1] >= stamps.SETTLED_NS:  # (a file just written may change within the clock's step)
         if len(_IMPORT_LINES) >= 4096:
             _IMPORT_LINES.clear()
@@ -502,7 +506,9 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     irs = build_irs(facts, near)
     findings = run_rules(irs, settings, path)
     findings = _in_file_first(findings, path)
-    result.findings = _dedupe(suppress.apply(findings, {path: code}, settings, root_for(settings, path)))
+    root = root_for(settings, path)
+    result.findings = notebook.place_other_notebooks(_dedupe(suppress.apply(findings, {path: code}, settings, root)),
+                                                     path, root)
     return result  # fixes are computed on demand (fixes.attach): --fix, --diff, JSON/SARIF, code actions
 
 
@@ -539,7 +545,7 @@ def _lint_file(path: str, settings: Settings, cache: FactsCache | None) -> FileR
 def _lint_notebook(path: str, settings: Settings, cache: FactsCache | None, limit: int | None) -> FileResult:
     """A notebook's code cells as one script; positions given per cell. Outputs (images) make notebooks
     big, so the size limit applies to the code, not the file."""
-    text, err = read_source(path, root_for(settings, path), None if limit is None else max(limit, NOTEBOOK_BYTES))
+    text, err = read_source(path, root_for(settings, path), None if limit is None else max(limit, notebook.NOTEBOOK_BYTES))
     if err is not None:
         return FileResult(path=path, findings=[err])
     try:

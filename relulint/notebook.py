@@ -18,6 +18,7 @@ import re
 from relulint.ir import Origin
 
 SUFFIX = ".ipynb"
+NOTEBOOK_BYTES = 64_000_000  # a notebook file with its outputs (images); its code is held to the usual limits
 _CAPTURE = re.compile(r"([A-Za-z_]\w*)\s*=\s*[!%]")
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "autoreload"})
 
@@ -87,6 +88,32 @@ def _python_lines(lines: list[str]) -> list[str]:
         else:
             out.append(line)
     return out
+
+
+def code_of(path: str, text: str) -> str:
+    """The Python text of a file read as a neighbour: a notebook's script, any other file as is.
+    Raises ValueError for a broken notebook."""
+    return to_script(text).code if is_notebook(path) else text
+
+
+def place_other_notebooks(findings: list, linted: str, root: str | None) -> list:
+    """Positions of this lint that lie in another notebook (a training notebook read as the driver of
+    the linted model.py) given by cell, as the notebook's own lint gives them."""
+    from relulint.safe_read import UnsafeFile, decode_source, read_file
+
+    scripts: dict[str, Script | None] = {}
+    for f in findings:
+        for o in [f.origin, *(o for o, _ in f.related)]:
+            if o is None or o.path == linted or not is_notebook(o.path) or o.path in scripts:
+                continue
+            try:
+                scripts[o.path] = to_script(decode_source(read_file(o.path, root)))
+            except (UnsafeFile, ValueError):
+                scripts[o.path] = None
+    for nb_path, script in scripts.items():
+        if script is not None:
+            to_cells(findings, nb_path, script)
+    return findings
 
 
 def to_cells(findings: list, path: str, script: Script) -> list:

@@ -170,7 +170,10 @@ def apply(findings: list[Finding], sources: dict[str, str], settings=None, root:
         sup = parsed.get(f.origin.path)
         if sup is None and f.origin.path not in sources:
             try:
-                text = decode_source(read_file(f.origin.path, root or root_for(settings, f.origin.path)))
+                from relulint.notebook import code_of
+
+                text = code_of(f.origin.path,
+                               decode_source(read_file(f.origin.path, root or root_for(settings, f.origin.path))))
                 sup = parsed[f.origin.path] = parse(text, f.origin.path, codes)
             except (UnsafeFile, ValueError):
                 sup = None

@@ -126,3 +126,34 @@ def test_notebook_opened_as_a_text_buffer_reports_nothing(tmp_path):
     """An editor showing the JSON: no position in it is a line of code."""
     nb = write_notebook(tmp_path / "prices.ipynb", cells_for("nn.ReLU()"))
     assert lint_buffer((tmp_path / "prices.ipynb").read_text(), nb, Settings()).findings == []
+
+
+CLF = """import torch.nn as nn
+
+
+class Clf(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 1)
+
+    def forward(self, x):
+        return {OUT}
+"""
+
+
+@pytest.mark.parametrize(("out", "want"), [("self.fc(x)", [("RL103", 2, 4)]), ("self.fc(x).sigmoid()", [])])
+def test_training_notebook_is_the_driver_of_the_model_file(tmp_path, out, want):
+    """model.py linted alone is judged with the notebook beside it that imports and trains it (however
+    big the notebook's outputs); the finding at the notebook's loss is placed by cell."""
+    (tmp_path / "clf.py").write_text(CLF.format(OUT=out))
+    cells = [("code", "%load_ext autoreload\nimport torch\nimport torch.nn as nn\nfrom clf import Clf\n"),
+             ("markdown", "Train"),
+             ("code", "net = Clf()\nx = torch.randn(16, 8)\ny = torch.rand(16, 1).round()\ncrit = nn.BCELoss()\n"
+                      "for _ in range(5):\n    loss = crit(net(x), y)\n    loss.backward()\n")]
+    nb = write_notebook(tmp_path / "fit.ipynb", cells)
+    data = json.loads((tmp_path / "fit.ipynb").read_text())
+    data["cells"][0]["outputs"] = [{"output_type": "display_data", "data": {"image/png": "A" * 300_000}}]
+    (tmp_path / "fit.ipynb").write_text(json.dumps(data))
+    found = lint_file(str(tmp_path / "clf.py"), Settings()).findings
+    assert [(f.code, f.origin.cell, f.origin.line) for f in found] == want
+    assert all(f.origin.path == nb for f in found)
