@@ -1,3 +1,4 @@
+import math
 from collections.abc import Iterator
 
 from relulint.dynamic.stats import ProbeReport
@@ -421,7 +422,9 @@ class ReluRegressionOutput(StaticRule):
             figures["target_min"] = tg.min
         return Confirmation(share > options["confirm-min-clamped-share"], text, figures)
 
-_BOUNDED = ("sigmoid", "tanh", "softmax")
+# an output that cannot leave its range: judged only against targets known to leave it (softplus and
+# exp are the usual outputs for a positive target)
+_BOUNDED = ("sigmoid", "tanh", "softmax", "softsign", "softplus", "exponential", "abs")
 
 
 def _outside(out, targets):
@@ -429,5 +432,5 @@ def _outside(out, targets):
     if targets is None or targets.low is None or targets.high is None:
         return None
     lo, hi = out.output_range
-    slack = 1e-6 * max(1.0, hi - lo)
+    slack = 1e-6 * max(1.0, hi - lo if math.isfinite(hi - lo) else 1.0)  # softplus: (0, inf)
     return targets if targets.low < lo - slack or targets.high > hi + slack else None

@@ -276,6 +276,14 @@ class ActivationLossMismatch(StaticRule):
                     if kw is not None:
                         return unsafe_fix("Set from_logits=False", p.rewrite(kw.value, cst.Name("False")))
             return None
+        if expects == "log_probabilities" and out_kind != "linear":
+            # softmax into NLLLoss: softmax -> log_softmax where it is applied (a logits loss on the
+            # softmax would be the next mismatch); any other output has no one-line fix
+            for call in p.calls_at(f.origin) if out_kind == "softmax" else ():
+                twin = _LOG_TWIN.get(last_name(call.func))
+                if twin is not None and (edit := rename_func(p, call, twin)) is not None:
+                    return unsafe_fix(f"Use {twin} instead of {last_name(call.func)}", edit)
+            return None
         for call in p.calls_at(f.origin):
             if keyword_arg(call, "from_logits") is not None or "crossentropy" in last_name(call.func).lower():
                 kw = keyword_arg(call, "from_logits")
@@ -318,7 +326,10 @@ class ActivationLossMismatch(StaticRule):
             remedy = ("Pass log_softmax of the logits as the input (the target stays probabilities)"
                       if loss.kind == "log_kl_div" else
                       "Add log_softmax to the output, or use CrossEntropyLoss on the logits")
-            at = loss.origin
+            if kind == "softmax" and loss.kind == "nll":  # the missing log is the softmax's: log_softmax there
+                remedy = "Use log_softmax instead of softmax for NLLLoss"
+            else:
+                at = loss.origin
         if problem is None or at is None:
             return
         yield self.finding(
@@ -355,6 +366,8 @@ _SOFTMAX_LOSSES = frozenset({"cross_entropy", "categorical_crossentropy"})
 def _describe(kind: str) -> str:
     return "raw logits" if kind == "linear" else f"{kind} values"
 
+
+_LOG_TWIN = {"softmax": "log_softmax", "Softmax": "LogSoftmax"}  # F.softmax / x.softmax / nn.Softmax
 
 _LOGITS_LOSS = {  # a probability loss -> its logits twin, same call shape
     "BCELoss": "BCEWithLogitsLoss",

@@ -10,12 +10,13 @@ layer whose parameter it is given.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import libcst as cst
 
 import relulint.knowledge.torch as TORCH
-from relulint.ir import PREVIOUS_OP, UNKNOWN_VALUE, Activation, Loss, Op
-from relulint.knowledge import Arg, LayerSpec, canonical, tables
+from relulint.ir import PREVIOUS_OP, UNKNOWN_VALUE, Activation, Init, Loss, Op
+from relulint.knowledge import Arg, LayerSpec, canonical, tables, uniform_stats
 from relulint.knowledge import data as DATA
 from relulint.knowledge.torch import TENSOR_METHOD_INITS
 from relulint.source.common import UNKNOWN, kernel_volume
@@ -58,12 +59,18 @@ _CONTAINERS = {"torch.nn.Sequential": "sequential", "torch.nn.ModuleList": "list
 _TENSOR_ACTS = {"relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "sigmoid_": "sigmoid", "softmax": "softmax",
                 "log_softmax": "log_softmax", "tanh": "tanh", "tanh_": "tanh"}
 _SHAPE_METHODS = frozenset({"view", "reshape", "flatten", "squeeze", "unsqueeze", "permute", "transpose",
-                            "view_as", "reshape_as", "expand", "repeat", "mean", "sum", "contiguous_view"})
+                            "view_as", "reshape_as", "expand", "repeat", "mean", "sum", "contiguous_view",
+                            # a selection or rearrangement keeps the values (q(s).gather(1, a): DQN's Q(s, a))
+                            "gather", "index_select", "take_along_dim", "narrow", "select", "masked_select",
+                            "flip", "roll", "movedim", "swapaxes", "expand_as", "tile", "repeat_interleave",
+                            "unflatten", "t"})
 _PASS_METHODS = frozenset({"to", "cuda", "cpu", "float", "double", "half", "long", "int", "bool", "detach",
                            "contiguous", "clone", "type", "requires_grad_", "numpy", "item", "tolist", "squeeze_",
                            "unsqueeze_", "data", "T", "type_as", "pin_memory", "astype", "values", "to_numpy"})
 # torch.<name>(t, ...) that are t.<name>(...): a reshape keeps what the tensor holds
-_SHAPE_FUNCS = frozenset(f"torch.{m}" for m in ("squeeze", "unsqueeze", "reshape", "permute", "transpose"))
+_SHAPE_FUNCS = frozenset(f"torch.{m}" for m in ("squeeze", "unsqueeze", "reshape", "permute", "transpose", "gather",
+                                                 "index_select", "take_along_dim", "narrow", "select",
+                                                 "flip", "roll", "movedim", "swapaxes"))
 _MATMUL_FUNCS = frozenset({"torch.matmul", "torch.mm", "torch.nn.functional.linear"})
 _JOIN_FUNCS = frozenset({"torch.cat", "torch.stack", "torch.add", "torch.concat", "torch.hstack", "torch.vstack"})
 _REDUCE = frozenset({"mean", "sum"})
@@ -144,6 +151,8 @@ class Api:
         # call site -> the one layer applied there so far, or _LOOP once several were
         self._site_layer: dict[int, object] = {}
         self._site_made: dict[int, list[tuple[Op, LayerVal]]] = {}
+        # id(nn.Parameter tensor) -> (the tensor, the Init its known values give): `x @ self.W` reads it
+        self._param_inits: dict[int, tuple[Tensor, Init]] = {}
         self.data = DataApi(self)
         self.tf1 = TF1Api(self)
 
@@ -248,7 +257,11 @@ class Api:
             self.apply_init(a.get(ispec.target), ispec, a, node)
             return None
         if q == "torch.nn.Parameter":
-            return Tensor(param=True)
+            out = Tensor(param=True)
+            init = self.init_of_values(args[0] if args else kwargs.get("data"), node)
+            if init is not None:
+                self._param_inits[id(out)] = (out, init)
+            return out
         if q in _MATMUL_FUNCS and len(args) >= 2:  # torch.matmul(x, W), torch.mm, F.linear(x, W, b)
             return self.tensor_binop(args[0], "MatrixMultiply", args[1], node)
         if q in TORCH.LOG_FUNCS and args and isinstance(args[0], Tensor):
@@ -429,7 +442,7 @@ class Api:
         if isinstance(pred, Tensor) and pred.net is SYMBOLIC:
             return Tensor()  # a loss on a functional graph's symbolic tensors (add_loss): no model yet
         if isinstance(pred, Tensor) and pred.net is not None:
-            if not judgeable(pred.chain):
+            if not judgeable(pred.chain) or _same_output(pred, target):
                 return Tensor()
             b = Binding(key=pred.net, name=net_name(pred.net), ops=pred.chain, loss=loss)
             i.bindings.append(b)
@@ -470,6 +483,33 @@ class Api:
         return Tensor(net=t.net, chain=t.chain)
 
     # ================================================================ initialisers
+
+    def init_of_values(self, values: object, node) -> Init | None:
+        """The initialiser a weight's known values amount to (`nn.Parameter(torch.rand(h, d))`): only a
+        range known to be non-negative says something (a positive mean); a constant is exact, any other
+        range is taken as uniform (what rand / uniform / a grid give, scaled)."""
+        src = values.data if isinstance(values, Tensor) else None
+        if src is None or src.low is None or src.high is None or not 0 <= src.low <= src.high or \
+                not 0 < src.high < math.inf:
+            return None
+        display = self.text(node) if isinstance(node, cst.Call) else f"{self.text(node)} = {src.display}"
+        init = Init(display=display, origin=self.origin(node), low=src.low, high=src.high)
+        if src.low == src.high:
+            init.distribution, init.mean, init.std = "constant", src.low, 0.0
+        else:
+            init.distribution = "uniform"
+            init.mean, init.std = uniform_stats(src.low, src.high)
+        return init
+
+    def assign_weight(self, layer: LayerVal, value: object, node) -> None:
+        """`self.fc.weight = nn.Parameter(torch.rand(h, d))`, `self.fc.weight.data = torch.rand(h, d)`."""
+        if layer.op.kind != "affine":
+            return
+        known = self._param_inits.get(id(value))
+        init = known[1] if known is not None and known[0] is value else self.init_of_values(value, node)
+        if init is not None:
+            layer.op.weight_init = init
+            layer.op.init_site = init.origin
 
     def apply_init(self, target: object, spec, a: Args, node) -> None:
         if isinstance(target, ParamRef) and target.name == "weight" and target.layer.op.kind == "affine":
@@ -716,6 +756,10 @@ class Api:
                 else:
                     recv.children.extend(new)
                 return None
+            if recv.kind == "dict" and recv.keys is not None and len(recv.keys) == len(recv.children) and \
+                    name in ("items", "keys", "values"):  # nn.ModuleDict({"price": ..., "kind": ...}).items()
+                return ListVal({"items": list(zip(recv.keys, recv.children, strict=True)), "keys": list(recv.keys),
+                                "values": list(recv.children)}[name])
             return self.module_method(recv, name, args, kwargs, node)
         if isinstance(recv, (Instance, LayerVal)):
             if isinstance(recv, Instance) and name in ("add_module", "register_module") and len(args) == 2 and \
@@ -808,9 +852,13 @@ class Api:
             return self.tf1.affine("tensorflow.matmul", Args([a, b], {}), node)
         if kind == "MatrixMultiply" and ta is not None and tb is not None and ta.param != tb.param:
             # x @ W with W an nn.Parameter: a linear layer written by hand (its fans are not read)
-            x = tb if ta.param else ta
+            x, w = (tb, ta) if ta.param else (ta, tb)
             if not (x.losses or x.unlinked):
-                return Tensor(net=x.net, chain=x.chain + (self.i.site_op(node, "affine", "matmul"),))
+                op = self.i.site_op(node, "affine", "matmul")
+                known = self._param_inits.get(id(w))
+                if known is not None and known[0] is w:  # W = nn.Parameter(torch.rand(d, h)): its init
+                    op.weight_init, op.init_site = known[1], known[1].origin
+                return Tensor(net=x.net, chain=x.chain + (op,))
         if kind == "Multiply":  # t * log(p): the terms of a cross-entropy, with p the prediction
             logged = next((x for x in (ta, tb) if x is not None and (x.logged or x.log_product)), None)
             if logged is not None:
@@ -834,7 +882,7 @@ class Api:
                 isinstance(b if tb is None else a, (int, float)):  # x / 255.0 in a functional graph
             t = ta or tb
             return Tensor(net=net, chain=chain + (self.i.site_op(node, "scale", "scale"),), shape=t.shape)
-        if kind == "Subtract":
+        if kind == "Subtract" and not _same_output(ta, tb):
             pred = ta if ta is not None and ta.net is not None else (tb if tb is not None and tb.net is not None else ta)
             other = tb if pred is ta else ta
             target = other.data if other is not None and other.net is None else None
@@ -1062,3 +1110,11 @@ def _clamp_kind(a: Args, method: bool, min_only: bool = False) -> str | None:
             return "relu"
         return "relu6" if hi == 6 else "hardtanh"
     return None
+
+
+def _same_output(pred: object, target: object) -> bool:
+    """`F.mse_loss(feat(out), feat(ref))`: a network's output compared with its own output on other data
+    (a perceptual or feature-matching loss). Both sides pass the same output activation, so it clamps no
+    target away: the loss judges no output layer."""
+    return isinstance(pred, Tensor) and isinstance(target, Tensor) and target.net is pred.net and \
+        bool(pred.chain) and bool(target.chain) and target.chain[-1] is pred.chain[-1]

@@ -142,6 +142,7 @@ class Interp:
         self.bindings: list[Binding] = []
         self.unlinked: list[Loss] = []
         self.declared_unapplied: set[int] = set()  # ids of unlinked losses no call ever applied
+        self.sampled_loop = False  # in the one iteration that stands for a loop too long to unroll
         self.loss_vals: list[LossVal] = []
         self.seqs: list[SeqVal] = []
         self.pairs: list[tuple[object, Loss]] = []  # (model, loss) returned together by a factory
@@ -355,7 +356,7 @@ class Interp:
             return self.exec_for(stmt, frame)
         if t is cst.While:
             self.eval(stmt.test, frame)
-            return self.exec_once(stmt.body, frame)
+            return self.exec_sampled(stmt.body, frame)
         if t is cst.With:
             for item in stmt.items:
                 v = self.eval(item.item, frame)
@@ -375,6 +376,11 @@ class Interp:
     def exec_if(self, stmt: cst.If, frame: Frame) -> str | None:
         test = self.truth(self.eval(stmt.test, frame))
         orelse = stmt.orelse
+        if self.sampled_loop and test in (True, False) and \
+                _skips_iteration(stmt.body if test is True else orelse):
+            # `if len(buffer) < batch_size: continue` in the one iteration standing for many: the first
+            # iteration's answer is not every iteration's, so the rest of the body runs too
+            test = UNK
         if test is True:
             return self.exec_body(stmt.body, frame)
         if test is False:
@@ -428,19 +434,31 @@ class Interp:
         it = self.eval(stmt.iter, frame)
         items = self.iterate(it)
         if items is not None and len(items) <= MAX_UNROLL:
-            for item in items:
-                self.assign(stmt.target, item, frame)
-                sig = self.exec_body(stmt.body, frame)
-                if sig == "break":
-                    return None
-                if sig in ("return", "raise"):
-                    return sig
+            outer, self.sampled_loop = self.sampled_loop, False
+            try:
+                for item in items:
+                    self.assign(stmt.target, item, frame)
+                    sig = self.exec_body(stmt.body, frame)
+                    if sig == "break":
+                        return None
+                    if sig in ("return", "raise"):
+                        return sig
+            finally:
+                self.sampled_loop = outer
             if stmt.orelse is not None:
                 return self.exec_body(stmt.orelse.body, frame)
             return None
         self.assign(stmt.target, items[0] if items else representative(it), frame)
-        self.exec_once(stmt.body, frame)
+        self.exec_sampled(stmt.body, frame)
         return None
+
+    def exec_sampled(self, body, frame: Frame) -> None:
+        """A loop too long to unroll (or a `while`): one iteration stands for all of them."""
+        outer, self.sampled_loop = self.sampled_loop, True
+        try:
+            self.exec_once(body, frame)
+        finally:
+            self.sampled_loop = outer
 
     def exec_try(self, stmt: cst.Try, frame: Frame) -> str | None:
         sig = self.exec_body(stmt.body, frame)
@@ -463,7 +481,7 @@ class Interp:
                 value.name = target.value  # Keras: the name the program's top level gives the model
             frame.locals[target.value] = value
         elif isinstance(target, cst.Attribute):
-            self.setattr(self.eval(target.value, frame), target.attr.value, value)
+            self.setattr(self.eval(target.value, frame), target.attr.value, value, target)
         elif isinstance(target, cst.Subscript):
             base = self.eval(target.value, frame)
             key = self.eval(target.slice[0].slice.value, frame) if len(target.slice) == 1 and \
@@ -488,7 +506,7 @@ class Interp:
             return [value] * n
         return None
 
-    def setattr(self, obj: object, name: str, value: object) -> None:
+    def setattr(self, obj: object, name: str, value: object, node=None) -> None:
         if isinstance(obj, Instance):
             if obj.is_module:
                 self.mark_part(value, name)
@@ -501,6 +519,10 @@ class Interp:
             obj.attrs[name] = value
         elif isinstance(obj, LibModel):
             library_models.set_attribute(self, obj, name, value)
+        elif isinstance(obj, LayerVal) and name == "weight":  # self.fc.weight = nn.Parameter(torch.rand(...))
+            self.api.assign_weight(obj, value, node)
+        elif isinstance(obj, ParamRef) and name == "data" and obj.name == "weight":  # fc.weight.data = ...
+            self.api.assign_weight(obj.layer, value, node)
 
     def mark_part(self, value: object, name: str | None = None, seen: set[int] | None = None) -> None:
         if isinstance(value, Instance):
@@ -867,6 +889,10 @@ class Interp:
                 if isinstance(el, cst.DictElement):
                     k = self.eval(el.key, frame)
                     v = self.eval(el.value, frame)
+                    if type(v) is ExtRef and v.named_at is not None:
+                        # a registry entry (`{"relu": nn.ReLU}`) is named for every lookup, hidden layers
+                        # and output alike: a layer built from it is reported where it is built
+                        v = ExtRef(v.qname)
                     if _hashable(k):
                         items[k] = v
                     elif isinstance(k, Tensor) and len(keyed) < 64:
@@ -881,8 +907,7 @@ class Interp:
         if t in (cst.ListComp, cst.GeneratorExp, cst.SetComp):
             return self.comprehension(e, frame)
         if t is cst.DictComp:
-            self.comprehension(e, frame)
-            return DictVal({})
+            return self.comprehension(e, frame)
         if t is cst.Lambda:
             return self.make_function(e, frame)
         if t is cst.NamedExpr:
@@ -1064,15 +1089,19 @@ class Interp:
                 if fc.inner_for_in is not None and depth < 4:
                     run(fc.inner_for_in, depth + 1)
                 else:
-                    elt = e.elt if not isinstance(e, cst.DictComp) else e.value
-                    out.append(self.eval(elt, inner))
+                    if isinstance(e, cst.DictComp):  # {name: head(h) for name, head in self.heads.items()}
+                        out.append((self.eval(e.key, inner), self.eval(e.value, inner)))
+                    else:
+                        out.append(self.eval(e.elt, inner))
 
         ends: list[int] = []
         run(e.for_in, 0)
         if ends and len(out) == 2 and not _numbers(out[-1]):
             out.pop()  # the last end is kept only for a range of numbers
-        if isinstance(e, cst.GeneratorExp) or isinstance(e, cst.ListComp) or isinstance(e, cst.SetComp):
-            return ListVal(out, repeated=repeated)
+        if isinstance(e, cst.DictComp):
+            # each key's value when every key is known; a sampled loop or an unknown key knows none
+            keys_known = not repeated and all(_hashable(k) and k is not UNK for k, _ in out)
+            return DictVal(dict(out) if keys_known else {})
         return ListVal(out, repeated=repeated)
 
     # ================================================================ operators and folding
@@ -1216,6 +1245,20 @@ def _numbers(v: object, depth: int = 0) -> bool:
         return True
     items = v.items if isinstance(v, ListVal) else v if isinstance(v, tuple) else None
     return bool(items) and depth < 3 and len(items) <= 64 and all(_numbers(x, depth + 1) for x in items)
+
+
+def _skips_iteration(branch) -> bool:
+    """An `if` branch that ends the iteration: its last statement is `continue` or `break`."""
+    body = getattr(branch, "body", None)
+    if isinstance(branch, cst.If) or body is None:
+        return False
+    stmts = body if isinstance(body, (list, tuple)) else getattr(body, "body", ())
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1] if last.body else None
+    return isinstance(last, (cst.Continue, cst.Break))
 
 
 def _hashable(v: object) -> bool:
