@@ -423,3 +423,48 @@ def test_sigmoid_into_nll_is_reported_at_the_loss_without_a_fix():
     code = NLL % ("Softmax", "torch.sigmoid(self.fc(x))", "F.nll_loss(net(x), y)  # expect: RL103")
     check(code)
     assert fixed(code, "RL103") == textwrap.dedent(code)
+
+
+# ------------------------------------------------------------ a class handed to a builder in another module
+
+BUILDER = """
+from torch import nn
+
+
+def mlp(sizes, activation=nn.ReLU, final_activation=None):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+        elif final_activation is not None:
+            layers.append(final_activation())
+    return nn.Sequential(*layers)
+"""
+
+CALLER = """
+import torch
+from torch import nn
+
+from layers import mlp
+
+model = mlp([10, 64, 1]%s)%s
+x, y = torch.randn(100, 10), torch.randn(100, 1)
+nn.HuberLoss()(model(x), y).backward()
+"""
+
+
+@pytest.mark.parametrize("arg", [", final_activation=nn.ReLU", ", nn.ReLU, nn.ReLU", ", nn.Tanh, nn.ReLU"])
+def test_class_named_in_the_caller_is_reported_in_the_callers_file(tmp_path, arg):
+    from relulint.engine import FactsCache, lint_file
+
+    (tmp_path / "layers.py").write_text(BUILDER)
+    caller = tmp_path / "train.py"
+    caller.write_text(CALLER % (arg, "  # expect: RL101"))
+    for path in (caller, tmp_path / "layers.py"):
+        result = lint_file(str(path), Settings(), FactsCache())
+        got = {(f.origin.path, f.origin.line, f.code) for f in result.findings}
+        assert got == {(str(caller), 7, "RL101")} if path == caller else not got or \
+            got == {(str(caller), 7, "RL101")}, got
+    caller.write_text(CALLER % (", final_activation=nn.Identity", ""))
+    assert not lint_file(str(caller), Settings(), FactsCache()).findings

@@ -303,9 +303,11 @@ class Api:
 
     # ================================================================ layers and containers
 
-    def layer(self, q: str, spec: LayerSpec, a: Args, node, at=None) -> LayerVal:
-        """`at`: where the layer's class was named, when the call builds a class handed in as a value."""
-        origin = self.origin(at if at is not None else node)
+    def layer(self, q: str, spec: LayerSpec, a: Args, node, at: ExtRef | None = None) -> LayerVal:
+        """`at`: the class handed in as a value that the call builds, reported where it was named (in the
+        module whose tree holds that name: a builder in layers.py called from model.py)."""
+        named_in = at.named_in if at is not None and at.named_in is not None else self.state()
+        origin = named_in.origin(at.named_at) if at is not None and named_in is not None else self.origin(node)
         display = self.text(node)
         if spec.kind == "activation":
             kind = spec.activation_kind

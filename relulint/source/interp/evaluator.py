@@ -687,7 +687,7 @@ class Interp:
             return self.instantiate(f, args, kwargs, node)
         if isinstance(f, ExtRef):
             # a layer class handed in as a value (`act = out_act; act()`) is reported where it was named
-            named = f.named_at if isinstance(node, cst.Call) and f.named_at is not None \
+            named = f if isinstance(node, cst.Call) and f.named_at is not None \
                 and f.named_at is not node.func else None
             return self.api.call(f.qname, args, kwargs, node, frame, named_at=named)
         if isinstance(f, _Method):
@@ -999,7 +999,7 @@ class Interp:
             if name == "__name__":
                 return obj.qname.rsplit(".", 1)[-1]
             q = f"{obj.qname}.{name}"
-            return pure.CONSTANTS.get(q, ExtRef(q, named_at=node))  # math.pi, np.e
+            return pure.CONSTANTS.get(q, ExtRef(q, named_at=node, named_in=self._state))  # math.pi, np.e
         if isinstance(obj, ModuleRef):
             v = obj.state.env.get(name)
             if type(v) is _Lazy:

@@ -32,6 +32,7 @@ class ExtRef:
 
     qname: str
     named_at: object = None  # the expression that spelled it (`nn.ReLU` in `mlp(..., out_act=nn.ReLU)`)
+    named_in: object = None  # the ModuleState whose tree holds named_at (a builder may live in another file)
 
 
 @dataclass(eq=False)
