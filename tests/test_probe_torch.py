@@ -468,3 +468,30 @@ def test_class_named_in_the_caller_is_reported_in_the_callers_file(tmp_path, arg
             got == {(str(caller), 7, "RL101")}, got
     caller.write_text(CALLER % (", final_activation=nn.Identity", ""))
     assert not lint_file(str(caller), Settings(), FactsCache()).findings
+
+
+@pytest.mark.parametrize(("values", "marker"), [
+    ("torch.rand(m.out_features, m.in_features)", "  # expect: RL201"),
+    ("torch.rand(m.out_features, m.in_features) - 0.5", ""),
+    ("torch.randn(m.out_features, m.in_features) * 0.05", ""),
+])
+def test_weight_copied_from_known_values(values, marker):
+    check(f"""
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1, self.fc2 = nn.Linear(16, 64), nn.Linear(64, 2)
+                for m in self.modules():
+                    if isinstance(m, nn.Linear):
+                        with torch.no_grad():
+                            m.weight.copy_({values}){marker}
+
+            def forward(self, x):
+                return self.fc2(torch.relu(self.fc1(x)))
+
+        net = Net()
+        nn.CrossEntropyLoss()(net(torch.randn(4, 16)), torch.randint(0, 2, (4,))).backward()
+        """)

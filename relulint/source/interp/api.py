@@ -644,7 +644,7 @@ class Api:
         if isinstance(obj, ParamRef):
             if name == "data":
                 return obj
-            if name in TENSOR_METHOD_INITS:
+            if name in TENSOR_METHOD_INITS or name == "copy_" and obj.name == "weight":
                 return _Method(name, obj)
             return UNK
         if isinstance(obj, Tensor):
@@ -701,6 +701,8 @@ class Api:
             spec = TENSOR_METHOD_INITS.get(name)
             if spec is not None:
                 self.apply_init(recv, spec, Args(args, kwargs), node)
+            elif name == "copy_" and args and recv.name == "weight":  # fc.weight.data.copy_(torch.rand(...))
+                self.assign_weight(recv.layer, args[0], node)
             return recv
         if isinstance(recv, str):
             if name == "find" and args and isinstance(args[0], str):
