@@ -495,3 +495,86 @@ def test_weight_copied_from_known_values(values, marker):
         net = Net()
         nn.CrossEntropyLoss()(net(torch.randn(4, 16)), torch.randint(0, 2, (4,))).backward()
         """)
+
+
+# ------------------------------------------------------------ star imports and fragments without imports
+
+STAR = """
+import torch
+from torch.nn import *
+from torch.nn.functional import *
+
+
+class Net(Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = Linear(8, 32)
+        self.fc2 = Linear(32, 1)
+
+    def forward(self, x):
+        return %s
+
+
+net = Net()
+loss = BCEWithLogitsLoss()(net(torch.randn(4, 8)), torch.ones(4, 1))
+loss.backward()
+"""
+
+
+def test_names_from_star_imports_of_torch():
+    check(STAR % "sigmoid(self.fc2(relu(self.fc1(x))))  # expect: RL103")
+    check(STAR % "self.fc2(relu(self.fc1(x)))")
+
+
+FRAGMENT = """
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.fc1 = nn.Linear(13, 50)
+        self.fc2 = nn.Linear(50, 1)
+
+    def forward(self, x):
+        x = F.relu(self.fc1(x))
+        %s
+        return x
+
+
+net = Net()
+criterion = nn.MSELoss()
+optimizer = optim.SGD(net.parameters(), lr=0.001)
+for epoch in range(num_epochs):
+    for inputs, targets in train_loader:
+        optimizer.zero_grad()
+        loss = criterion(net(inputs), targets)
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def test_fragment_without_imports_reads_the_conventional_aliases():
+    check(FRAGMENT % "x = F.relu(self.fc2(x))  # expect: RL101")
+    check(FRAGMENT % "x = self.fc2(x)")
+
+
+def test_a_bound_name_is_never_taken_for_the_alias():
+    # `F` is the program's own helper here: nothing says it is torch.nn.functional
+    check("""
+        import torch
+        import torch.nn as nn
+
+        class F:
+            @staticmethod
+            def relu(x):
+                return x * 2
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 1)
+
+            def forward(self, x):
+                return F.relu(self.fc(x))
+
+        net = Net()
+        nn.MSELoss()(net(torch.randn(3, 4)), torch.randn(3, 1)).backward()
+        """)

@@ -163,3 +163,7 @@ LIBRARY_ANY_HEAD = frozenset({"fc", "head", "classifier"})  # timm: the head's n
 # methods of a library model that return the model itself
 LIBRARY_MODEL_SELF = frozenset({"to", "cuda", "cpu", "float", "double", "half", "train", "eval",
                                 "requires_grad_", "to_empty"})
+
+
+# The names a fragment uses for PyTorch without importing it (a snippet that starts at `class Net(nn.Module)`)
+UNIMPORTED_ALIASES = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional", "optim": "torch.optim"}

@@ -26,9 +26,15 @@ ALL_PREFIXES = tuple(sorted({p for _, prefixes, _ in FRONTENDS for p in prefixes
 _KERAS_COMPILE = re.compile(r"\.compile\([^)]*\bloss\s*=")
 
 
+# A PyTorch fragment written without its imports (a snippet that starts at `class Net(nn.Module):`): the
+# interpreter reads `nn`, `F`, `torch`, `optim` as PyTorch's conventional aliases when nothing binds them
+_TORCH_FRAGMENT = re.compile(r"^class \w+\(\s*nn\.Module\s*\)\s*:", re.MULTILINE)
+
+
 def mentions_framework(code: str) -> bool:
     """Cheap pre-filter before the (10x more expensive) metadata pass."""
-    return any(p in code for p in ALL_PREFIXES) or _KERAS_COMPILE.search(code) is not None
+    return any(p in code for p in ALL_PREFIXES) or _KERAS_COMPILE.search(code) is not None or \
+        _TORCH_FRAGMENT.search(code) is not None
 
 
 def lower_source(path: str, code: str, module: cst.Module | None = None, syntax: ast.Module | None = None
@@ -43,7 +49,8 @@ def lower_source(path: str, code: str, module: cst.Module | None = None, syntax:
     ctx = SourceContext(path, code, module, syntax)
     ran: set[str] = set()
     for framework, prefixes, module_name in FRONTENDS:
-        if ctx.imports_any(prefixes):
+        if ctx.imports_any(prefixes) or framework == "torch" and not ctx.imports_any(ALL_PREFIXES) and \
+                _TORCH_FRAGMENT.search(code) is not None:
             facts.frameworks.add(framework)
             if module_name not in ran:
                 ran.add(module_name)

@@ -955,7 +955,13 @@ class Interp:
                 return ExtRef(q)
         if name in _BUILTINS:
             return ExtRef(f"builtins.{name}")
-        return UNK
+        return self._unbound(name, frame.state)
+
+    def _unbound(self, name: str, state: ModuleState) -> object:
+        """A name nothing in the module binds: PyTorch's conventional alias in a fragment written without its
+        imports (`nn.Linear`, `F.relu`, `optim.SGD` in a snippet)."""
+        alias = TORCH.UNIMPORTED_ALIASES.get(name)
+        return ExtRef(alias) if alias is not None else UNK
 
     def eval_call(self, e: cst.Call, frame: Frame) -> object:
         func = e.func
