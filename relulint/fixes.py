@@ -326,6 +326,10 @@ def _builds_activation_layer(p: Parsed, call: cst.Call) -> bool:
 
 
 def _remove_from_container(p: Parsed, call: cst.Call, title: str) -> Fix | None:
+    if isinstance(call.func, cst.Subscript) or isinstance(call.func, cst.Name) and call.func.value[:1].islower():
+        # ACTIVATIONS[name]() / act_cls(): the element builds whatever the table or variable holds, for
+        # every head or configuration that passes here; removing it would change the others too
+        return None
     if not _builds_activation_layer(p, call):
         return None
     holder = p.parent(call)

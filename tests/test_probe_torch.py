@@ -578,3 +578,106 @@ def test_a_bound_name_is_never_taken_for_the_alias():
         net = Net()
         nn.MSELoss()(net(torch.randn(3, 4)), torch.randn(3, 1)).backward()
         """)
+
+
+# ------------------------------------------------------------ @dataclass configs
+
+DATACLASS = """
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+ACTS = {"none": nn.Identity, "relu": nn.ReLU, "softplus": nn.Softplus}
+
+
+@dataclass
+class Config:
+    width: int = 32
+    out_act: str = "none"
+    heads: dict = field(default_factory=lambda: {"level": 1})
+
+
+class Net(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, cfg.width), nn.ReLU())
+        self.heads = nn.ModuleDict({name: nn.Linear(cfg.width, n) for name, n in cfg.heads.items()})
+        self.act = ACTS[cfg.out_act]()%s
+
+    def forward(self, x):
+        return self.act(self.heads["level"](self.body(x)))%s
+
+
+net = Net(%s)
+x, y = torch.randn(64, 8), torch.randn(64, 1)
+nn.MSELoss()(net(x), y).backward()
+"""
+
+
+@pytest.mark.parametrize(("cfg", "marker"), [
+    ("Config()", ""),
+    ("Config(out_act='relu')", "  # expect: RL101"),
+    ("Config(32, 'relu')", "  # expect: RL101"),
+    ("Config(out_act='softplus', heads={'level': 1})", "  # expect: RL101"),
+    ("Config(heads={'level': 1})", ""),
+])
+def test_dataclass_fields_from_arguments_and_defaults(cfg, marker):
+    check(DATACLASS % ("", marker, cfg))
+
+
+def test_dataclass_post_init_and_inherited_fields():
+    check("""
+        from dataclasses import dataclass
+
+        import torch
+        import torch.nn as nn
+
+        @dataclass
+        class Base:
+            d_in: int = 4
+
+        @dataclass(frozen=False)
+        class Cfg(Base):
+            act: str = "relu"
+
+            def __post_init__(self):
+                self.layer = nn.ReLU if self.act == "relu" else nn.Identity  # expect: RL101
+
+        cfg = Cfg(d_in=6)
+        model = nn.Sequential(nn.Linear(cfg.d_in, 16), nn.ReLU(), nn.Linear(16, 1), cfg.layer())
+        nn.L1Loss()(model(torch.randn(5, 6)), torch.randn(5, 1)).backward()
+        """)
+
+
+# ------------------------------------------------------------ no fix for a layer built from a table
+
+def test_registry_built_output_layer_shared_by_heads_gets_no_fix():
+    code = textwrap.dedent("""
+        import torch
+        from torch import nn
+
+        ACTS = {"softplus": nn.Softplus, "sigmoid": nn.Sigmoid}
+        HEADS = {"delta": "softplus", "flag": "sigmoid"}
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU())
+                self.heads = nn.ModuleDict({
+                    name: nn.Sequential(nn.Linear(32, 1), ACTS[act]())  # expect: RL101
+                    for name, act in HEADS.items()
+                })
+
+            def forward(self, x):
+                h = self.body(x)
+                return {name: head(h) for name, head in self.heads.items()}
+
+        net = Net()
+        out = net(torch.randn(50, 8))
+        loss = nn.MSELoss()(out["delta"], torch.randn(50, 1)) + nn.BCELoss()(out["flag"], torch.ones(50, 1))
+        loss.backward()
+        """)
+    check(code)
+    # removing ACTS[act]() would strip the classification head's sigmoid as well
+    assert fixed(code, "RL101") == code

@@ -732,7 +732,47 @@ class Interp:
             self.invoke(init, [inst, *args], dict(kwargs), self_val=inst)
         elif api.sequential_base(cls) is not None:
             self.api.super_init(_SuperInit(inst, api.sequential_base(cls)), args)
+        elif _is_dataclass(cls):
+            self._dataclass_init(cls, inst, args, kwargs)
         return inst
+
+    def _dataclass_init(self, cls: ClassVal, inst: Instance, args: list, kwargs: dict) -> None:
+        """The `__init__` @dataclass writes: fields in declaration order (bases first) from the arguments,
+        else their default, `field(default=...)` or `field(default_factory=...)()`; then `__post_init__`."""
+        fields: list[tuple[str, cst.AnnAssign, ClassVal]] = []
+        for c in reversed(cls.mro()):
+            if isinstance(c, ClassVal) and _is_dataclass(c):
+                for stmt in c.node.body.body:
+                    for small in getattr(stmt, "body", ()) if isinstance(stmt, cst.SimpleStatementLine) else ():
+                        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                            fields = [f for f in fields if f[0] != small.target.value]
+                            fields.append((small.target.value, small, c))
+        positional = list(args)
+        for name, ann, owner in fields:
+            if positional:
+                value = positional.pop(0)
+            elif name in kwargs:
+                value = kwargs[name]
+            elif ann.value is None:
+                value = UNK
+            else:
+                value = self._field_default(ann.value, owner)
+            inst.attrs[name] = value
+        post = cls.lookup("__post_init__")
+        if isinstance(post, FuncVal):
+            self.invoke(post, [inst], {}, self_val=inst)
+
+    def _field_default(self, value: cst.BaseExpression, owner: ClassVal) -> object:
+        frame = Frame(owner.module, dict(owner.attrs))
+        if isinstance(value, cst.Call) and (_last_name(value.func) == "field"):
+            for arg in value.args:
+                kw = arg.keyword.value if arg.keyword is not None else None
+                if kw == "default":
+                    return self.eval(arg.value, frame)
+                if kw == "default_factory":
+                    return self.call(self.eval(arg.value, frame), [], {}, value, frame)
+            return UNK
+        return self.eval(value, frame)
 
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: cst.CSTNode | None) -> object:
         fwd = api.forward_of(inst.cls)
@@ -1251,6 +1291,19 @@ def _numbers(v: object, depth: int = 0) -> bool:
         return True
     items = v.items if isinstance(v, ListVal) else v if isinstance(v, tuple) else None
     return bool(items) and depth < 3 and len(items) <= 64 and all(_numbers(x, depth + 1) for x in items)
+
+
+def _last_name(e: cst.BaseExpression) -> str:
+    return e.attr.value if isinstance(e, cst.Attribute) else e.value if isinstance(e, cst.Name) else ""
+
+
+def _is_dataclass(cls: ClassVal) -> bool:
+    """`@dataclass`, `@dataclasses.dataclass`, `@dataclass(frozen=True)` without an `__init__` of its own."""
+    for d in cls.node.decorators:
+        e = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        if _last_name(e) == "dataclass":
+            return "__init__" not in cls.attrs
+    return False
 
 
 def _skips_iteration(branch) -> bool:
