@@ -681,3 +681,94 @@ def test_registry_built_output_layer_shared_by_heads_gets_no_fix():
     check(code)
     # removing ACTS[act]() would strip the classification head's sigmoid as well
     assert fixed(code, "RL101") == code
+
+
+# ------------------------------------------------------------ registries filled by decorators
+
+REGISTRIES = """
+import torch
+from torch import nn
+
+
+class Registry:
+    def __init__(self):
+        self._modules = {}
+
+    def register_module(self, name=None):
+        def _register(cls):
+            self._modules[name or cls.__name__] = cls
+            return cls
+        return _register
+
+    def build(self, cfg):
+        args = dict(cfg)
+        kind = args.pop("type")
+        return self._modules[kind](**args)
+
+
+HEADS = Registry()
+_entrypoints = {}
+
+
+def register_model(fn):
+    _entrypoints[fn.__name__] = fn
+    return fn
+
+
+@HEADS.register_module()
+class DepthHead(nn.Module):
+    def __init__(self, in_ch=64, hidden=32):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(in_ch, hidden, 3, padding=1), nn.ReLU(), nn.Conv2d(hidden, 1, 1)%s)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+@register_model
+def tiny_regressor(**kwargs):
+    return nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1)%s)
+
+
+def create_model(name, **kwargs):
+    return _entrypoints[name](**kwargs)
+
+
+head = HEADS.build(dict(type="DepthHead", hidden=16))
+nn.L1Loss()(head(torch.randn(2, 64, 8, 8)), torch.randn(2, 1, 8, 8)).backward()
+reg = create_model("tiny_regressor")
+nn.MSELoss()(reg(torch.randn(10, 4)), torch.randn(10, 1) * 5).backward()
+"""
+
+
+def test_models_registered_by_decorators_are_built_from_the_registry():
+    check(REGISTRIES % (", nn.ReLU())  # expect: RL101", ", nn.Sigmoid())  # expect: RL101"))
+    check(REGISTRIES % ("", ""))
+
+
+def test_a_decorator_returning_a_wrapper_leaves_the_class_bound():
+    # the wrapper is not followed: the name stays the class, whose head is judged as written
+    check("""
+        import functools
+
+        import torch
+        import torch.nn as nn
+
+        def traced(cls):
+            @functools.wraps(cls)
+            def make(*args, **kwargs):
+                return cls(*args, **kwargs)
+            return make
+
+        @traced
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1), nn.ReLU())  # expect: RL101
+
+            def forward(self, x):
+                return self.fc(x)
+
+        net = Net()
+        nn.MSELoss()(net(torch.randn(4, 3)), torch.randn(4, 1)).backward()
+        """)

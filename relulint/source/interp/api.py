@@ -727,6 +727,10 @@ class Api:
                 return d.get(k, args[1] if len(args) > 1 else None) if isinstance(k, (str, int)) else UNK
             if name == "update" and args and isinstance(args[0], DictVal):
                 d.update(args[0].items)
+            if name == "pop" and args and isinstance(args[0], (str, int)):  # kind = cfg.pop("type")
+                return d.pop(args[0], args[1] if len(args) > 1 else UNK)
+            if name == "copy" and not args:
+                return DictVal(dict(d))
             return UNK
         if isinstance(recv, ListVal):
             if name == "append" and args:

@@ -345,7 +345,9 @@ class Interp:
         if t in (cst.Break, cst.Continue):
             return "break" if t is cst.Break else "continue"
         if t is cst.FunctionDef:
-            frame.locals[stmt.name.value] = self.make_function(stmt, frame)
+            fn = frame.locals[stmt.name.value] = self.make_function(stmt, frame)
+            if stmt.decorators and isinstance(fn, FuncVal):
+                self._register(stmt, fn, frame)
             return None
         if t is cst.ClassDef:
             frame.locals[stmt.name.value] = self.make_class(stmt, frame)
@@ -577,6 +579,22 @@ class Interp:
         return fn
 
     def make_class(self, node: cst.ClassDef, frame: Frame) -> ClassVal:
+        cls = self._class_body(node, frame)
+        self._register(node, cls, frame)
+        return cls
+
+    def _register(self, node: cst.ClassDef | cst.FunctionDef, value: object, frame: Frame) -> None:
+        """Run the program's own decorators (`@register_model("mlp")`, `@MODELS.register_module()`) on the
+        class or function for what they record (a registry entry); the name stays bound to the class or
+        function itself, whatever a decorator returns (a wrapper is not followed)."""
+        for dec in reversed(node.decorators):
+            if isinstance(dec.decorator, cst.Name) and dec.decorator.value in ("property", "staticmethod"):
+                continue
+            d = self.eval(dec.decorator, frame)
+            if isinstance(d, (FuncVal, BoundMethod)):
+                self.call(d, [value], {}, None, frame)
+
+    def _class_body(self, node: cst.ClassDef, frame: Frame) -> ClassVal:
         bases = [self.eval(b.value, frame) for b in node.bases]
         cls = ClassVal(name=node.name.value, node=node, module=frame.state, bases=bases)
         body_frame = Frame(frame.state, cls.attrs, closure=None if frame.locals is frame.state.env else frame.locals)
@@ -1073,6 +1091,8 @@ class Interp:
             if obj.is_module or obj.children is not None:
                 return _Method(name, obj)
             return UNK
+        if isinstance(obj, FuncVal) and name == "__name__" and isinstance(obj.node, cst.FunctionDef):
+            return obj.node.name.value  # _entrypoints[fn.__name__] = fn: a registry keyed by the name
         if isinstance(obj, ClassVal):
             v = obj.lookup(name)
             if name == "__name__":
