@@ -772,3 +772,42 @@ def test_a_decorator_returning_a_wrapper_leaves_the_class_bound():
         net = Net()
         nn.MSELoss()(net(torch.randn(4, 3)), torch.randn(4, 1)).backward()
         """)
+
+
+# ------------------------------------------------------------ initialising through parameters()
+
+PARAMETERS = """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(20, 64)
+        self.bn = nn.BatchNorm1d(64)
+        self.fc2 = nn.Linear(64, 64)
+        self.fc3 = nn.Linear(64, 3)
+        %s
+
+    def forward(self, x):
+        return self.fc3(torch.relu(self.fc2(torch.relu(self.bn(self.fc1(x))))))
+
+
+net = Net()
+nn.CrossEntropyLoss()(net(torch.randn(8, 20)), torch.randint(0, 3, (8,))).backward()
+"""
+
+
+@pytest.mark.parametrize(("loop", "fires"), [
+    ('for name, p in self.named_parameters():\n            if "weight" in name:\n'
+     '                nn.init.uniform_(p, 0.0, 0.1)  # expect: RL201', True),
+    ('for name, p in self.named_parameters():\n            if "weight" in name:\n'
+     '                nn.init.uniform_(p, -0.1, 0.1)', False),
+    ("for p in self.parameters():\n            if p.dim() > 1:\n"
+     "                nn.init.xavier_uniform_(p)", False),
+    ('for name, p in self.named_parameters():\n            if name.endswith("bias"):\n'
+     "                nn.init.constant_(p, 0.1)", False),
+])
+def test_initialising_through_named_parameters(loop, fires):
+    check(PARAMETERS % loop)

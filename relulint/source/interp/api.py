@@ -798,8 +798,12 @@ class Api:
             return i.call_instance(recv, args, kwargs, node)
         if name == "forward" and isinstance(recv, SeqVal):
             return i.apply_seq(recv, args[0] if args else UNK, node)
-        if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad"):
-            return UNK
+        if name in ("parameters", "named_parameters"):
+            # each layer's weight and bias, so `for name, p in self.named_parameters(): if "weight" in name:
+            # nn.init.uniform_(p, 0, 0.1)` initialises the weights it names (only a layer's own kind counts)
+            params = [(f"{m.op.name or k}.{w}", ParamRef(m, w)) for k, m in enumerate(modules_of(recv)[:512])
+                      if isinstance(m, LayerVal) and m.op.kind in ("affine", "norm") for w in ("weight", "bias")]
+            return ListVal(params if name == "named_parameters" else [p for _, p in params])
         return UNK
 
     # ================================================================ tensors
