@@ -10,16 +10,7 @@ import pytest
 
 from relulint.config import Settings
 from relulint.engine import lint_source
-from relulint.testing import expectations
-
-
-def check(code: str) -> None:
-    code = textwrap.dedent(code)
-    result = lint_source(code, "probe.py", Settings())
-    got = {(f.origin.line, f.code) for f in result.findings}
-    detail = "\n".join(f"{f.origin.line}: {f.code} {f.message}" for f in result.findings)
-    assert got == expectations(code), detail
-
+from relulint.testing import assert_markers as check
 
 # ------------------------------------------------------------ a layer class looked up in a registry
 
