@@ -146,6 +146,9 @@ def _is_relu_like(act: Activation) -> bool:
 
 
 _SIGN_KEEPING = ("dropout", "alpha_dropout", "shape")  # ops an activation is still "after" through
+# the same kinds as a set: steps that leave what the output activation is unchanged (a Dropout applied
+# in one branch only does not make the output uncertain)
+NEUTRAL_KINDS = frozenset(_SIGN_KEEPING)
 _TO_LAYER = ("shape", "dropout", "alpha_dropout", "norm", "scale")  # ops between a layer and its ReLU
 
 

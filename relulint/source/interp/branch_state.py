@@ -11,13 +11,9 @@ the arms differ in what they add, one opaque element (UNK: a step nothing may be
 
 from __future__ import annotations
 
-from relulint.source.interp.values import UNK, DictVal, Instance, LayerVal, ListVal, SeqVal
+from relulint.source.interp.values import UNK, DictVal, Instance, LayerVal, ListVal, SeqVal, op_effect
 
 MAX_ITEMS = 1000  # a bigger container is data, not a model being built: left shared
-
-# layer kinds that never change what a rule reads from the path: a `Dropout` appended in one arm only
-# (`if p > 0: layers.append(nn.Dropout(p))`) leaves the rest of the model certain
-_NEUTRAL = frozenset({"dropout", "alpha_dropout", "shape"})
 
 
 def _contents(obj: object) -> object:
@@ -118,14 +114,13 @@ def merge(snap: list[tuple[object, object]], first: list[object], first_left: bo
 
 
 def _effect(items: list) -> tuple:
+    """The layers' effects on the output (op_effect: a Dropout appended in one arm only, `if p > 0:
+    layers.append(nn.Dropout(p))`, leaves the rest of the model certain); any other value is itself."""
     out = []
     for v in items:
-        if isinstance(v, LayerVal):
-            if v.op.kind in _NEUTRAL:
-                continue
-            out.append((v.op.kind, v.op.activation.kind if v.op.activation is not None else None))
-        else:
-            out.append(("value", id(v)))
+        e = op_effect(v.op) if isinstance(v, LayerVal) else ("value", id(v))
+        if e is not None:
+            out.append(e)
     return tuple(out)
 
 

@@ -9,7 +9,12 @@ import relulint.knowledge.torch as TORCH
 from relulint.ir import Op
 from relulint.source.interp.values import UNK, LibModel, Tensor
 
-_BY_LENGTH = sorted(TORCH.LIBRARY_MODEL_HEADS, key=len, reverse=True)  # wide_resnet before resnet
+
+def _family(short: str, table: dict):
+    """table's entry for the model family `short` names (`vgg16_bn` -> "vgg"): the longest key it
+    starts with, so wide_resnet is not resnet; None when no key matches."""
+    key = max((k for k in table if short.startswith(k)), key=len, default=None)
+    return None if key is None else table[key]
 
 
 def make(q: str, api, node) -> LibModel | None:
@@ -18,10 +23,10 @@ def make(q: str, api, node) -> LibModel | None:
     if q in TORCH.LIBRARY_MODEL_FACTORIES:
         heads = TORCH.LIBRARY_ANY_HEAD
     elif q.startswith(TORCH.LIBRARY_MODEL_PREFIXES) and short[:1].islower():
-        key = next((k for k in _BY_LENGTH if short.startswith(k)), None)
-        if key is None:
+        head = _family(short, TORCH.LIBRARY_MODEL_HEADS)
+        if head is None:
             return None
-        heads = frozenset({TORCH.LIBRARY_MODEL_HEADS[key]})
+        heads = frozenset({head})
     else:
         return None
     text, origin = api.text(node), api.origin(node)
@@ -39,8 +44,12 @@ def apply(interp, model: LibModel, node) -> Tensor:
 
 def set_attribute(interp, model: LibModel, name: str, value: object) -> None:
     if name in model.head_attrs:
-        model.head = value
-        interp.mark_part(value)
+        _replace_head(interp, model, value)
+
+
+def _replace_head(interp, model: LibModel, value: object) -> None:
+    model.head = value
+    interp.mark_part(value)
 
 
 def attribute(model: LibModel, name: str) -> object:
@@ -61,13 +70,8 @@ def set_head_item(interp, head: LibHead, key: object, value: object) -> None:
     """`model.classifier[k] = layer`: the new output layer when k is the head's last index (from the
     library's table), else a layer inside the head, after which the output is not known."""
     model = head.model
-    short = model.qname.rsplit(".", 1)[-1]
-    last = next((i for k, i in _LAST_BY_LENGTH if short.startswith(k)), None)
+    last = _family(model.qname.rsplit(".", 1)[-1], TORCH.LIBRARY_HEAD_LAST_INDEX)
     if isinstance(key, int) and not isinstance(key, bool) and last is not None and key in (last, -1):
-        model.head = value
-        interp.mark_part(value)
+        _replace_head(interp, model, value)
     else:
         model.head = UNK
-
-
-_LAST_BY_LENGTH = sorted(TORCH.LIBRARY_HEAD_LAST_INDEX.items(), key=lambda kv: len(kv[0]), reverse=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from relulint.ir import DataSource, Loss, Op
+from relulint.ir import NEUTRAL_KINDS, DataSource, Loss, Op
 
 
 class _Unknown:
@@ -228,14 +228,16 @@ def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
     return tuple(by_id.values())
 
 
-# ops that do not change what the output activation is: a tail made of these on one path only (dropout
-# when training) leaves the activation certain
-_NEUTRAL_KINDS = frozenset({"dropout", "alpha_dropout", "shape"})
+def op_effect(op: Op) -> tuple | None:
+    """What an op does to the output activation, for comparing two branches: None for a step that
+    changes nothing there (dropout, reshape), else its kind and activation."""
+    if op.kind in NEUTRAL_KINDS:
+        return None
+    return op.kind, op.activation.kind if op.activation is not None else None
 
 
 def _tail_effect(tail: tuple[Op, ...]) -> tuple:
-    return tuple((op.kind, op.activation.kind if op.activation is not None else None)
-                 for op in tail if op.kind not in _NEUTRAL_KINDS)
+    return tuple(e for e in map(op_effect, tail) if e is not None)
 
 
 def join_branch_chains(a: tuple[Op, ...], b: tuple[Op, ...]) -> tuple[Op, ...]:
