@@ -199,9 +199,8 @@ class FactsCache:
 
         try:
             # only regular files inside the project (`root`), bounded, are read
-            limit = notebook.NOTEBOOK_BYTES if notebook.is_notebook(path) else MAX_NEIGHBOUR_BYTES
-            code = notebook.code_of(path, decode_source(read_file(path, root or root_for(None, path), limit)))
-            if len(code) > MAX_NEIGHBOUR_BYTES or not mentions_framework(code):
+            code = notebook.read_code(path, root or root_for(None, path), MAX_NEIGHBOUR_BYTES)
+            if not mentions_framework(code):
                 return None
             syntax = python_ast(path, code)
             if isinstance(syntax, Finding) or too_complex(path, code, syntax):
@@ -331,16 +330,15 @@ def _import_lines(path: str, root: str) -> tuple[str, int] | None:
     hit = _IMPORT_LINES.get((path, root))
     if hit is not None and hit[0] == key:
         return hit[1], hit[2]
-    nb = notebook.is_notebook(path)  # (its outputs make it big: its code is held to the driver limit)
     try:
-        data = read_file(path, root, notebook.NOTEBOOK_BYTES if nb else MAX_DRIVER_BYTES)  # (larger: refused unread)
-        text = notebook.code_of(path, data.decode("utf-8", errors="replace"))
+        if notebook.is_notebook(path):  # (its outputs make it big: its code is held to the driver limit)
+            text = notebook.read_code(path, root, MAX_DRIVER_BYTES)
+            data = text.encode()
+        else:
+            data = read_file(path, root, MAX_DRIVER_BYTES)  # (a larger file is refused unread)
+            text = data.decode("utf-8", errors="replace")
     except (UnsafeFile, ValueError):
         return None
-    if nb:
-        data = text.encode()
-        if len(data) > MAX_DRIVER_BYTES:
-            return None
     lines = "\n".join(_IMPORT_LINE.findall(text))
     if time.time_ns() - key[1] >= stamps.SETTLED_NS:  # (a file just written may change within the clock's step)
         if len(_IMPORT_LINES) >= 4096:

@@ -90,16 +90,32 @@ def _python_lines(lines: list[str]) -> list[str]:
     return out
 
 
-def code_of(path: str, text: str) -> str:
-    """The Python text of a file read as a neighbour: a notebook's script, any other file as is.
-    Raises ValueError for a broken notebook."""
-    return to_script(text).code if is_notebook(path) else text
+def read_script(path: str, root: str | None) -> Script:
+    """The notebook at `path` (inside `root`, outputs and all up to NOTEBOOK_BYTES) as a script.
+    Raises UnsafeFile, or ValueError when it is no notebook."""
+    from relulint.safe_read import decode_source, read_file
+
+    return to_script(decode_source(read_file(path, root, NOTEBOOK_BYTES)))
+
+
+def read_code(path: str, root: str | None, limit: int) -> str:
+    """The Python text of a file read as context (a neighbour, a suppression comment): a notebook's
+    code cells, any other file as it is; at most `limit` bytes of code either way. Raises UnsafeFile,
+    or ValueError for a broken notebook or a notebook whose code is over the limit."""
+    from relulint.safe_read import decode_source, read_file
+
+    if not is_notebook(path):
+        return decode_source(read_file(path, root, limit))
+    code = read_script(path, root).code
+    if len(code.encode()) > limit:
+        raise ValueError(f"the notebook's code is larger than {limit} bytes")
+    return code
 
 
 def place_other_notebooks(findings: list, linted: str, root: str | None) -> list:
     """Positions of this lint that lie in another notebook (a training notebook read as the driver of
     the linted model.py) given by cell, as the notebook's own lint gives them."""
-    from relulint.safe_read import UnsafeFile, decode_source, read_file
+    from relulint.safe_read import UnsafeFile
 
     scripts: dict[str, Script | None] = {}
     for f in findings:
@@ -107,7 +123,7 @@ def place_other_notebooks(findings: list, linted: str, root: str | None) -> list
             if o is None or o.path == linted or not is_notebook(o.path) or o.path in scripts:
                 continue
             try:
-                scripts[o.path] = to_script(decode_source(read_file(o.path, root)))
+                scripts[o.path] = read_script(o.path, root)
             except (UnsafeFile, ValueError):
                 scripts[o.path] = None
     for nb_path, script in scripts.items():

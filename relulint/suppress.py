@@ -157,7 +157,7 @@ def apply(findings: list[Finding], sources: dict[str, str], settings=None, root:
     is a regular file inside the project `root` (default: the project of that file)."""
     from relulint.config import known_codes
     from relulint.project import root_for
-    from relulint.safe_read import UnsafeFile, decode_source, read_file
+    from relulint.safe_read import MAX_SOURCE_BYTES, UnsafeFile
 
     codes = known_codes()
     parsed: dict[str, Suppressions] = {}
@@ -170,10 +170,9 @@ def apply(findings: list[Finding], sources: dict[str, str], settings=None, root:
         sup = parsed.get(f.origin.path)
         if sup is None and f.origin.path not in sources:
             try:
-                from relulint.notebook import code_of
+                from relulint.notebook import read_code
 
-                text = code_of(f.origin.path,
-                               decode_source(read_file(f.origin.path, root or root_for(settings, f.origin.path))))
+                text = read_code(f.origin.path, root or root_for(settings, f.origin.path), MAX_SOURCE_BYTES)
                 sup = parsed[f.origin.path] = parse(text, f.origin.path, codes)
             except (UnsafeFile, ValueError):
                 sup = None

@@ -152,7 +152,7 @@ def test_training_notebook_is_the_driver_of_the_model_file(tmp_path, out, want):
                       "for _ in range(5):\n    loss = crit(net(x), y)\n    loss.backward()\n")]
     nb = write_notebook(tmp_path / "fit.ipynb", cells)
     data = json.loads((tmp_path / "fit.ipynb").read_text())
-    data["cells"][0]["outputs"] = [{"output_type": "display_data", "data": {"image/png": "A" * 300_000}}]
+    data["cells"][0]["outputs"] = [{"output_type": "display_data", "data": {"image/png": "A" * 2_500_000}}]
     (tmp_path / "fit.ipynb").write_text(json.dumps(data))
     found = lint_file(str(tmp_path / "clf.py"), Settings()).findings
     assert [(f.code, f.origin.cell, f.origin.line) for f in found] == want
