@@ -430,6 +430,7 @@ class _Moments:
         self.n = w.size
         self.s = self.sq = 0.0
         self.fed = 0
+        self.buf: np.ndarray | None = None
         self.constant = self.n == 0
         if self.n:
             # ufunc reductions directly: ndarray.min/max add a Python wrapper per call (60k small layers)
@@ -441,7 +442,11 @@ class _Moments:
         self.fed += chunk.size
         if self.constant:
             return
-        c = np.subtract(chunk, self.shift, dtype=np.float64)
+        buf = self.buf
+        if buf is None or buf.size < chunk.size:  # one buffer for every chunk: no page faults per chunk
+            buf = self.buf = np.empty(chunk.size)
+        c = buf[:chunk.size]
+        np.subtract(chunk, self.shift, out=c, dtype=np.float64)
         self.s += float(_SUM(c, axis=None))
         self.sq += float(np.dot(c, c))
 
@@ -461,6 +466,7 @@ class _Moments:
             step = iv.row_step(w2)
             for i in range(0, w2.shape[0], step):
                 self.add(w2[i:i + step].reshape(-1))  # add widens and shifts in one step
+        self.buf = None
         return self._finish()
 
     def _finish(self) -> WeightStats:
