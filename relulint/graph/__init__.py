@@ -54,6 +54,23 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS limited to one thread while weights are read (threadpoolctl, when installed).
+
+    The pass's products are matrix-vector ones over each weight tensor once: memory-bound, so a
+    second thread gains little, and on a busy machine a BLAS thread that waits for its descheduled
+    partner costs several times the work (the VGG-style bench model: 0.8 s with OpenBLAS's threads,
+    0.24 s with one, two cores shared with other work). Without threadpoolctl the pass runs as is."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield
+
+
 def lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None]:
     from relulint.engine import engine_finding
 
@@ -72,7 +89,7 @@ def lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None
             from relulint.graph import onnx_frontend
 
             try:
-                with gc_paused():
+                with gc_paused(), one_blas_thread():
                     return onnx_frontend.lower(path, settings), None
             except onnx_frontend.GraphError as exc:
                 return unreadable(str(exc))
@@ -80,7 +97,7 @@ def lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None
             from relulint.graph import torchscript_frontend
 
             try:
-                with gc_paused():
+                with gc_paused(), one_blas_thread():
                     return torchscript_frontend.lower(path, settings), None
             except torchscript_frontend.GraphError as exc:
                 return unreadable(str(exc))
@@ -88,7 +105,7 @@ def lower_graph(path: str, settings) -> tuple[ModuleFacts | None, Finding | None
             from relulint.graph import pt2_frontend
 
             try:
-                with gc_paused():
+                with gc_paused(), one_blas_thread():
                     return pt2_frontend.lower(path, settings), None
             except pt2_frontend.GraphError as exc:
                 return unreadable(str(exc))
