@@ -65,6 +65,9 @@ class Activation:
     display: str
     origin: Origin | None = None
     negative_slope: float | None = None  # leaky_relu: the slope below 0, when known
+    # softmax: the axis it normalises over as the code states it (dim= / axis=); None when not stated (the
+    # framework's default: Keras and TF the last axis), "unknown" when stated but not a known number
+    axis: int | str | None = None
 
     @property
     def is_relu_like(self) -> bool:
@@ -345,6 +348,19 @@ class Network:
                 return False
         return True
 
+    def output_rescaled(self) -> bool:
+        """Some output passes a constant scaling after its last affine layer (`net(x) * 1e5`,
+        `return self.fc(x) * 100`): the network's own output is not at the scale of what the loss sees."""
+        for i in self.output_indices():
+            while self.ops[i].kind != "affine":
+                if self.ops[i].kind == "scale":
+                    return True
+                p = self._only_producer(i)
+                if p is None:
+                    break
+                i = p
+        return False
+
     def _head_activation(self, out: int) -> Activation | None:
         """The activation after the last affine layer on the path to ops[out]: the path back from the
         output through ops with one input each, then forward along it (Linear -> BatchNorm -> ReLU:
@@ -495,6 +511,10 @@ class Loss:
     @property
     def is_squared_error(self) -> bool:
         return loss_info(self.kind).squared_error
+
+    @property
+    def over_units(self) -> bool:
+        return loss_info(self.kind).over_units
 
     @property
     def expects(self) -> str:

@@ -12,8 +12,9 @@ class SoftmaxMse(StaticRule):
     ## What it does
     Flags a softmax (or sigmoid) output layer trained with a squared-error loss (MSE, MSLE,
     `tf.squared_difference`, a hand-written `((p - y) ** 2).mean()`). When the targets are known to be
-    continuous values (drawn or computed, not class labels) a sigmoid + squared error is a regression
-    onto a bounded scale: silent when they stay within [0, 1], RL101 when they leave it.
+    continuous values (drawn or computed, not class labels, or min-max scaled: `(y - y.min()) /
+    (y.max() - y.min())`, `MinMaxScaler`) a sigmoid + squared error is a regression onto a bounded scale:
+    silent when they stay within [0, 1], RL101 when they leave it.
 
     ## Why is this bad?
     The gradient of squared error through a softmax is the softmax Jacobian times the error; once an

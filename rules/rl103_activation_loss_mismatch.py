@@ -26,6 +26,11 @@ class ActivationLossMismatch(StaticRule):
     or anything but log-probabilities fed to a loss that wants them (`nn.NLLLoss`, and PyTorch's
     `nn.KLDivLoss` / `F.kl_div`, whose input is log-probabilities while its target is probabilities).
 
+    It also flags a single output unit under a softmax: a softmax output activation over one unit
+    (`Dense(1, activation="softmax")`), or a loss that normalises over the classes (`CrossEntropyLoss`,
+    `NLLLoss`, Keras (sparse) categorical crossentropy) given a one-unit output (`nn.Linear(64, 1)`).
+    Softmax of one value is always 1, so the loss is constant and nothing is learned.
+
     A `log_softmax` before a softmax cross-entropy is not flagged: softmax(log_softmax(z)) equals
     softmax(z), so the loss and its gradient are unchanged; the model only computes the
     normalisation twice.
@@ -35,6 +40,9 @@ class ActivationLossMismatch(StaticRule):
     fall below ~log(C) - 1 and its gradient shrinks by the softmax Jacobian, so training crawls or
     stalls. Logits given to a probability loss are clipped into (0, 1) by the framework, which
     silently destroys the gradient for every out-of-range value.
+
+    A one-unit softmax is the classic "accuracy stuck at 50%" binary classifier: every prediction is 1.0
+    (a constant 0 loss with a categorical crossentropy), and the gradient is exactly 0.
 
     `KLDivLoss` given probabilities computes `target * (log(target) - p)` instead of the divergence:
     the loss goes negative and a distillation or VAE term pulls the wrong way.
@@ -62,7 +70,8 @@ class ActivationLossMismatch(StaticRule):
     does, and the editor offers it as a quick fix labelled unsafe.
 
     ## Known problems
-    A network whose output is both returned as probabilities and trained through a separate logits
+    A one-unit output is judged by the layer's declared units: a softmax over another axis (PyTorch with
+    no `dim`, a softmax after a reshape) is not judged. A network whose output is both returned as probabilities and trained through a separate logits
     path is judged by the loss that the data reaches; when the source pass cannot follow that path
     the rule may judge the wrong output.
 
@@ -110,6 +119,11 @@ class ActivationLossMismatch(StaticRule):
         Valid("""
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(784, 10), nn.Softmax(dim=1))
+        """),
+        Valid("""
+            from tensorflow import keras
+            model = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(2, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         """),
     ]
     INVALID = [
@@ -239,6 +253,14 @@ class ActivationLossMismatch(StaticRule):
             student = nn.Sequential(nn.Linear(32, 10), nn.Softmax(dim=-1))
             distill = nn.KLDivLoss(reduction="batchmean")  # expect: RL103
         """),
+        Invalid("""
+            from tensorflow import keras
+            model = keras.Sequential([
+                keras.layers.Dense(16, activation="relu"),
+                keras.layers.Dense(1, activation="softmax"),  # expect: RL103
+            ])
+            model.compile(optimizer="adam", loss="binary_crossentropy")
+        """),
     ]
 
     GRAPH_CASES = [
@@ -257,6 +279,8 @@ class ActivationLossMismatch(StaticRule):
     ]
 
     def fix(self, f: Finding, p: Parsed) -> Fix | None:
+        if f.evidence.get("single_unit"):
+            return None  # sigmoid + binary loss, or one unit per class: which one the program means is unknown
         expects = f.evidence.get("loss_expects")
         out_kind = f.evidence.get("output_activation", "linear")
         if expects == "logits":
@@ -330,11 +354,25 @@ class ActivationLossMismatch(StaticRule):
                 remedy = "Use log_softmax instead of softmax for NLLLoss"
             else:
                 at = loss.origin
+        single = None
+        if problem is None and not loss.is_regression:  # (a bounded output on a regression: RL101 / RL102)
+            if kind in ("softmax", "log_softmax") and _over_units_axis(ir.network.framework, out.axis):
+                single = _one_unit_layer(ir.network, out)
+                what = f"{kind} over the single output unit of {{layer}} is always {1 if kind == 'softmax' else 0}"
+            elif loss.over_units:
+                single = _one_unit_layer(ir.network, out)
+                what = f"{loss.display} normalises over the classes, and {{layer}} has a single output unit"
+            if single is not None:
+                problem = f"{what.format(layer=single.display)}: the loss is constant and the network gets no gradient"
+                remedy = ("Use one output unit per class, or a single sigmoid unit with a binary cross-entropy "
+                          "(BCEWithLogitsLoss / binary_crossentropy)")
+                at = out.origin if out is not None else single.origin
         if problem is None or at is None:
             return
         yield self.finding(
             at, problem=problem, remedy=remedy,
-            evidence={"output_activation": kind, "loss": loss.display, "loss_expects": expects},
+            evidence={"output_activation": kind, "loss": loss.display, "loss_expects": expects,
+                      **({"single_unit": True} if single is not None else {})},
             related=[(loss.origin, f"loss {loss.display}"), (out.origin if out else ir.network.origin, "model output")],
         )
 
@@ -358,6 +396,43 @@ def _loss_takes_activation_input(p: Parsed, f: Finding) -> Fix | None:
                     return unsafe_fix(f"Give the loss the logits ({p.module.code_for_node(pre)})",
                                       p.rewrite(arg.value, pre))
     return None
+
+
+def _over_units_axis(framework: str, axis: int | str | None) -> bool:
+    """A softmax axis that is the units' axis of a layer's output: Keras / TF normalise over the last axis
+    unless told otherwise; PyTorch over the dim stated, 1 or -1 on a layer's 2-D output (none stated: not
+    judged)."""
+    if framework in ("keras", "tf1"):
+        return axis in (None, -1)
+    return framework == "torch" and axis in (1, -1)
+
+
+def _one_unit_layer(net, out) -> object | None:
+    """The output layer when it has a single unit, else None: the affine op the output activation is
+    fused into or reads directly (dropout between at most: a reshape may have moved the unit axis), or,
+    with no output activation, the affine op that is the network's only output."""
+    if out is None:
+        heads = net.output_indices()
+        op = net.ops[heads[0]] if len(heads) == 1 else None
+        return op if op is not None and op.kind == "affine" and op.fan_out == 1 and \
+            (op.activation is None or op.activation.kind == "linear") else None
+    for i, op in enumerate(net.ops):
+        if op.activation is not out:
+            continue
+        if op.kind == "affine":
+            return op if op.fan_out == 1 else None
+        j = i
+        while (p := _only_input(net, j)) is not None and net.ops[p].kind in ("dropout", "alpha_dropout"):
+            j = p
+        prev = net.ops[p] if p is not None else None
+        return prev if prev is not None and prev.kind == "affine" and prev.fan_out == 1 and \
+            prev.activation is None else None
+    return None
+
+
+def _only_input(net, i: int) -> int | None:
+    ins = net.inputs_of(i)
+    return ins[0] if len(ins) == 1 and 0 <= ins[0] < i else None
 
 
 _SOFTMAX_LOSSES = frozenset({"cross_entropy", "categorical_crossentropy"})

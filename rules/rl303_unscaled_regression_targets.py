@@ -50,7 +50,8 @@ class UnscaledRegressionTargets(StaticRule):
 
     ## Known problems
     Targets scaled by a helper the source pass does not follow look raw; the range of targets read
-    from a file is unknown, so they are not judged.
+    from a file is unknown, so they are not judged. A prediction multiplied by a constant after the
+    network (`net(x) * 1e5`) is taken as scaled to the targets, whatever the constant.
 
     ## References
     - [scikit-learn, "Transforming the prediction target (y)": TransformedTargetRegressor](https://scikit-learn.org/stable/modules/compose.html#transforming-target-in-regression)
@@ -163,6 +164,8 @@ class UnscaledRegressionTargets(StaticRule):
 
     def check(self, ir: ModelIR, options: dict) -> Iterator[Finding]:
         limit = float(options["max-abs-target"])
+        if ir.network.output_rescaled():
+            return  # the loss sees the output times a constant (net(x) * 1e5): it is scaled to the targets
         for loss in ir.all_losses:
             ds = loss.targets
             if not loss.is_squared_error or ds is None or ds.scaled or ds.low is None or ds.high is None:

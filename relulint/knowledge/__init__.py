@@ -81,6 +81,8 @@ class LossInfo:
     squared_error: bool = False
     expects: str = "any"  # logits | probabilities | log_probabilities | any
     logits_flag: bool = False  # has a from_logits switch (Keras)
+    # normalises over the output's units (a softmax inside or before it): on one unit it is constant
+    over_units: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,11 @@ LOSS_KINDS: dict[str, LossInfo] = {
         LossInfo("msle", regression=True, squared_error=True),
         LossInfo("log_cosh", regression=True),
         LossInfo("mape", regression=True),  # relative L1: scale-free, so not a squared error for RL303
-        LossInfo("cross_entropy", expects="logits"),  # torch CrossEntropyLoss / tf softmax_cross_entropy_with_logits
+        LossInfo("cross_entropy", expects="logits", over_units=True),  # torch CrossEntropyLoss / tf softmax_cross_entropy_with_logits
         LossInfo("sigmoid_cross_entropy", expects="logits"),  # BCEWithLogits / sigmoid_cross_entropy_with_logits
-        LossInfo("nll", expects="log_probabilities"),
+        LossInfo("nll", expects="log_probabilities", over_units=True),
         LossInfo("bce", expects="probabilities"),  # torch BCELoss
-        LossInfo("categorical_crossentropy", expects="probabilities", logits_flag=True),  # Keras
+        LossInfo("categorical_crossentropy", expects="probabilities", logits_flag=True, over_units=True),  # Keras
         LossInfo("binary_crossentropy", expects="probabilities", logits_flag=True),
         LossInfo("kl_div"),  # Keras KLDivergence: probabilities on both sides
         LossInfo("log_kl_div", expects="log_probabilities"),  # torch KLDivLoss / F.kl_div

@@ -246,6 +246,18 @@ PASSTHROUGH_METHODS: dict[str, str | None] = {
     "batch": None, "shuffle": None, "prefetch": None, "cache": None, "repeat": None, "take": None,
     "unbatch": None,
 }
+# Statistics of an array, the steps of a min-max scaling written by hand ((y - y.min()) / (y.max() - y.min())):
+# method name -> statistic. `range` is max - min (np.ptp); the value itself stays unknown.
+STAT_METHODS: dict[str, str] = {
+    "min": "min", "amin": "min", "max": "max", "amax": "max", "ptp": "range", "std": "std",
+}
+# The same as functions of the array (first argument): np.min(y), torch.max(y). torch.max(a, b) with a
+# tensor second argument is an elementwise maximum, not a statistic.
+STAT_FUNCS: dict[str, str] = {
+    "numpy.min": "min", "numpy.amin": "min", "numpy.nanmin": "min", "numpy.max": "max", "numpy.amax": "max",
+    "numpy.nanmax": "max", "numpy.ptp": "range", "numpy.std": "std", "numpy.nanstd": "std",
+    "torch.min": "min", "torch.amin": "min", "torch.max": "max", "torch.amax": "max", "torch.std": "std",
+}
 # Methods a fitted scaler applies to data: StandardScaler().fit_transform(x).
 SCALER_METHODS = frozenset({"fit_transform", "transform"})
 # Functions whose name ends like this normalise images for a pretrained network.

@@ -243,6 +243,8 @@ class Api:
             out = self.act_op(node, kind, args[0] if args else kwargs.get("input", UNK))
             if q in t.negative_slopes and out.chain and out.chain[-1].activation is not None:
                 out.chain[-1].activation.negative_slope = slope_of(t.negative_slopes[q], Args(args, kwargs))
+            if kind == "softmax" and out.chain and out.chain[-1].activation is not None:
+                out.chain[-1].activation.axis = stated_axis(Args(args, kwargs), Arg(1, "dim"))
             return out
         lspec = t.losses.get(q)
         if lspec is not None and q.startswith("torch."):
@@ -314,6 +316,8 @@ class Api:
             op = Op("activation", display, origin, activation=Activation(kind, display, origin) if kind else None)
             if op.activation is not None and q in self.t.negative_slopes:
                 op.activation.negative_slope = slope_of(self.t.negative_slopes[q], a)
+            if op.activation is not None and kind == "softmax":
+                op.activation.axis = stated_axis(a, Arg(0, "dim"))
             return LayerVal(q, op, node=node)
         op = Op("embedding" if _short(q) == "Embedding" else spec.kind, display, origin)
         if spec.kind == "affine":
@@ -822,7 +826,10 @@ class Api:
 
             return shape_value(t)
         if name in _TENSOR_ACTS:
-            return self.act_op(node, _TENSOR_ACTS[name], t)
+            out = self.act_op(node, _TENSOR_ACTS[name], t)
+            if _TENSOR_ACTS[name] == "softmax" and out.chain[-1].activation is not None:  # x.softmax(dim=-1)
+                out.chain[-1].activation.axis = stated_axis(Args(args, kwargs), Arg(0, "dim"))
+            return out
         if name in ("clamp", "clamp_", "clamp_min", "clip", "clamp_min_"):
             kind = _clamp_kind(Args(args, kwargs), method=True, min_only=name.startswith("clamp_min"))
             return self.act_op(node, kind, t) if kind else Tensor(net=t.net, chain=t.chain)
@@ -838,9 +845,9 @@ class Api:
             if t.squared is not None or t.log_product is not None or t.error_of is not None or t.losses \
                     or t.unlinked:
                 return self.reduce(t, node)
-            return self.kind_op(node, "shape", t) if t.net is not None else t
+            return self.kind_op(node, "shape", t) if t.net is not None or t.chain else t
         if name in _SHAPE_METHODS:
-            return self.kind_op(node, "shape", t) if t.net is not None else t
+            return self.kind_op(node, "shape", t) if t.net is not None or t.chain else t
         if name in _PASS_METHODS:
             return t
         if name in ("size", "dim", "numel", "max", "min", "argmax", "argmin", "eq", "ne", "sum_to_size"):
@@ -855,8 +862,8 @@ class Api:
             return scaled
         ta = a if isinstance(a, Tensor) else None
         tb = b if isinstance(b, Tensor) else None
-        if (ta is not None and ta.data is not None or tb is not None and tb.data is not None) and \
-                not _network_tensors([a, b], {}):
+        if (ta is not None and (ta.data is not None or ta.stat is not None) or
+                tb is not None and (tb.data is not None or tb.stat is not None)) and not _network_tensors([a, b], {}):
             return self.data.binop(a, kind, b, node)
         if kind == "Power" and ta is not None and b == 2:
             return self.square(ta)
@@ -890,8 +897,8 @@ class Api:
         if losses or unlinked:
             return Tensor(losses=losses, unlinked=unlinked)
         chain = union([x.chain for x in tensors])
-        if net is SYMBOLIC and kind in ("Divide", "Multiply") and (ta is None or tb is None) and \
-                isinstance(b if tb is None else a, (int, float)):  # x / 255.0 in a functional graph
+        if net is not None and kind in ("Divide", "Multiply") and (ta is None or tb is None) and \
+                isinstance(b if tb is None else a, (int, float)):  # x / 255.0 in a functional graph, net(x) * 1e5
             t = ta or tb
             return Tensor(net=net, chain=chain + (self.i.site_op(node, "scale", "scale"),), shape=t.shape)
         if kind == "Subtract" and not _same_output(ta, tb):
@@ -962,6 +969,14 @@ def _network_tensors(args: list, kwargs: dict) -> bool:
                                       or x.diff_of is not None or x.error_of is not None or x.logged is not None):
             return True
     return False
+
+
+def stated_axis(a: Args, ref: Arg) -> int | str | None:
+    """The axis a softmax call states (see Activation.axis): a number, "unknown", or None when not given."""
+    if not a.given(ref):
+        return None
+    v = a.get(ref)
+    return v if isinstance(v, int) and not isinstance(v, bool) else "unknown"
 
 
 def _shapeless(t: Tensor) -> Tensor:

@@ -171,6 +171,9 @@ class DataApi:
             return ExtRef("numpy.random")
         if q in D.GRAPH_INPUT_DTYPE and q.startswith("tensorflow."):
             return self.placeholder(q, a, node)
+        if q in D.STAT_FUNCS and args and isinstance(args[0], Tensor) and args[0].data is not None and \
+                not (len(args) > 1 and isinstance(args[1], Tensor)):  # np.min(y); not torch.max(a, b)
+            return Tensor(stat=(D.STAT_FUNCS[q], args[0].data))
         if q in D.TABLE_SOURCES:
             return Tensor(data=self.make(node, None, None, tabular=True))
         if q in D.LOADERS:
@@ -490,6 +493,8 @@ class DataApi:
         base = t.data
         if name in D.TO_ARRAY and base.tabular:
             return Tensor(data=replace(base, display=self.api.text(node), origin=self.api.origin(node)))
+        if name in D.STAT_METHODS:  # y.min(), y.max(axis=0): a step of a min-max scaling
+            return Tensor(stat=(D.STAT_METHODS[name], base))
         if name in D.PASSTHROUGH_METHODS or name in D.FRAME_KEEP:
             dtype = D.PASSTHROUGH_METHODS.get(name)
             if name in ("astype", "to", "type"):
@@ -525,6 +530,10 @@ class DataApi:
         da = a.data if isinstance(a, Tensor) else None
         db = b.data if isinstance(b, Tensor) else None
         text = self.api.text(node)
+        if isinstance(a, Tensor) and a.stat is not None or isinstance(b, Tensor) and b.stat is not None:
+            step = self._minmax_step(a, kind, b, node)
+            if step is not None:
+                return step
         if da is not None and db is not None:
             if None in (da.low, da.high, db.low, db.high) or da.tabular or db.tabular:
                 return Tensor()
@@ -572,6 +581,29 @@ class DataApi:
         return Tensor(data=replace(base, low=new[0], high=new[1], dtype=base.dtype if keep_int else None,
                                    scaled=base.scaled or shrinks, scaled_by=text if shrinks else base.scaled_by,
                                    continuous=base.continuous or not float(c).is_integer() or kind == "Divide"))
+
+    def _minmax_step(self, a: object, kind: str, b: object, node) -> Tensor | None:
+        """The steps of a min-max scaling written by hand: y - y.min() (shifted to start at 0),
+        y.max() - y.min() (the range, + a small epsilon), shifted / range and y / y.max() for y >= 0 (within
+        [0, 1]: continuous values, scaled). None for any other arithmetic, which then sees an unknown value."""
+        sa = a.stat if isinstance(a, Tensor) else None
+        sb = b.stat if isinstance(b, Tensor) else None
+        da = a.data if isinstance(a, Tensor) else None
+        if kind == "Subtract" and sa is None and da is not None and sb is not None and sb[0] == "min":
+            hi = da.high - sb[1].low if da.high is not None and sb[1].low is not None else None
+            return Tensor(data=replace(da, low=0.0, high=hi, dtype=None), stat=("shifted", da))
+        if kind == "Subtract" and sa is not None and sb is not None and sa[0] == "max" and sb[0] == "min":
+            return Tensor(stat=("range", sa[1]))
+        eps = _num(b)
+        if kind == "Add" and sa is not None and sa[0] in ("range", "std", "max") and eps is not None and \
+                0.0 <= eps <= 1e-3:
+            return a  # (y.max() - y.min() + 1e-8): a guard against division by zero
+        if kind == "Divide" and da is not None and sb is not None and \
+                (sb[0] == "range" and sa is not None and sa[0] == "shifted" or
+                 sb[0] == "max" and sa is None and da.low is not None and da.low >= 0.0):
+            return Tensor(data=replace(da, low=0.0, high=1.0, dtype=None, scaled=True, scaled_by=self.api.text(node),
+                                       scaled_at=self.api.origin(node), tabular=False, continuous=True))
+        return None
 
     # ================================================================ layers, feeds, targets
 

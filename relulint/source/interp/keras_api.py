@@ -203,7 +203,9 @@ class KerasApi:
         kind = self.t.activations.get(q)
         if kind is not None:  # keras.activations.relu(x), keras.ops.relu(x) inside call()
             x = args[0] if args else kwargs.get("x", UNK)
-            return self.activation_applied(node, kind, x) if isinstance(x, Tensor) else UNK
+            if not isinstance(x, Tensor):
+                return UNK
+            return self.activation_applied(node, kind, x, a if kind == "softmax" else None)
         lspec = self.t.losses.get(q)
         if lspec is not None:
             from_logits = a.get(lspec.from_logits) if lspec.from_logits is not None else None
@@ -270,6 +272,10 @@ class KerasApi:
             if kind == "relu" and _is_num(a.get(Arg(0, "max_value"))):  # ReLU(max_value=6) is relu6
                 kind = "relu6"
             act = Activation(kind, text, origin)
+            if kind == "softmax":
+                from relulint.source.interp.api import stated_axis
+
+                act.axis = stated_axis(a, Arg(0, "axis"))
             slopes = tables().negative_slopes
             if q in slopes:
                 from relulint.source.interp.api import slope_of
@@ -343,9 +349,14 @@ class KerasApi:
                 if spec else None
         return None
 
-    def activation_applied(self, node, kind: str, x: Tensor) -> Tensor:
+    def activation_applied(self, node, kind: str, x: Tensor, a=None) -> Tensor:
+        """`a`: a softmax call's arguments, for the axis it states (keras.activations.softmax(x, axis=1))."""
         out = self.api.act_op(node, kind, x)
         out.shape = x.shape
+        if a is not None and out.chain[-1].activation is not None:
+            from relulint.source.interp.api import stated_axis
+
+            out.chain[-1].activation.axis = stated_axis(a, Arg(1, "axis"))
         return out
 
     def apply(self, layer: LayerVal, args: list, kwargs: dict, node) -> object:

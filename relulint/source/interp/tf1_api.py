@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from relulint.ir import Activation, Init, Loss, ModuleFacts, Network, Op, Origin
-from relulint.knowledge import LayerSpec, canonical
+from relulint.knowledge import Arg, LayerSpec, canonical
 from relulint.knowledge import tf1 as K
 from relulint.knowledge import tflearn as L
 from relulint.source.common import kernel_volume
@@ -192,8 +192,13 @@ class TF1Api:
             if x is None:
                 return UNK
             if x.net is not None and not isinstance(x.net, TF1Net):  # tf.nn.relu inside a Keras call()
-                return self.api.keras.activation_applied(node, kind, x)
+                return self.api.keras.activation_applied(node, kind, x, a if kind == "softmax" else None)
             op = self.activation_op(kind, node, on_graph=x.net is not None)
+            if kind == "softmax":  # tf.nn.softmax(logits, axis=1); TF1's older spelling is dim=
+                from relulint.source.interp.api import stated_axis
+
+                dim = Arg(None, "dim")
+                op.activation.axis = stated_axis(a, dim if a.given(dim) else Arg(1, "axis"))
             if q in t.negative_slopes:  # tf.nn.leaky_relu(x, alpha=0.01)
                 from relulint.source.interp.api import slope_of
 

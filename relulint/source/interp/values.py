@@ -214,6 +214,9 @@ class Tensor:
     shape: tuple | None = None  # Keras: the batch-less shape, where known (fan-in inference)
     data: DataSource | None = None  # data (no network made it): its range, dtype, scaling (data_api.py)
     target: DataSource | None = None  # p - y, (p - y) ** 2: the data p is compared with (a hand-written loss)
+    # a step of a min-max scaling written by hand: ("min" | "max" | "range" | "std", data) for x.min(),
+    # x.max(), x.max() - x.min(), x.std() (the value itself unknown); ("shifted", data) for x - x.min()
+    stat: tuple[str, DataSource] | None = None
 
 
 def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:

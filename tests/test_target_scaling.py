@@ -1,0 +1,187 @@
+"""Targets scaled by hand and predictions rescaled after the network.
+
+A min-max scaling written out, `(y - y.min()) / (y.max() - y.min())` in its spellings (methods, numpy and
+torch functions, statistics kept in variables, an epsilon in the denominator, `np.ptp`, `y / y.max()` on
+non-negative data), gives continuous targets in [0, 1]: a sigmoid regression onto them is not RL102, and
+large raw targets so scaled are not RL303. A prediction multiplied by a constant after the network
+(`net(x) * 1e5`) is at the targets' scale: no RL303. Each case is a whole file; `# expect: RLxxx` marks every
+line that must be flagged, and a case with no marker must stay silent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from relulint.testing import assert_markers
+
+_TORCH_SIGMOID = """
+    import numpy as np
+    import pandas as pd
+    import torch
+    import torch.nn as nn
+
+    df = pd.read_csv("houses.csv")
+    X = df.drop(columns=["price"]).values.astype(np.float32)
+    y = df["price"].values.astype(np.float32)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    SCALE
+    model = nn.Sequential(nn.Linear(X.shape[1], 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid())MARK
+    opt = torch.optim.Adam(model.parameters())
+    loss_fn = nn.MSELoss()
+    xt, yt = torch.tensor(X), torch.tensor(y).unsqueeze(1)
+    for epoch in range(100):
+        loss = loss_fn(model(xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+_MINMAX_SPELLINGS = {
+    "methods": "y = (y - y.min()) / (y.max() - y.min())",
+    "numpy_functions": "y = (y - np.min(y)) / (np.max(y) - np.min(y))",
+    "epsilon": "y = (y - y.min()) / (y.max() - y.min() + 1e-8)",
+    "variables": "y_min, y_max = y.min(), y.max()\n    y = (y - y_min) / (y_max - y_min)",
+    "ptp": "y = (y - y.min()) / np.ptp(y)",
+    "amin_amax": "lo = np.amin(y, axis=0)\n    y = (y - lo) / (np.amax(y, axis=0) - lo)",
+}
+
+
+@pytest.mark.parametrize("spelling", list(_MINMAX_SPELLINGS))
+def test_minmax_scaled_targets_make_a_sigmoid_regression(spelling: str) -> None:
+    code = _TORCH_SIGMOID.replace("SCALE", _MINMAX_SPELLINGS[spelling]).replace("MARK", "")
+    assert not assert_markers(code)
+
+
+@pytest.mark.parametrize("scale", [
+    "y = y",  # labels read from a file, range unknown: a classifier trained with squared error
+    "y = y - y.min()",  # shifted only: the scale is still unknown
+    "y = (y - y.mean()) / y.std()",  # standardised: not within [0, 1]
+    "y = y / y.max()",  # non-negativity of y is not known
+])
+def test_sigmoid_with_squared_error_still_fires(scale: str) -> None:
+    code = _TORCH_SIGMOID.replace("SCALE", scale).replace("MARK", "  # expect: RL102")
+    assert assert_markers(code) == {(11, "RL102")}
+
+
+def test_torch_tensor_minmax_and_max_division() -> None:
+    assert not assert_markers("""
+        import torch
+        import torch.nn as nn
+        from torchvision import datasets
+
+        raw = datasets.MNIST("data", train=True, download=False).data
+        x = raw.float().view(-1, 784)
+        x = x / x.max()
+        target = x.clone()
+        target = (target - target.min()) / (target.max() - target.min())
+        ae = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 784), nn.Sigmoid())
+        opt = torch.optim.Adam(ae.parameters(), lr=1e-3)
+        for _ in range(10):
+            loss = nn.functional.mse_loss(ae(x), target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    """)
+
+
+def test_keras_minmax_targets() -> None:
+    assert not assert_markers("""
+        import numpy as np
+        from tensorflow import keras
+
+        x = np.random.rand(500, 4).astype("float32")
+        y = (x ** 2).sum(axis=1) * 50000.0
+        y = (y - y.min()) / (y.max() - y.min())
+        model = keras.Sequential([
+            keras.layers.Dense(32, activation="relu", input_shape=(4,)),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(x, y, epochs=20)
+    """)
+
+
+def test_keras_binary_labels_with_mse_fires() -> None:
+    assert assert_markers("""
+        import numpy as np
+        from tensorflow import keras
+
+        data = np.loadtxt("pima.csv", delimiter=",")
+        x, y = data[:, :8], data[:, 8]
+        x = (x - x.min(axis=0)) / (x.max(axis=0) - x.min(axis=0))
+        model = keras.Sequential()
+        model.add(keras.layers.Dense(12, input_dim=8, activation="relu"))
+        model.add(keras.layers.Dense(1, activation="sigmoid"))  # expect: RL102
+        model.compile(loss="mean_squared_error", optimizer="adam", metrics=["accuracy"])
+        model.fit(x, y, epochs=150, batch_size=10)
+    """) == {(9, "RL102")}
+
+
+_LARGE_TARGETS = """
+    import numpy as np
+    import torch
+    import torch.nn as nn
+
+    x = np.random.rand(1000, 3).astype(np.float32)
+    y = (x.sum(axis=1, keepdims=True) * 1e5).astype(np.float32)
+    SCALE
+    net = nn.Sequential(nn.Linear(3, 32), nn.ReLU(), nn.Linear(32, 1))
+    opt = torch.optim.Adam(net.parameters())
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    for _ in range(200):
+        pred = PRED
+        loss = nn.functional.mse_loss(pred, yt)MARK
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(("scale", "pred"), [
+    ("", "net(xt) * 1e5"),  # the output rescaled to the targets
+    ("", "1e5 * net(xt)"),
+    ("", "net(xt) / 1e-5"),
+    ("y = (y - y.min()) / (y.max() - y.min())", "net(xt)"),  # min-max scaled targets
+    ("y = (y - np.min(y)) / np.ptp(y)", "net(xt)"),
+])
+def test_large_targets_rescaled_or_scaled_are_silent(scale: str, pred: str) -> None:
+    code = _LARGE_TARGETS.replace("SCALE", scale).replace("PRED", pred).replace("MARK", "")
+    assert not assert_markers(code)
+
+
+@pytest.mark.parametrize(("scale", "pred"), [
+    ("", "net(xt)"),
+    ("", "net(xt) + 1.0"),  # a shift is no rescaling
+    ("y = y - y.min()", "net(xt)"),  # shifted, still up to 3e5
+    ("x = (x - x.min()) / (x.max() - x.min())", "net(xt)"),  # the inputs scaled, not the targets
+])
+def test_large_targets_unscaled_fire(scale: str, pred: str) -> None:
+    code = _LARGE_TARGETS.replace("SCALE", scale).replace("PRED", pred).replace("MARK", "  # expect: RL303")
+    assert assert_markers(code) == {(13, "RL303")}
+
+
+def test_output_rescaled_inside_forward_is_silent() -> None:
+    assert not assert_markers("""
+        import numpy as np
+        import torch
+        import torch.nn as nn
+
+        class PriceNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(3, 32), nn.ReLU())
+                self.head = nn.Linear(32, 1)
+
+            def forward(self, x):
+                return self.head(self.body(x)) * 1e5
+
+        x = torch.rand(256, 3)
+        y = x.sum(dim=1, keepdim=True) * 1e5
+        model = PriceNet()
+        opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+        for _ in range(50):
+            loss = ((model(x) - y) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    """)
