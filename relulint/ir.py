@@ -503,6 +503,8 @@ class Loss:
     from_logits: bool | None = None
     # what the prediction is compared with, when the interpreter knows it (range, scaling, where)
     targets: DataSource | None = None
+    # the targets are the value the network was called with (loss(model(x), x), fit(x, x)): an autoencoder
+    reconstruction: bool = False
 
     @property
     def is_regression(self) -> bool:
@@ -542,6 +544,10 @@ class DataSource:
     tabular: bool = False
     # values of a continuous source (rand, uniform, linspace, arithmetic on them), not class labels
     continuous: bool = False
+    # the subscripts taken of the data made at `origin` ("[:, :8]", "['price']"): two parts of one table
+    # (features and label column) are different data, the same part is the same data (an autoencoder's
+    # input and target)
+    part: str = ""
 
     @property
     def is_raw_large_scale(self) -> bool:

@@ -14,7 +14,8 @@ class SoftmaxMse(StaticRule):
     `tf.squared_difference`, a hand-written `((p - y) ** 2).mean()`). When the targets are known to be
     continuous values (drawn or computed, not class labels, or min-max scaled: `(y - y.min()) /
     (y.max() - y.min())`, `MinMaxScaler`) a sigmoid + squared error is a regression onto a bounded scale:
-    silent when they stay within [0, 1], RL101 when they leave it.
+    silent when they stay within [0, 1], RL101 when they leave it. So is an autoencoder's, whose targets
+    are its own input (`loss(model(x), x)`, `fit(x, x)`).
 
     ## Why is this bad?
     The gradient of squared error through a softmax is the softmax Jacobian times the error; once an
@@ -181,9 +182,10 @@ class SoftmaxMse(StaticRule):
         if any(_leaves_unit_range(loss.targets) for loss in ir.all_losses):
             return  # a regression whose targets leave [0, 1]: RL101's bounded-output case, not a classifier
         if out.kind == "sigmoid" and all(_strictly_inside_unit_range(loss.targets) or _continuous_unit(loss.targets)
+                                         or loss.reconstruction or _reconstructs_input(ir, loss.targets)
                                          for loss in ir.all_losses):
-            # targets that never reach 0 or 1, or continuous values in [0, 1] (x ** 2 over a grid), are
-            # not labels: a regression on a bounded scale
+            # targets that never reach 0 or 1, continuous values in [0, 1] (x ** 2 over a grid), or the
+            # network's own input (an autoencoder) are not labels: a regression on a bounded scale
             return
         yield self.finding(
             out.origin, activation=out.kind, loss=loss.display,
@@ -215,6 +217,14 @@ def _continuous_unit(targets) -> bool:
     """Known continuous targets (drawn or computed, not class labels) within [0, 1]."""
     return targets is not None and targets.continuous and targets.low is not None and targets.high is not None \
         and 0.0 <= targets.low and targets.high <= 1.0
+
+
+def _reconstructs_input(ir: ModelIR, targets) -> bool:
+    """The targets are the data fed to the network, the same part of it (`loss(model(x), x)`, Keras
+    `fit(x, x)`, a denoising autoencoder's clean input): reconstruction, not class labels."""
+    if targets is None or targets.origin is None:
+        return False
+    return any(d.origin == targets.origin and d.part == targets.part for d in ir.network.inputs)
 
 
 def _leaves_unit_range(targets) -> bool:

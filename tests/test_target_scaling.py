@@ -185,3 +185,106 @@ def test_output_rescaled_inside_forward_is_silent() -> None:
             loss.backward()
             opt.step()
     """)
+
+
+_AUTOENCODERS = {
+    "torch_loop": """
+        import numpy as np
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        frames = np.load("frames.npy").astype(np.float32)
+        loader = DataLoader(TensorDataset(torch.from_numpy(frames)), batch_size=32, shuffle=True)
+
+        class AE(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.enc = nn.Sequential(nn.Linear(1024, 128), nn.ReLU(), nn.Linear(128, 16))
+                self.dec = nn.Sequential(nn.Linear(16, 128), nn.ReLU(), nn.Linear(128, 1024), nn.Sigmoid())
+
+            def forward(self, x):
+                return self.dec(self.enc(x))
+
+        model = AE()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        crit = nn.MSELoss()
+        for epoch in range(10):
+            for (x,) in loader:
+                recon = model(x)
+                loss = crit(recon, x)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    """,
+    "torch_sequential_functional_loss": """
+        import numpy as np
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        data = torch.from_numpy(np.load("patches.npy"))
+        ae = nn.Sequential(nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 64), nn.Sigmoid())
+        opt = torch.optim.SGD(ae.parameters(), lr=0.1)
+        for i in range(0, len(data), 128):
+            batch = data[i:i + 128]
+            loss = F.mse_loss(ae(batch), batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    """,
+    "keras_fit_x_x": """
+        import numpy as np
+        from tensorflow import keras
+
+        x = np.load("spectra.npy")
+        inp = keras.Input(shape=(256,))
+        h = keras.layers.Dense(32, activation="relu")(inp)
+        out = keras.layers.Dense(256, activation="sigmoid")(h)
+        ae = keras.Model(inp, out)
+        ae.compile(optimizer="adam", loss="mse")
+        ae.fit(x, x, epochs=5, batch_size=64)
+    """,
+}
+
+
+@pytest.mark.parametrize("case", list(_AUTOENCODERS))
+def test_autoencoder_reconstructing_its_input_is_not_rl102(case: str) -> None:
+    assert not assert_markers(_AUTOENCODERS[case])
+
+
+def test_sigmoid_mse_on_other_targets_still_fires() -> None:
+    assert assert_markers("""
+        import numpy as np
+        from tensorflow import keras
+
+        x = np.load("features.npy")
+        y = np.load("labels.npy")
+        inp = keras.Input(shape=(256,))
+        h = keras.layers.Dense(32, activation="relu")(inp)
+        out = keras.layers.Dense(1, activation="sigmoid")(h)  # expect: RL102
+        model = keras.Model(inp, out)
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(x, y, epochs=5)
+    """) == {(8, "RL102")}
+
+
+def test_columns_of_one_table_are_different_data() -> None:
+    # the features and the label column come from one array: the label column is not the input
+    assert assert_markers("""
+        import numpy as np
+        import torch
+        import torch.nn as nn
+
+        table = np.random.rand(500, 9)
+        table[:, 8] = np.random.randint(0, 2, 500)
+        x = torch.tensor(table[:, :8], dtype=torch.float32)
+        y = torch.tensor(table[:, 8:], dtype=torch.float32)
+        net = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.Sigmoid())  # expect: RL102
+        opt = torch.optim.Adam(net.parameters())
+        for _ in range(100):
+            loss = nn.functional.mse_loss(net(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    """) == {(9, "RL102")}

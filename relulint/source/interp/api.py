@@ -443,6 +443,8 @@ class Api:
             target = kwargs["y_true"] if "y_true" in kwargs else args[0] if args else UNK
         i = self.i
         self.data.targets(loss, target, node)
+        if isinstance(pred, Tensor) and pred.fed_with is not None and pred.fed_with is target and i.recording:
+            loss.reconstruction = True  # crit(model(x), x)
         if not i.recording:
             return Tensor()
         if isinstance(pred, Tensor) and pred.net is SYMBOLIC:
@@ -921,7 +923,7 @@ class Api:
 
     def slice_of(self, base: object, bounds, node) -> object:
         if isinstance(base, Tensor):
-            return _shapeless(base)
+            return _shapeless(self._part_of(base, node))
         if isinstance(base, (ListVal, tuple)):
             items = base.items if isinstance(base, ListVal) else list(base)
             if bounds is not None and all(b is None or isinstance(b, int) for b in bounds):
@@ -938,7 +940,7 @@ class Api:
 
     def index(self, base: object, key: object, node) -> object:
         if isinstance(base, Tensor):
-            return _shapeless(base)
+            return _shapeless(self._part_of(base, node))
         if isinstance(base, (ListVal, tuple)):
             items = base.items if isinstance(base, ListVal) else base
             if isinstance(base, ListVal) and base.repeated and items:
@@ -960,6 +962,14 @@ class Api:
         if isinstance(base, str) and isinstance(key, int) and -len(base) <= key < len(base):
             return base[key]
         return UNK
+
+
+    def _part_of(self, t: Tensor, node) -> Tensor:
+        """data[:, :8], frame["price"]: a part of the data (DataSource.part), told apart by its subscript."""
+        if t.data is None or not isinstance(node, cst.Subscript):
+            return t
+        part = "[" + ", ".join(self.text(el) for el in node.slice) + "]"
+        return dataclasses.replace(t, data=dataclasses.replace(t.data, part=t.data.part + part))
 
 
 def _network_tensors(args: list, kwargs: dict) -> bool:

@@ -731,6 +731,8 @@ class DataApi:
                     if op.kind not in _KEEPS_VALUES and id(op) not in self.pending and id(op) not in self.feature_ops:
                         break  # a Lambda, preprocess_input, an Embedding lookup: what reaches the layer is unknown
             loss = next((lo for m, lo in reversed(compiled) if m is model), None)
+            if loss is not None and y is x and x is not UNK:
+                loss.reconstruction = True  # fit(x, x): an autoencoder
             if loss is not None and isinstance(y, Tensor) and y.data is not None and loss.targets is None:
                 loss.targets = replace(y.data, fed_at=self.api_origin(node))
         # a Normalization the program never adapt()-s passes data unchanged; where adapt() is called on

@@ -803,17 +803,19 @@ class Interp:
                 out = self.apply_children(inst.children, args[0] if args else Tensor(), node)
             else:
                 return self.opaque([a for a in args if isinstance(a, Tensor)] or [Tensor()], None)
-            return self.retag(out, inst)
+            return self.retag(out, inst, args[0] if len(args) == 1 else None)
         call = inst.cls.lookup("__call__")
         if isinstance(call, FuncVal):
             return self.invoke(call, [inst, *args], dict(kwargs), self_val=inst)
         return UNK
 
-    def retag(self, value: object, key: object) -> object:
+    def retag(self, value: object, key: object, fed_with: object = None) -> object:
+        """A model's output, tagged with the model (and, for a one-input call, the input it was called with)."""
         if isinstance(value, Tensor):
             if value.losses or value.net is None and not value.chain:
                 return value
-            return Tensor(net=key, chain=value.chain, diff_of=value.diff_of, squared=value.squared, shape=value.shape)
+            return Tensor(net=key, chain=value.chain, diff_of=value.diff_of, squared=value.squared, shape=value.shape,
+                          fed_with=fed_with)
         if isinstance(value, tuple):
             return tuple(self.retag(v, key) for v in value)
         if isinstance(value, DictVal):
@@ -826,7 +828,7 @@ class Interp:
         if seq.framework == "keras":
             return self.api.keras.apply_seq(seq, x, node)
         out = self.apply_children(seq.children, x, node)
-        return self.retag(out, seq)
+        return self.retag(out, seq, x)
 
     def apply_children(self, children: list, x: object, node: cst.CSTNode | None) -> object:
         t = x if isinstance(x, Tensor) else Tensor()

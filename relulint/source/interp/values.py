@@ -217,6 +217,7 @@ class Tensor:
     # a step of a min-max scaling written by hand: ("min" | "max" | "range" | "std", data) for x.min(),
     # x.max(), x.max() - x.min(), x.std() (the value itself unknown); ("shifted", data) for x - x.min()
     stat: tuple[str, DataSource] | None = None
+    fed_with: object | None = None  # a model's output: the value the model was called with (autoencoders)
 
 
 def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
