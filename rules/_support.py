@@ -13,6 +13,8 @@ def init_scale(op: Op) -> tuple[float, float, int] | None:
     if op.kind != "affine" or op.weight_init is None or not op.fan_in:
         return None
     std = op.weight_init.std_for(op.fan_in, op.fan_out)
+    if std == 0 and op.weight_init.low == 0 and op.weight_init.high == 0:
+        return 0.0, he_std(op.fan_in), op.fan_in  # zeros_, tf.zeros: every unit identical, the signal gone
     if std is None or not 0 < std < math.inf:  # NaN or infinite weights (a corrupt file): no scale to judge
         return None
     return std, he_std(op.fan_in), op.fan_in

@@ -12,7 +12,10 @@ class InitScaleVanishing(StaticRule):
     """
     ## What it does
     Flags weight inits whose std is far below the He std `sqrt(2 / fan_in)` for the layer, in at
-    least two ReLU layers of the same network, so the shrinkage compounds.
+    least two ReLU layers of the same network, so the shrinkage compounds. All-zero weights (`zeros_`,
+    `constant_(w, 0)`, `tf.zeros`, `kernel_initializer="zeros"`) are the extreme, std 0: every unit of
+    the layer computes the same value (0 through the ReLU when the biases are zero too) and gets the
+    same gradient, none at all through a ReLU sitting at 0.
 
     ## Why is this bad?
     Each layer multiplies the signal's scale by about `std * sqrt(fan_in)`; for ReLU layers `sqrt(2
