@@ -395,7 +395,9 @@ def test_cli_graph_loss_flag_and_config_key(tmp_path, monkeypatch, capsys):
     code, out, _ = run("--isolated", "--graph-loss", "mse")
     assert code == 1 and "RL101" in out
     code, out, _ = run("--isolated", "--graph-loss", "cross_entropy")
-    assert code == 0 and "RL101" not in out  # a classification loss: the final ReLU is not judged
+    # a classification loss: the final ReLU is not judged (the one output unit under a softmax
+    # cross-entropy is RL103's)
+    assert code == 1 and "RL101" not in out and "RL103" in out
     code, _, err = run("--isolated", "--graph-loss", "bogus")
     assert code == 2 and "unknown loss kind 'bogus'" in err and "Traceback" not in err
     (tmp_path / "pyproject.toml").write_text('[tool.relulint]\ngraph-loss = "mse"\n')
