@@ -529,10 +529,49 @@ def test_bulk_reader_refuses_what_it_cannot_split(tmp_path, monkeypatch):
     path = b.save(tmp_path / "m.onnx")
     calls = []
     real = onnx_bulk.read
-    monkeypatch.setattr(onnx_bulk, "read", lambda nodes: calls.append(real(nodes)) or calls[-1])
+    monkeypatch.setattr(onnx_bulk, "read", lambda nodes, raw=None: calls.append(real(nodes, raw)) or calls[-1])
     found = _same(path, Settings(), monkeypatch, expect_block=True)
     assert calls and calls[0] is None  # (the per-node reader took over)
     assert [f.origin.node for f in found if f.code == "RL201"] == ["fc35 (Gemm)"]
+
+
+def test_node_bytes_from_the_file_read_as_the_parsed_nodes(tmp_path, monkeypatch):
+    """The bulk reader takes each node's bytes from the file (one light parse) instead of serializing
+    the parsed nodes: the same fields; a node the light parse cannot split as the real parse reads it
+    (op_type written twice: protobuf keeps the last) falls back, with the same findings."""
+    from relulint.graph import onnx_bulk
+
+    b = Builder(8, 15)
+    for i in range(20):
+        b.layer("Relu", "pos" if i == 11 else "he")
+    path = b.save(tmp_path / "m.onnx")
+    data = open(path, "rb").read()
+    nodes = onnx.load(path, load_external_data=False).graph.node[:]
+    raw = onnx_bulk.node_bytes(data)
+    assert raw == [n.SerializeToString() for n in nodes]
+    assert onnx_bulk.read(nodes, raw) == onnx_bulk.read(nodes)
+    monkeypatch.setattr(onnx_bulk, "NODE_BYTES_MAX_FILE", len(data) - 1)
+    assert onnx_bulk.node_bytes(data) is None  # (then the nodes are serialized one by one)
+    monkeypatch.undo()
+
+    two = helper.make_node("Relu", ["x"], ["y"]).SerializeToString() + b'"\x04Tanh'
+    parsed = [onnx.NodeProto.FromString(two)]
+    assert onnx_bulk.read(parsed, [two]) is None and onnx_bulk.read(parsed).op_types == ["Tanh"]
+    # a file whose node 5 (a Relu) writes its op type twice: the light parse sees two and refuses
+    real_bytes = onnx_bulk.node_bytes
+
+    def doubled(data):
+        out = real_bytes(data)
+        out[5] = out[5].replace(b'"\x04Relu', b'"\x04Relu"\x04Relu')
+        return out
+
+    expected = lint_file(path, Settings()).findings
+    calls = []
+    real = onnx_bulk.read
+    monkeypatch.setattr(onnx_bulk, "node_bytes", doubled)
+    monkeypatch.setattr(onnx_bulk, "read", lambda nodes, raw=None: calls.append(real(nodes, raw)) or calls[-1])
+    assert lint_file(path, Settings()).findings == expected
+    assert calls == [None]
 
 
 def test_attributes_written_differently_end_a_block_without_changing_findings(tmp_path, monkeypatch):

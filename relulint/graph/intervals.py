@@ -29,6 +29,7 @@ import numpy as np
 _U32 = 2.0 ** -24  # unit roundoff of float32
 _TINY = 2.0 ** -126  # smallest normal float32: what flush-to-zero may lose per operation
 CHUNK_ELEMS = 1 << 22  # rows of a big weight matrix are processed in chunks of ~4M elements
+_SUM = np.add.reduce
 
 
 def gamma(n: int) -> float:
@@ -105,11 +106,12 @@ def rows_bounds(weight: np.ndarray, xlo: np.ndarray, xhi: np.ndarray, bias: np.n
     widening added below. A box with an infinite end keeps the W+ / W- form (inf - inf would be NaN
     in the centre)."""
     out_n = weight.shape[0]
-    lo = np.empty(out_n)
-    hi = np.empty(out_n)
     step = row_step(weight)
-    finite = bool(np.isfinite(xlo).all() and np.isfinite(xhi).all())
-    if not finite:
+    # (one test for both ends: a sum is finite only when every term is; an overflowing sum only sends
+    # a finite box down the old form, which gives the same bounds)
+    if not math.isfinite(float(_SUM(xlo, axis=None)) - float(_SUM(xhi, axis=None))):
+        lo = np.empty(out_n)
+        hi = np.empty(out_n)
         for s in range(0, out_n, step):
             w = weight[s:s + step].astype(np.float64)
             if visit is not None:
@@ -120,6 +122,16 @@ def rows_bounds(weight: np.ndarray, xlo: np.ndarray, xhi: np.ndarray, bias: np.n
     centre = 0.5 * xlo + 0.5 * xhi
     radius = 0.5 * xhi - 0.5 * xlo
     xa = np.maximum(np.abs(xlo), np.abs(xhi))
+    if step >= out_n:  # one chunk (most layers): no buffer bookkeeping
+        w = weight.astype(np.float64)
+        if visit is not None:
+            visit(w.reshape(-1))
+        mid = w @ centre
+        np.abs(w, out=w)
+        rad = w @ radius
+        err = w @ xa
+        del w
+        return _finish_rows(weight, mid, rad, err, xlo, xhi, bias, n, step)
     mid = np.empty(out_n)
     rad = np.empty(out_n)
     err = np.empty(out_n)
@@ -135,6 +147,10 @@ def rows_bounds(weight: np.ndarray, xlo: np.ndarray, xhi: np.ndarray, bias: np.n
         np.matmul(w, radius, out=rad[r])
         np.matmul(w, xa, out=err[r])
     del buf
+    return _finish_rows(weight, mid, rad, err, xlo, xhi, bias, n, step)
+
+
+def _finish_rows(weight, mid, rad, err, xlo, xhi, bias, n: int, step: int):
     hi = mid + rad
     lo = mid - rad
     b = None

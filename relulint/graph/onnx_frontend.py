@@ -33,6 +33,12 @@ class GraphError(Exception):
 
 
 def load_model(path: str):
+    return read_model(path)[0]
+
+
+def read_model(path: str):
+    """(ModelProto, the file's bytes): what `onnx.load(path, load_external_data=False)` parses, with
+    the bytes kept for `onnx_bulk.node_bytes`; refusals as GraphError."""
     import onnx
 
     try:
@@ -45,14 +51,19 @@ def load_model(path: str):
     if size == 0:
         raise GraphError("empty file, not an ONNX model")
     try:
-        model = onnx.load(path, load_external_data=False)
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise GraphError(f"cannot read graph file: {exc.strerror or exc}") from None
+    try:
+        model = onnx.load_model_from_string(data)  # (the protobuf parse onnx.load makes of a .onnx file)
     except Exception as exc:  # DecodeError, truncated files, wrong format: all one message
         raise GraphError(f"not a readable ONNX model (truncated or corrupt?): {type(exc).__name__}: "
                          f"{str(exc)[:200]}") from None
     # protobuf parses many byte strings "successfully"; a real model has an IR version and a graph
     if model.ir_version <= 0 or not model.HasField("graph") or len(model.graph.node) == 0:
         raise GraphError("not an ONNX model: no IR version or no graph nodes")
-    return model
+    return model, data
 
 
 _EXTERNAL = 1  # onnx.TensorProto.EXTERNAL (a protobuf enum value, fixed by the ONNX spec)
@@ -305,7 +316,9 @@ def _external_bytes(tensor, full: str) -> bytes:
 
 
 def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
-    model = load_model(path)
+    model, data = read_model(path)
+    raw_nodes = onnx_bulk.node_bytes(data) if BULK else None
+    del data
     base_dir = os.path.dirname(os.path.abspath(path))
     graph = model.graph
     external = ExternalData(base_dir)
@@ -319,7 +332,8 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
     facts = ModuleFacts(path=path, frameworks={"onnx"})
     from relulint.project import root_for
 
-    g = _Graph(path, base_dir, graph, external, root_for(settings, path), inits)
+    g = _Graph(path, base_dir, graph, external, root_for(settings, path), inits, raw_nodes)
+    del raw_nodes
     nodes = g.lower_nodes()
     name = graph.name or os.path.basename(path)
     net = build_network(name=name, framework="onnx", origin=Origin(path, 1, node=f"graph {name}"), nodes=nodes,
@@ -399,7 +413,7 @@ def _sweep(n_in: list[list[str]], n_out: list[list[str]], op_types: list[str],
 
 class _Graph:
     def __init__(self, path: str, base_dir: str, graph, external: ExternalData | None = None,
-                 root: str | None = None, inits: dict | None = None) -> None:
+                 root: str | None = None, inits: dict | None = None, raw_nodes: list[bytes] | None = None) -> None:
         from onnx import helper
 
         self.path = path
@@ -413,8 +427,10 @@ class _Graph:
         self.consts: dict[str, object] = {}  # Constant node outputs -> their TensorProto
         # protobuf fields cost a lookup on every touch: read the node list, op types and edges once, in
         # bulk where onnx_bulk can (else node by node)
-        self.nodes = graph.node[:]
-        bulk = onnx_bulk.read(self.nodes) if BULK else None
+        # with the nodes' bytes from the file, the bulk reader needs no node objects: nodes are then
+        # touched one at a time, only those lowered node by node (a list of 120k wrappers costs more)
+        self.nodes = graph.node if raw_nodes is not None else graph.node[:]
+        bulk = onnx_bulk.read(self.nodes, raw_nodes) if BULK else None
         if bulk is not None:
             self.op_types = bulk.op_types
             self.edges: tuple[list[list[str]], list[list[str]]] | None = (bulk.inputs, bulk.outputs)
