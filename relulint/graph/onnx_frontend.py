@@ -17,7 +17,7 @@ from operator import attrgetter, itemgetter
 
 import numpy as np
 
-from relulint.graph import onnx_bulk, onnx_runs
+from relulint.graph import onnx_bulk, onnx_runs, onnx_spans
 from relulint.graph.lowering import GNode, GraphInput, GRun, build_network, graph_loss
 from relulint.ir import ModuleFacts, Origin
 from relulint.knowledge.graph_ops import ONNX_SHAPE_PLUMBING, clip_kind, onnx_op
@@ -66,6 +66,7 @@ def read_model(path: str):
     return model, data
 
 
+SPANS_MIN_FILE = 1 << 20  # smaller files: raw_data copies cost less than walking the file
 _EXTERNAL = 1  # onnx.TensorProto.EXTERNAL (a protobuf enum value, fixed by the ONNX spec)
 _LOCATION = attrgetter("data_location")
 
@@ -111,6 +112,22 @@ class ExternalData:
         self.maps: dict[str, object] = {}
         # tensor name -> its external_data entries, read once (protobuf entries cost ~3 us a tensor)
         self.infos: dict[str, dict[str, str]] = {}
+        # the .onnx file's bytes and initializer name -> (offset, length) of its raw_data there
+        # (onnx_spans), when the frontend walked them: inline weights viewed without a copy
+        self.file_bytes: bytes = b""
+        self.file_spans: dict[str, tuple[int, int]] | None = None
+
+    def inline_view(self, tensor, dtype) -> np.ndarray | None:
+        """An inline initializer's values viewed in the file's bytes, or None (then raw_data is read)."""
+        span = self.file_spans.get(tensor.name) if self.file_spans is not None else None
+        if span is None:
+            return None
+        offset, length = span
+        dims = tuple(tensor.dims)
+        count = math.prod(dims)
+        if length != count * _ITEMSIZE[dtype]:
+            return None
+        return np.frombuffer(self.file_bytes, dtype=dtype, count=count, offset=offset).reshape(dims)
 
     def location(self, tensor) -> str | None:
         if tensor.data_location != _EXTERNAL:
@@ -260,6 +277,10 @@ def tensor_array(tensor, base_dir: str, external: ExternalData | None = None) ->
     if tensor.data_location != _EXTERNAL:
         dtype = _RAW_DTYPES.get(tensor.data_type)
         if dtype is not None and _LITTLE and tensor.HasField("raw_data"):
+            if external is not None and external.file_spans is not None:
+                view = external.inline_view(tensor, dtype)
+                if view is not None:
+                    return view
             arr = np.frombuffer(tensor.raw_data, dtype=dtype)
             dims = tuple(tensor.dims)
             if arr.size == math.prod(dims):
@@ -317,11 +338,17 @@ def _external_bytes(tensor, full: str) -> bytes:
 
 def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
     model, data = read_model(path)
-    raw_nodes = onnx_bulk.node_bytes(data) if BULK else None
-    del data
+    # the light parse copies what it skips (the inline weights): worth it where nodes make the file
+    raw_nodes = onnx_bulk.node_bytes(data) if BULK and len(data) <= 1024 * len(model.graph.node) else None
     base_dir = os.path.dirname(os.path.abspath(path))
     graph = model.graph
     external = ExternalData(base_dir)
+    if BULK and len(data) >= SPANS_MIN_FILE and len(graph.node) + len(graph.initializer) <= onnx_spans.MAX_FIELDS:
+        # a few large inline tensors: view them in the file's bytes rather than copy each raw_data
+        external.file_spans = onnx_spans.initializer_spans(data)
+        if external.file_spans:
+            external.file_bytes = data
+    del data
     # (60k+ on deep models) the last tensor of a name wins. External locations are validated when a
     # tensor is read (ExternalData.array / stacked, tensor_array), not here: one protobuf read per
     # tensor up front cost a tenth of the pass, and a tensor that is never read is never opened
@@ -343,6 +370,7 @@ def lower(path: str, settings, bounds: dict | None = None) -> ModuleFacts:
     # block ops are made later from the protobuf nodes and the statistics already taken, never from the
     # weights: let the maps of the external data files go (and their file handles) with the arrays on them
     external.maps.clear()
+    external.file_bytes, external.file_spans = b"", None
     loss_kind, where = getattr(settings, "graph_loss", None), "graph-loss setting"
     if meta.get("relulint.loss"):
         loss_kind, where = meta["relulint.loss"], "model metadata relulint.loss"
