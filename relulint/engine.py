@@ -22,7 +22,7 @@ from relulint.finding import Finding, Severity
 from relulint.ir import ModelIR, ModuleFacts, Origin
 from relulint.project import inside, root_for
 from relulint.safe_read import MAX_SOURCE_BYTES, UnsafeFile, check_path, decode_source, read_file
-from relulint.source.text_hints import has_context_hints, trains
+from relulint.source.text_hints import defines_layers, drives_training, has_context_hints, trains
 
 MAX_NEIGHBOURS = 32  # files read beside one file to find its loss and data pipeline
 MAX_NEIGHBOUR_BYTES = 512_000
@@ -32,6 +32,12 @@ MAX_DRIVERS = 4  # sibling scripts importing the linted file, read for the loss 
 # it would cost more than the file itself. Drivers are taken smallest first, within a total.
 MAX_DRIVER_BYTES = 64_000
 MAX_DRIVERS_TOTAL_BYTES = 128_000
+# Drivers of drivers: a helper (ops.py) imported by a module that trains nothing (model.py) is judged by the
+# scripts importing that module (train.py), up to this many imports away. The walk reads import lines only;
+# of the modules it reaches, only scripts that run a training step are lowered, smallest first, within a
+# budget of their own as large as the first level's (MAX_DRIVERS, MAX_DRIVERS_TOTAL_BYTES).
+MAX_DRIVER_DEPTH = 3
+MAX_DRIVER_WALK = 16  # modules that train nothing whose importers the walk looks for
 
 
 @dataclass
@@ -143,18 +149,21 @@ class FactsCache:
         self._watch = watch
         self._stamps: dict[str, tuple[str | None, list]] = {}  # key -> (root, stamps), with watch
 
-    def get(self, path: str, asker: str | None = None, root: str | None = None) -> ModuleFacts | None:
+    def get(self, path: str, asker: str | None = None, root: str | None = None,
+            driver: bool = False) -> ModuleFacts | None:
         """Facts of a neighbour of `asker` (the linted file). A neighbour that imports the asker is its
-        driver script and is always lowered; others only when their text hints at a loss or a feed."""
+        driver script and is always lowered (`driver`: one found importing it, maybe through the modules
+        between them); others only when their text hints at a loss or a feed."""
         key = os.path.abspath(path)
         asker_module = Path(asker).stem if asker else None
         if self._watch and key in self._facts and self._changed(key):
             self._forget(key)
         skipped_for = self._unhinted.get(key)
-        if key not in self._facts or (skipped_for is not None and asker is not None
-                                      and asker_module not in skipped_for):
+        if key not in self._facts or (skipped_for is not None and (driver or asker is not None
+                                                                   and asker_module not in skipped_for)):
             reads: list[str] = []
-            facts = self._lower(path, asker_module, root, reads if self._watch else None)
+            facts = self._lower(path, None if driver else asker_module, root, reads if self._watch else None,
+                                driver)
             if facts is _SKIPPED:
                 self._unhinted.setdefault(key, set()).add(asker_module)
                 facts = None
@@ -191,7 +200,7 @@ class FactsCache:
 
     @staticmethod
     def _lower(path: str, asker_module: str | None, root: str | None,
-               reads: list[str] | None = None) -> ModuleFacts | None | object:
+               reads: list[str] | None = None, driver: bool = False) -> ModuleFacts | None | object:
         """The neighbour's facts (None: no context, _SKIPPED: no hint for this asker); `reads`, when
         given, collects the project modules the interpreter read while lowering it."""
         from relulint.source import lower_source, mentions_framework
@@ -202,11 +211,11 @@ class FactsCache:
             code = notebook.read_code(path, root or root_for(None, path), MAX_NEIGHBOUR_BYTES)
             if not mentions_framework(code):
                 return None
+            if not driver and not has_context_hints(code) and not _imports_module(code, asker_module):
+                return _SKIPPED
             syntax = python_ast(path, code)
             if isinstance(syntax, Finding) or too_complex(path, code, syntax):
                 return None
-            if not has_context_hints(code) and not _imports_module(code, asker_module):
-                return _SKIPPED
             with program.recording_reads(reads):
                 return lower_source(path, code, _shared_parse(code, syntax), syntax)
         except Exception:  # a neighbour that cannot be read is simply not context
@@ -236,16 +245,22 @@ def _imports_module(code: str, module: str | None) -> bool:
     if re.search(rf"^\s*(from\s+\.*{re.escape(module)}\s+import|import\s+.*\b{re.escape(module)}\b)",
                  code, re.MULTILINE):
         return True
-    package, _, name = module.rpartition(".")  # `from src import models`
-    return bool(package) and re.search(
-        rf"^\s*from\s+{re.escape(package)}\s+import\s+[^#\n]*\b{re.escape(name)}\b", code, re.MULTILINE) is not None
+    package, _, name = module.rpartition(".")  # `from src import models`; beside it, `from . import models`
+    return re.search(rf"^\s*from\s+{re.escape(package) if package else '[.]'}\s+import\s+[^#\n]*\b{re.escape(name)}\b",
+                     code, re.MULTILINE) is not None
 
 
 def neighbour_paths(path: str, imports: Iterable[str], root: str | None = None) -> list[str]:
-    """Files the linted file reaches: the project modules it imports, then the sibling scripts that import
-    it (its drivers: a train.py doing `from model import Net`). Never the whole folder: tutorial folders
-    hold independent programs. Only regular files inside the project `root` (default: the project of
-    `path`), symlinks followed: a neighbour pointing out of the project is never opened."""
+    """Files the linted file reaches: the project modules it imports, then the scripts that import it (its
+    drivers: a train.py doing `from model import Net`, and the training scripts above a module that trains
+    nothing itself, see driver_paths). Never the whole folder: tutorial folders hold independent programs.
+    Only regular files inside the project `root` (default: the project of `path`), symlinks followed: a
+    neighbour pointing out of the project is never opened."""
+    return [p for p, _driver in neighbours_of(path, imports, root)]
+
+
+def neighbours_of(path: str, imports: Iterable[str], root: str | None = None) -> list[tuple[str, bool]]:
+    """neighbour_paths, each with whether it is a driver (it imports the file, maybe through others)."""
     root = root or root_for(None, path)
     here = Path(path)  # neighbours are spelled like the linted path (relative stays relative)
     folder = here.parent
@@ -254,8 +269,9 @@ def neighbour_paths(path: str, imports: Iterable[str], root: str | None = None) 
         for cand in _module_files(folder, mod):
             if not _same(cand, here) and cand not in out and _readable(cand, root):
                 out.append(cand)
+    n_imported = len(out)
     out.extend(p for p in driver_paths(here, root) if p not in out)
-    return [str(p) for p in out[:MAX_NEIGHBOURS]]
+    return [(str(p), i >= n_imported) for i, p in enumerate(out[:MAX_NEIGHBOURS])]
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -273,22 +289,82 @@ def _readable(path: Path, root: str) -> bool:
 def driver_paths(here: Path, root: str | None = None) -> list[Path]:
     """Scripts whose text imports the module `here`: its siblings (`from model import Net`), then the
     scripts up to two folders above that import it by its package path (`src/models.py` driven by a
-    top-level `train.py` doing `from src.models import Net`). Bounded, read as text only, regular
-    files inside the project `root` only."""
+    top-level `train.py` doing `from src.models import Net`), smallest first, at most MAX_DRIVERS of at most
+    MAX_DRIVER_BYTES, MAX_DRIVERS_TOTAL_BYTES together. Then, when some of them run no training step (a
+    model.py importing the helpers of ops.py), the training scripts that import those, up to
+    MAX_DRIVER_DEPTH imports away (see _drivers_of_drivers). Read as text only, regular files inside the
+    project `root` only."""
     root = root or root_for(None, str(here))
+    first = _within_budget(_importers_of(here, root))
+    return first + _drivers_of_drivers(here, first, root)
+
+
+def _within_budget(found: Iterable[tuple[Path, int]]) -> list[Path]:
+    """The first scripts of `found` (in its order) that fit MAX_DRIVERS and MAX_DRIVERS_TOTAL_BYTES."""
     out: list[Path] = []
     total = 0
+    for p, size in found:
+        if total + size > MAX_DRIVERS_TOTAL_BYTES:
+            continue
+        out.append(p)
+        total += size
+        if len(out) >= MAX_DRIVERS:
+            break
+    return out
+
+
+def _drivers_of_drivers(here: Path, first: list[Path], root: str) -> list[Path]:
+    """The training scripts above the drivers in `first` that run no training step: ops.py <- model.py
+    (builds the network from ops.py's helpers, applies no loss) <- train.py (the loss). The walk goes from
+    importer to importer through modules that train nothing, at most MAX_DRIVER_DEPTH imports from `here`
+    and MAX_DRIVER_WALK modules in all, never twice through one file (import cycles); the scripts it meets
+    that train end their branch and are taken smallest first within one driver budget per depth."""
+    seen = {os.path.abspath(p) for p in (here, *first)}
+    frontier = [p for p in first if not _drives(p, root)]
+    walked = 0
+    out: list[Path] = []
+    for _depth in range(1, MAX_DRIVER_DEPTH):
+        scripts: list[tuple[Path, int]] = []
+        above: list[Path] = []
+        for node in frontier:
+            if walked >= MAX_DRIVER_WALK:
+                break
+            walked += 1
+            for p, size in _importers_of(node, root):
+                key = os.path.abspath(p)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if _drives(p, root):
+                    scripts.append((p, size))
+                else:
+                    above.append(p)
+        out += _within_budget(sorted(scripts, key=lambda ps: ps[1]))
+        frontier = above
+        if not frontier or len(out) >= MAX_DRIVERS:
+            break
+    return out[:MAX_DRIVERS]
+
+
+def _drives(path: Path, root: str) -> bool:
+    found = _import_lines(str(path), root)
+    return found is not None and found[2]
+
+
+def _importers_of(here: Path, root: str) -> list[tuple[Path, int]]:
+    """(script, size) of the files importing `here`: its siblings first, then those in the folders up to
+    two above that name it by its package path, each folder smallest first. A package's `__init__.py` is
+    imported by its folder's name."""
+    out: list[tuple[Path, int]] = []
     folder, dotted = here.parent, [here.stem]
+    if here.name == "__init__.py":
+        if not folder.name.isidentifier():
+            return out
+        folder, dotted = folder.parent, [folder.name]
     for _level in range(3):
         if not inside(str(folder), root):
             break
-        for p, size in _importers(folder, here, ".".join(dotted), root):
-            if total + size > MAX_DRIVERS_TOTAL_BYTES:
-                continue
-            out.append(p)
-            total += size
-            if len(out) >= MAX_DRIVERS:
-                return out
+        out += _importers(folder, here, ".".join(dotted), root)
         if folder.parent == folder or not folder.name.isidentifier():
             break
         dotted.insert(0, folder.name)
@@ -311,13 +387,15 @@ def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[tuple[P
     return sorted(out, key=lambda ps: ps[1])
 
 
-_IMPORT_LINES: dict[tuple[str, str], tuple[tuple, str, int]] = {}  # (path, root) -> (stat, import lines, size)
+# (path, root) -> (stat, import lines, size, drives_training)
+_IMPORT_LINES: dict[tuple[str, str], tuple[tuple, str, int, bool]] = {}
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t].*$", re.MULTILINE)
 
 
-def _import_lines(path: str, root: str) -> tuple[str, int] | None:
+def _import_lines(path: str, root: str) -> tuple[str, int, bool] | None:
     """The lines of a candidate driver that start an import statement (all _imports_module looks at),
-    and its size; None when it is not read (larger than MAX_DRIVER_BYTES, outside the project...).
+    its size and whether it runs a training step; None when it is not read (larger than
+    MAX_DRIVER_BYTES, outside the project...).
     Kept per file while its stat is unchanged and settled: every file of a folder asks about the same
     siblings."""
     from relulint import stamps
@@ -329,7 +407,7 @@ def _import_lines(path: str, root: str) -> tuple[str, int] | None:
         return None
     hit = _IMPORT_LINES.get((path, root))
     if hit is not None and hit[0] == key:
-        return hit[1], hit[2]
+        return hit[1], hit[2], hit[3]
     try:
         if notebook.is_notebook(path):  # (its outputs make it big: its code is held to the driver limit)
             text = notebook.read_code(path, root, MAX_DRIVER_BYTES)
@@ -340,11 +418,12 @@ def _import_lines(path: str, root: str) -> tuple[str, int] | None:
     except (UnsafeFile, ValueError):
         return None
     lines = "\n".join(_IMPORT_LINE.findall(text))
+    drives = drives_training(text)
     if time.time_ns() - key[1] >= stamps.SETTLED_NS:  # (a file just written may change within the clock's step)
         if len(_IMPORT_LINES) >= 4096:
             _IMPORT_LINES.clear()
-        _IMPORT_LINES[(path, root)] = (key, lines, len(data))
-    return lines, len(data)
+        _IMPORT_LINES[(path, root)] = (key, lines, len(data), drives)
+    return lines, len(data), drives
 
 
 def _module_files(folder: Path, mod: str) -> list[Path]:
@@ -389,7 +468,14 @@ def build_irs(facts: ModuleFacts, neighbours: list[ModuleFacts]) -> list[ModelIR
 
 
 def _touches(ir: ModelIR, here: str) -> bool:
-    return any(op.origin is not None and os.path.abspath(op.origin.path) == here for op in ir.network.ops)
+    """Does the network hold a layer of `here`: an op made there, or a weight initialised or an activation
+    chosen there (TF1 helpers: `weight_variable(shape)` of ops.py called from model.py)?"""
+    for op in ir.network.ops:
+        for origin in (op.origin, op.init_site, op.weight_init and op.weight_init.origin,
+                       op.activation and op.activation.origin):
+            if origin is not None and os.path.abspath(origin.path) == here:
+                return True
+    return False
 
 
 def run_rules(irs: list[ModelIR], settings: Settings, path: str, pass_name: str = "source") -> list[Finding]:
@@ -489,15 +575,17 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
     cache.put(path, facts, root_for(settings, path))
     near: list[ModuleFacts] = []
     # a file with no network of its own but training code (a Trainer class, a loss module) is judged
-    # through the scripts that import it and hand it a model
-    if neighbours and (facts.networks or (facts.frameworks and trains(code))) and os.path.exists(path):
+    # through the scripts that import it and hand it a model; so is one that defines layers only the code
+    # using them builds (a Keras Layer subclass, TF1 variable helpers)
+    if neighbours and (facts.networks or (facts.frameworks and (trains(code) or defines_layers(code)))) \
+            and os.path.exists(path):
         stage("neighbours")
         root = root_for(settings, path)
         # the interpreter already followed this file's imports: only its drivers (scripts that import
         # it and call its networks) add context; Keras / TF1 networks still take their imports' losses
         imports = [] if all(net.followed for net in facts.networks) else facts.imports
-        for p in neighbour_paths(path, imports, root):
-            nf = cache.get(p, path, root)
+        for p, driver in neighbours_of(path, imports, root):
+            nf = cache.get(p, path, root, driver)
             if nf is not None:
                 near.append(nf)
     stage("rules")

@@ -15,16 +15,7 @@ FILES = sorted(p for p in EXAMPLES.rglob("*.py") if "__pycache__" not in p.parts
 
 # Example files whose markers the source pass does not meet yet (a marked bug missed, or a finding on
 # a fixed twin). Strict: once a file passes, its entry must go. The markers stay as the truth.
-KNOWN_GAPS: dict[str, str] = {
-    "realistic/tf1_digits/ops.py":
-        "linted alone: its importer model.py calls these helpers with their shapes but applies no loss, and the "
-        "engine joins an importer's loss bindings, not its loss-free networks (linting model.py or train.py reports "
-        "both RL203 lines here)",
-    "realistic/keras_turbine2/blocks.py":
-        "linted alone: model.py builds the network from its SensorMix layer but applies no loss (train.py does, "
-        "two imports away), and the engine joins an importer's loss bindings, not its loss-free networks "
-        "(linting model.py or the folder reports the RL201 here)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _param(path: Path):

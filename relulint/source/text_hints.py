@@ -43,3 +43,26 @@ def has_context_hints(code: str) -> bool:
 def trains(code: str) -> bool:
     """The text names a loss from the tables (as a word) and back-propagates or fits."""
     return _loss_words().search(code) is not None and _TRAINING_CALLS.search(code) is not None
+
+
+# A script that runs the training step itself (PyTorch, Keras, TF1, Lightning), whether or not the loss it
+# minimises is one of the tables' (a hand-written TF1 cross-entropy names none).
+_DRIVES_TRAINING = re.compile(r"\.backward\(|\.fit(?:_generator)?\(|\btrain_on_batch\b|\btraining_step\b|"
+                              r"\btrain_step\b|\.minimize\(|\bapply_gradients\(")
+# A module that defines a layer whose weights the interpreter only sees when the layer is built by the
+# code that uses it: a Keras `Layer` subclass (`build` / `add_weight`), a TF1 variable helper.
+_DEFINES_LAYERS = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*\bLayer\b|\badd_weight\(|\bget_variable\(|"
+                             r"\btf\.Variable\(", re.MULTILINE)
+
+
+def drives_training(code: str) -> bool:
+    """The text runs a training step (back-propagates, fits, minimises): it is the top of a chain of
+    imports (train.py -> model.py -> ops.py), a script whose loss judges the modules below it."""
+    return _DRIVES_TRAINING.search(code) is not None
+
+
+def defines_layers(code: str) -> bool:
+    """The text defines a layer (a Keras Layer subclass, weights made with add_weight / get_variable /
+    tf.Variable) that only the modules using it build: its drivers are worth reading even when the file
+    holds no network of its own."""
+    return _DEFINES_LAYERS.search(code) is not None
