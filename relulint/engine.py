@@ -295,8 +295,8 @@ def driver_paths(here: Path, root: str | None = None) -> list[Path]:
     MAX_DRIVER_DEPTH imports away (see _drivers_of_drivers). Read as text only, regular files inside the
     project `root` only."""
     root = root or root_for(None, str(here))
-    first = _within_budget(_importers_of(here, root))
-    return first + _drivers_of_drivers(here, first, root)
+    importers = _importers_of(here, root)
+    return _within_budget(importers) + _drivers_of_drivers(here, [p for p, _size in importers], root)
 
 
 def _within_budget(found: Iterable[tuple[Path, int]]) -> list[Path]:
@@ -313,14 +313,15 @@ def _within_budget(found: Iterable[tuple[Path, int]]) -> list[Path]:
     return out
 
 
-def _drivers_of_drivers(here: Path, first: list[Path], root: str) -> list[Path]:
-    """The training scripts above the drivers in `first` that run no training step: ops.py <- model.py
+def _drivers_of_drivers(here: Path, importers: list[Path], root: str) -> list[Path]:
+    """The training scripts above the `importers` of `here` that run no training step: ops.py <- model.py
     (builds the network from ops.py's helpers, applies no loss) <- train.py (the loss). The walk goes from
-    importer to importer through modules that train nothing, at most MAX_DRIVER_DEPTH imports from `here`
-    and MAX_DRIVER_WALK modules in all, never twice through one file (import cycles); the scripts it meets
-    that train end their branch and are taken smallest first within one driver budget per depth."""
-    seen = {os.path.abspath(p) for p in (here, *first)}
-    frontier = [p for p in first if not _drives(p, root)]
+    importer to importer through modules that train nothing (read or not as drivers themselves: a helper
+    imported by many modules), at most MAX_DRIVER_DEPTH imports from `here` and MAX_DRIVER_WALK modules
+    in all, never twice through one file (import cycles); the scripts it meets that train end their branch
+    and are taken smallest first within one driver budget per depth."""
+    seen = {os.path.abspath(p) for p in (here, *importers)}
+    frontier = [p for p in importers if not _drives(p, root)]
     walked = 0
     out: list[Path] = []
     for _depth in range(1, MAX_DRIVER_DEPTH):
@@ -355,26 +356,30 @@ def _importers_of(here: Path, root: str) -> list[tuple[Path, int]]:
     """(script, size) of the files importing `here`: its siblings first, then those in the folders up to
     two above that name it by its package path, each folder smallest first. A package's `__init__.py` is
     imported by its folder's name."""
-    out: list[tuple[Path, int]] = []
-    folder, dotted = here.parent, [here.stem]
+    folder, name = here.parent, here.stem
     if here.name == "__init__.py":
         if not folder.name.isidentifier():
-            return out
-        folder, dotted = folder.parent, [folder.name]
-    for _level in range(3):
-        if not inside(str(folder), root):
+            return []
+        folder, name = folder.parent, folder.name
+    # the folders to look in, and the module's names from its own folder up (`ops`, `pkg.ops`, `src.pkg.ops`):
+    # a file of the k-th folder names it by one of the names of k+1 parts or more (a sibling may spell the
+    # package path too: `from pkg.ops import dense` in pkg/model.py)
+    folders = [folder]
+    names = [name]
+    while len(folders) < 3 and folders[-1].parent != folders[-1] and folders[-1].name.isidentifier():
+        names.append(f"{folders[-1].name}.{names[-1]}")
+        folders.append(folders[-1].parent)
+    out: list[tuple[Path, int]] = []
+    for level, where in enumerate(folders):
+        if not inside(str(where), root):
             break
-        out += _importers(folder, here, ".".join(dotted), root)
-        if folder.parent == folder or not folder.name.isidentifier():
-            break
-        dotted.insert(0, folder.name)
-        folder = folder.parent
+        out += _importers(where, here, names[level:], root)
     return out
 
 
-def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[tuple[Path, int]]:
-    """(script, size) for the files of `folder` that import `dotted`, at most MAX_DRIVER_BYTES each,
-    smallest first."""
+def _importers(folder: Path, here: Path, dotted: list[str], root: str) -> list[tuple[Path, int]]:
+    """(script, size) for the files of `folder` that import one of the `dotted` names, at most
+    MAX_DRIVER_BYTES each, smallest first."""
     try:
         candidates = sorted(p for p in (*folder.glob("*.py"), *folder.glob("*.ipynb")) if not _same(p, here))
     except OSError:
@@ -382,7 +387,7 @@ def _importers(folder: Path, here: Path, dotted: str, root: str) -> list[tuple[P
     out = []
     for p in candidates[:4 * MAX_NEIGHBOURS]:
         found = _import_lines(str(p), root)
-        if found is not None and _imports_module(found[0], dotted):
+        if found is not None and any(_imports_module(found[0], d) for d in dotted):
             out.append((p, found[1]))
     return sorted(out, key=lambda ps: ps[1])
 

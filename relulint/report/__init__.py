@@ -72,11 +72,14 @@ def render(fmt: str, results: list, settings, **options) -> str:
 
 def all_findings(results: list) -> list:
     """Every finding of a run, sorted, with the duplicates that neighbour reading can produce
-    (a finding placed in train.py, reported while linting model.py and train.py) removed."""
+    (a finding placed in train.py, reported while linting model.py and train.py) removed. One place
+    and code is one finding, as within a file (engine._dedupe): a helper's layer built twice (ops.py's
+    `dense` called with two fan-ins) is reported once, by the first file linted, whichever program
+    each file's reading judged it in."""
     seen = set()
     out = []
     for f in sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key):
-        key = (f.code, f.origin.path, f.origin.line, f.origin.col, f.message)
+        key = (f.code, f.origin.path, f.origin.line, f.origin.col, f.origin.node)
         if key not in seen:
             seen.add(key)
             out.append(f)
