@@ -296,20 +296,19 @@ def driver_paths(here: Path, root: str | None = None) -> list[Path]:
     project `root` only."""
     root = root or root_for(None, str(here))
     importers = _importers_of(here, root)
-    return _within_budget(importers) + _drivers_of_drivers(here, [p for p, _size in importers], root)
+    return [p for p, _size in _within_budget(importers)] + _drivers_of_drivers(here, [p for p, _ in importers], root)
 
 
-def _within_budget(found: Iterable[tuple[Path, int]]) -> list[Path]:
-    """The first scripts of `found` (in its order) that fit MAX_DRIVERS and MAX_DRIVERS_TOTAL_BYTES."""
-    out: list[Path] = []
-    total = 0
+def _within_budget(found: Iterable[tuple[Path, int]], count: int = MAX_DRIVERS,
+                   total: int = MAX_DRIVERS_TOTAL_BYTES) -> list[tuple[Path, int]]:
+    """The first scripts of `found` (in its order) that fit `count` files and `total` bytes together."""
+    out: list[tuple[Path, int]] = []
     for p, size in found:
-        if total + size > MAX_DRIVERS_TOTAL_BYTES:
-            continue
-        out.append(p)
-        total += size
-        if len(out) >= MAX_DRIVERS:
+        if len(out) >= count:
             break
+        if size <= total:
+            out.append((p, size))
+            total -= size
     return out
 
 
@@ -319,11 +318,12 @@ def _drivers_of_drivers(here: Path, importers: list[Path], root: str) -> list[Pa
     importer to importer through modules that train nothing (read or not as drivers themselves: a helper
     imported by many modules), at most MAX_DRIVER_DEPTH imports from `here` and MAX_DRIVER_WALK modules
     in all, never twice through one file (import cycles); the scripts it meets that train end their branch
-    and are taken smallest first within one driver budget per depth."""
+    and are taken nearest first, then smallest first, within one driver budget (as many files and bytes as
+    the first level's)."""
     seen = {os.path.abspath(p) for p in (here, *importers)}
     frontier = [p for p in importers if not _drives(p, root)]
     walked = 0
-    out: list[Path] = []
+    out: list[tuple[Path, int]] = []
     for _depth in range(1, MAX_DRIVER_DEPTH):
         scripts: list[tuple[Path, int]] = []
         above: list[Path] = []
@@ -340,11 +340,12 @@ def _drivers_of_drivers(here: Path, importers: list[Path], root: str) -> list[Pa
                     scripts.append((p, size))
                 else:
                     above.append(p)
-        out += _within_budget(sorted(scripts, key=lambda ps: ps[1]))
+        out += _within_budget(sorted(scripts, key=lambda ps: ps[1]), MAX_DRIVERS - len(out),
+                              MAX_DRIVERS_TOTAL_BYTES - sum(size for _p, size in out))
         frontier = above
         if not frontier or len(out) >= MAX_DRIVERS:
             break
-    return out[:MAX_DRIVERS]
+    return [p for p, _size in out]
 
 
 def _drives(path: Path, root: str) -> bool:

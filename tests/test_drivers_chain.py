@@ -433,3 +433,39 @@ def test_correct_projects_are_silent_file_by_file():
     drivers read for it) instead of the folder at once."""
     root = Path(__file__).resolve().parent / "correct_projects"
     assert lint_each_alone(root) == []
+
+
+def test_training_notebook_two_imports_away(tmp_path):
+    """The training script above model.py is a notebook: its code cells are the program."""
+    import json
+
+    files = torch_project(TORCH_BUGS)
+    train = textwrap.dedent(files.pop("train.py")).replace('if __name__ == "__main__":\n    main()\n', "main()\n")
+    write(tmp_path, files)
+    cells = [train.split("\n\n\ndef ")[0], "def " + train.split("\n\n\ndef ")[1]]
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": src.splitlines(keepends=True)} for src in cells],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "train.ipynb").write_text(json.dumps(nb))
+    assert [p.name for p in driver_paths(tmp_path / "ops.py")] == ["model.py", "train.ipynb"]
+    assert lint_alone(tmp_path, "ops.py") == TORCH_OPS_LINES
+
+
+def test_scripts_above_share_one_budget(tmp_path):
+    """The training scripts the walk finds are read smallest first, within MAX_DRIVERS files and
+    MAX_DRIVERS_TOTAL_BYTES together, whatever their depth; a script over MAX_DRIVER_BYTES is not read."""
+    from relulint.engine import MAX_DRIVER_BYTES, MAX_DRIVERS_TOTAL_BYTES
+
+    files = torch_project(TORCH_BUGS)
+    files["layers.py"] = "from ops import dense, head\n"
+    train = files.pop("train.py")
+    pad = "# " + "x" * (MAX_DRIVERS_TOTAL_BYTES * 2 // 5) + "\n"
+    files["train_a.py"] = train + pad + "#\n"  # two imports away
+    files["train_b.py"] = train.replace("from model import", "from layers import dense, head\nfrom model import") + pad
+    files["train_c.py"] = train + pad + "#" * 40 + "\n"  # three away too, larger than train_a.py
+    files["train_big.py"] = train + "# " + "y" * MAX_DRIVER_BYTES + "\n"
+    files["model.py"] = files["model.py"].replace("from ops import dense, head", "from layers import dense, head")
+    write(tmp_path, files)
+    # train_b.py imports layers (two away from ops.py), train_a.py model (three away); train_c.py, as far
+    # and larger, does not fit the bytes left
+    assert [p.name for p in driver_paths(tmp_path / "ops.py")] == ["layers.py", "train_b.py", "train_a.py"]
