@@ -69,6 +69,7 @@ def read_model(path: str):
 SPANS_MIN_FILE = 1 << 20  # smaller files: raw_data copies cost less than walking the file
 _EXTERNAL = 1  # onnx.TensorProto.EXTERNAL (a protobuf enum value, fixed by the ONNX spec)
 _LOCATION = attrgetter("data_location")
+_REST = itemgetter(slice(1, None))  # a node's inputs after the first
 
 
 def external_location(tensor, base_dir: str, checked: dict[str, str] | None = None,
@@ -401,8 +402,8 @@ def _simple_chain(n_in: list[list[str]], n_out: list[list[str]], op_types: list[
         return None  # an output written twice, or over a graph input
     data |= graph_inputs
     data.discard("")
-    # every node reads a data tensor first: any other read of one makes more than one a node
-    if sum(map(data.__contains__, concat.from_iterable(n_in))) != len(n_in):
+    # every node reads a data tensor first (checked above): no other input may be one
+    if not data.isdisjoint(concat.from_iterable(map(_REST, n_in))):
         return None
     return data
 
