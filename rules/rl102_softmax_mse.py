@@ -181,11 +181,12 @@ class SoftmaxMse(StaticRule):
         out, loss = found
         if any(_leaves_unit_range(loss.targets) for loss in ir.all_losses):
             return  # a regression whose targets leave [0, 1]: RL101's bounded-output case, not a classifier
-        if out.kind == "sigmoid" and all(_strictly_inside_unit_range(loss.targets) or _continuous_unit(loss.targets)
+        if out.kind == "sigmoid" and all(_strictly_inside_unit_range(loss.targets) or _continuous(loss.targets)
                                          or loss.reconstruction or _reconstructs_input(ir, loss.targets)
                                          for loss in ir.all_losses):
-            # targets that never reach 0 or 1, continuous values in [0, 1] (x ** 2 over a grid), or the
-            # network's own input (an autoencoder) are not labels: a regression on a bounded scale
+            # targets that never reach 0 or 1, continuous values (x ** 2 over a grid, coordinates divided by
+            # the image size), or the network's own input (an autoencoder) are not labels: a regression on a
+            # bounded scale (one whose targets are known to leave [0, 1] is RL101's)
             return
         yield self.finding(
             out.origin, activation=out.kind, loss=loss.display,
@@ -213,10 +214,10 @@ def _strictly_inside_unit_range(targets) -> bool:
     return 0.0 <= targets.low and targets.high <= 1.0 and (targets.low > 1e-6 or targets.high < 1.0 - 1e-6)
 
 
-def _continuous_unit(targets) -> bool:
-    """Known continuous targets (drawn or computed, not class labels) within [0, 1]."""
-    return targets is not None and targets.continuous and targets.low is not None and targets.high is not None \
-        and 0.0 <= targets.low and targets.high <= 1.0
+def _continuous(targets) -> bool:
+    """Continuous targets (drawn, computed or divided by a scale, not class labels): those known to leave
+    [0, 1] never get here."""
+    return targets is not None and targets.continuous
 
 
 def _reconstructs_input(ir: ModelIR, targets) -> bool:

@@ -13,7 +13,9 @@ from relulint.fixes import (
     unsafe_fix,
 )
 from relulint.ir import ModelIR
+from relulint.knowledge import activation_info
 from relulint.rule import GraphCase, Invalid, StaticRule, Valid
+from relulint.rules._support import fmt
 
 
 class ActivationLossMismatch(StaticRule):
@@ -25,6 +27,9 @@ class ActivationLossMismatch(StaticRule):
     that wants probabilities (`nn.BCELoss`, Keras crossentropy with the default `from_logits=False`),
     or anything but log-probabilities fed to a loss that wants them (`nn.NLLLoss`, and PyTorch's
     `nn.KLDivLoss` / `F.kl_div`, whose input is log-probabilities while its target is probabilities).
+
+    A ReLU (ReLU6, hard sigmoid) on the output of a model trained with a logits loss, or between the
+    last layer and a final softmax / log_softmax, is flagged too: it cuts every negative logit to 0.
 
     It also flags a single output unit under a softmax: a softmax output activation over one unit
     (`Dense(1, activation="softmax")`), or a loss that normalises over the classes (`CrossEntropyLoss`,
@@ -40,6 +45,11 @@ class ActivationLossMismatch(StaticRule):
     fall below ~log(C) - 1 and its gradient shrinks by the softmax Jacobian, so training crawls or
     stalls. Logits given to a probability loss are clipped into (0, 1) by the framework, which
     silently destroys the gradient for every out-of-range value.
+
+    A clamped logit gets no gradient: a class whose logit goes negative can never be pushed back, and
+    with `BCEWithLogitsLoss` every prediction is at least 0.5. The PyTorch quickstart tutorial shipped
+    this bug for a while (pytorch/tutorials issue 1526); `F.relu` before `F.log_softmax` is the same
+    (pytorch/examples issue 117).
 
     A one-unit softmax is the classic "accuracy stuck at 50%" binary classifier: every prediction is 1.0
     (a constant 0 loss with a categorical crossentropy), and the gradient is exactly 0.
@@ -279,7 +289,7 @@ class ActivationLossMismatch(StaticRule):
     ]
 
     def fix(self, f: Finding, p: Parsed) -> Fix | None:
-        if f.evidence.get("single_unit"):
+        if f.evidence.get("single_unit") or f.evidence.get("clamped_by"):
             return None  # sigmoid + binary loss, or one unit per class: which one the program means is unknown
         expects = f.evidence.get("loss_expects")
         out_kind = f.evidence.get("output_activation", "linear")
@@ -289,9 +299,11 @@ class ActivationLossMismatch(StaticRule):
             fix = _loss_takes_activation_input(p, f)
             if fix is not None:
                 return fix
-            # a softmax/sigmoid before a loss that applies it itself: drop it
-            fix = remove_activation(p, f.origin, f"Remove the final {out_kind} (the loss applies it)")
-            if fix is not None:
+            # a softmax/sigmoid before a loss that applies it itself, a ReLU clamping the logits: drop it
+            clamps = _clamps_logits(out_kind)
+            fix = remove_activation(p, f.origin, f"Remove the final {out_kind} (logits must be free to go negative)"
+                                    if clamps else f"Remove the final {out_kind} (the loss applies it)")
+            if fix is not None or clamps:  # (a ReLU's values are no probabilities: from_logits stays)
                 return fix
             # or tell a Keras loss that it receives probabilities
             for origin, _ in f.related:
@@ -338,9 +350,27 @@ class ActivationLossMismatch(StaticRule):
         # log_softmax is harmless before a softmax cross-entropy (softmax is shift-invariant), not
         # before a sigmoid loss
         harmless = kind == "log_softmax" and loss.kind in _SOFTMAX_LOSSES
+        last = _last_activation(ir.network)
+        if last is not None and last is not out and last.kind in ("softmax", "log_softmax") and _clamps_logits(kind) \
+                and not loss.is_regression:
+            # F.log_softmax(F.relu(self.fc2(x))): the softmax normalises logits the ReLU has clamped
+            problem = (f"{kind} before the final {last.kind}: every negative logit is clamped to "
+                       f"{fmt(activation_info(kind).output_range[0])} and gets no gradient")
+            remedy = f"Remove the {kind} after the last layer (its output is the logits)"
+            yield self.finding(
+                at, problem=problem, remedy=remedy,
+                evidence={"output_activation": last.kind, "clamped_by": kind, "loss": loss.display,
+                          "loss_expects": expects},
+                related=[(last.origin, f"final {last.kind}"), (loss.origin, f"loss {loss.display}")],
+            )
+            return
         if expects == "logits" and kind in ("softmax", "sigmoid", "log_softmax") and not harmless:
             problem = f"{kind} output fed to {loss.display}, which expects logits and applies its own normalisation"
             remedy = f"Remove the final {kind} (the loss applies it)"
+        elif expects == "logits" and _clamps_logits(kind):
+            problem = (f"{kind} output fed to {loss.display}, which expects logits: every negative logit is "
+                       f"clamped to {fmt(activation_info(kind).output_range[0])} and gets no gradient")
+            remedy = f"Remove the final {kind} (logits must be free to go negative)"
         elif expects == "probabilities" and kind in ("linear", "relu", "leaky_relu", "log_softmax"):
             problem = f"{loss.display} expects probabilities but the model outputs {_describe(kind)}"
             remedy = "Use the logits variant of the loss (BCEWithLogitsLoss / from_logits=True) or add the output activation"
@@ -396,6 +426,32 @@ def _loss_takes_activation_input(p: Parsed, f: Finding) -> Fix | None:
                     return unsafe_fix(f"Give the loss the logits ({p.module.code_for_node(pre)})",
                                       p.rewrite(arg.value, pre))
     return None
+
+
+def _last_activation(net) -> object | None:
+    """The last activation on the network's only output path after its last affine layer, through
+    reshapes, dropout and norms (the output of Linear -> ReLU -> log_softmax is log_softmax's)."""
+    heads = net.output_indices()
+    if len(heads) != 1:
+        return None
+    i = heads[0]
+    while net.ops[i].kind != "affine":
+        op = net.ops[i]
+        if op.kind == "activation":
+            return op.activation
+        if op.kind not in ("shape", "dropout", "alpha_dropout", "norm"):
+            return None
+        i = _only_input(net, i)
+        if i is None:
+            return None
+    return None
+
+
+def _clamps_logits(kind: str) -> bool:
+    """An output activation that cuts off every negative value (ReLU, ReLU6, hard sigmoid): as logits,
+    a class can never be pushed below the others' floor."""
+    info = activation_info(kind)
+    return info.clamps and info.output_range[0] >= 0.0 and not info.probability
 
 
 def _over_units_axis(framework: str, axis: int | str | None) -> bool:

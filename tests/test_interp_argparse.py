@@ -89,4 +89,5 @@ def test_a_required_option_stays_unknown():
 def test_a_classification_default_binds_the_logits_loss():
     options = ('parser.add_argument("--hidden", type=int, default=32)\n'
                '    parser.add_argument("--out-act", default="relu")\n    parser.add_argument("--loss", default="bce")')
-    assert found(script(options, "args.out_act", "args.loss", "parser.parse_args()")) == []
+    # not RL101 (a classification loss); the ReLU on the logits of BCEWithLogitsLoss is RL103's
+    assert found(script(options, "args.out_act", "args.loss", "parser.parse_args()")) == [("RL103", 11)]

@@ -517,7 +517,8 @@ loss = F.mse_loss(model(torch.rand(8, 4)), torch.rand(8, 1))
 
 # ---------------------------------------------------------------- a factory returning the model with its loss
 
-@pytest.mark.parametrize(("loss", "want"), [("nn.MSELoss()", ["RL101"]), ("nn.BCEWithLogitsLoss()", [])])
+# (the ReLU output under BCEWithLogitsLoss: RL103, every prediction >= 0.5; not RL101)
+@pytest.mark.parametrize(("loss", "want"), [("nn.MSELoss()", ["RL101"]), ("nn.BCEWithLogitsLoss()", ["RL103"])])
 def test_model_and_loss_returned_together_are_bound(tmp_path, loss, want):
     train = HEAD + f"from model import Encoder\n\ndef relulint_batch():\n    return Encoder(), torch.rand(8, 16), {loss}\n"
     assert codes(tmp_path, {"model.py": ENCODER, "train.py": train}) == want

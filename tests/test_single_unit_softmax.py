@@ -247,8 +247,17 @@ def test_single_unit_softmax_with_squared_error_is_rl102_only() -> None:
 
 
 def test_single_unit_softmax_offers_no_fix() -> None:
+    from relulint.fixes import attach
     from relulint.testing import lint_case
 
-    _, _, result = lint_case(_FIRES["torch_sequential"])
-    assert [f.code for f in result.findings] == ["RL103"]
-    assert result.findings[0].fix is None
+    source, _, result = lint_case(_FIRES["torch_sequential"])
+    (f,) = attach(list(result.findings), {"main.py": source})
+    assert f.code == "RL103" and f.fix is None
+    # (a softmax before CrossEntropyLoss, the other RL103, does get its fix: fixes are attached here)
+    source, _, result = lint_case("""
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=1))
+        loss_fn = nn.CrossEntropyLoss()
+    """)
+    (g,) = attach(list(result.findings), {"main.py": source})
+    assert g.fix is not None

@@ -43,6 +43,9 @@ _MINMAX_SPELLINGS = {
     "variables": "y_min, y_max = y.min(), y.max()\n    y = (y - y_min) / (y_max - y_min)",
     "ptp": "y = (y - y.min()) / np.ptp(y)",
     "amin_amax": "lo = np.amin(y, axis=0)\n    y = (y - lo) / (np.amax(y, axis=0) - lo)",
+    # divided by a scale: continuous values of a regression, whatever their range (labels are not divided)
+    "divided_by_max": "y = y / y.max()",
+    "divided_by_constant": "y = y / 1000.0",
 }
 
 
@@ -56,7 +59,6 @@ def test_minmax_scaled_targets_make_a_sigmoid_regression(spelling: str) -> None:
     "y = y",  # labels read from a file, range unknown: a classifier trained with squared error
     "y = y - y.min()",  # shifted only: the scale is still unknown
     "y = (y - y.mean()) / y.std()",  # standardised: not within [0, 1]
-    "y = y / y.max()",  # non-negativity of y is not known
 ])
 def test_sigmoid_with_squared_error_still_fires(scale: str) -> None:
     code = _TORCH_SIGMOID.replace("SCALE", scale).replace("MARK", "  # expect: RL102")
@@ -288,3 +290,97 @@ def test_columns_of_one_table_are_different_data() -> None:
             loss.backward()
             opt.step()
     """) == {(9, "RL102")}
+
+
+def test_unknown_values_divided_by_a_size_are_regression_targets() -> None:
+    assert not assert_markers("""
+        import json
+        import numpy as np
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        SIZE = 96
+        with open("points.json") as f:
+            points = np.array(json.load(f), dtype="float32")
+        images = np.random.rand(len(points), SIZE, SIZE, 3).astype("float32")
+        targets = points / SIZE
+        inputs = layers.Input((SIZE, SIZE, 3))
+        h = layers.GlobalAveragePooling2D()(layers.Conv2D(16, 3, activation="relu")(inputs))
+        model = keras.Model(inputs, layers.Dense(4, activation="sigmoid")(h))
+        model.compile(loss="mse", optimizer="adam")
+        model.fit(images, targets, epochs=2)
+    """)
+
+
+_RECONSTRUCTION_UNKNOWN_SOURCE = {
+    "keras_fit_same_name": """
+        from tensorflow import keras
+        from loaders import load_images
+
+        x = load_images()
+        model = keras.Sequential([keras.Input(shape=(64,)), keras.layers.Dense(16, activation="relu"),
+                                  keras.layers.Dense(64, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(x, x, epochs=5)
+    """,
+    "torch_same_name": """
+        import torch
+        import torch.nn as nn
+        from loaders import batches
+
+        model = nn.Sequential(nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 64), nn.Sigmoid())
+        opt = torch.optim.Adam(model.parameters())
+        for x in batches():
+            loss = nn.functional.mse_loss(model(x), x)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    """,
+    "tf1_placeholder_is_target": """
+        import tensorflow as tf
+
+        X = tf.placeholder("float", [None, 64])
+        W1 = tf.Variable(tf.random_normal([64, 16], stddev=0.1))
+        W2 = tf.Variable(tf.random_normal([16, 64], stddev=0.1))
+        hidden = tf.nn.relu(tf.matmul(X, W1))
+        y_pred = tf.nn.sigmoid(tf.matmul(hidden, W2))
+        cost = tf.reduce_mean(tf.pow(X - y_pred, 2))
+        train_op = tf.train.AdamOptimizer(0.01).minimize(cost)
+    """,
+}
+
+
+@pytest.mark.parametrize("case", list(_RECONSTRUCTION_UNKNOWN_SOURCE))
+def test_reconstruction_of_unknown_data_is_not_rl102(case: str) -> None:
+    assert not assert_markers(_RECONSTRUCTION_UNKNOWN_SOURCE[case])
+
+
+def test_tf1_sigmoid_mse_on_another_placeholder_fires() -> None:
+    assert assert_markers("""
+        import tensorflow as tf
+
+        X = tf.placeholder("float", [None, 64])
+        Y = tf.placeholder("float", [None, 1])
+        W1 = tf.Variable(tf.random_normal([64, 16], stddev=0.1))
+        W2 = tf.Variable(tf.random_normal([16, 1], stddev=0.1))
+        hidden = tf.nn.relu(tf.matmul(X, W1))
+        y_pred = tf.nn.sigmoid(tf.matmul(hidden, W2))  # expect: RL102
+        cost = tf.reduce_mean(tf.pow(Y - y_pred, 2))
+        train_op = tf.train.AdamOptimizer(0.01).minimize(cost)
+    """) == {(8, "RL102")}
+
+
+def test_variable_wrapper_keeps_the_values() -> None:
+    assert assert_markers("""
+        import torch
+        import torch.nn as nn
+        from torch.autograd import Variable
+        from torchvision import datasets
+
+        raw = datasets.MNIST("data", train=True, download=False).data  # expect: RL301
+        x = raw.view(-1, 784).float()
+        model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+        loss_fn = nn.CrossEntropyLoss()
+        out = model(Variable(x))
+        loss = loss_fn(out, Variable(torch.zeros(60000, dtype=torch.long)))
+    """) == {(6, "RL301")}

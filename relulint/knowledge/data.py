@@ -205,6 +205,9 @@ PASSTHROUGH: dict[str, Passthrough] = {
     "torch.FloatTensor": Passthrough(Arg(0, None), literal=True, as_dtype="float32"),
     "torch.ByteTensor": Passthrough(Arg(0, None), literal=True, as_dtype="uint8"),
     "torch.from_numpy": Passthrough(Arg(0, None)),
+    # the pre-0.4 autograd wrapper (still in old tutorials): the same values
+    "torch.autograd.Variable": Passthrough(Arg(0, "data")),
+    "torch.autograd.variable.Variable": Passthrough(Arg(0, "data")),
     "torch.stack": Passthrough(Arg(0, "tensors"), many=True),
     "torch.cat": Passthrough(Arg(0, "tensors"), many=True),
     "torch.flatten": Passthrough(Arg(0, "input")),

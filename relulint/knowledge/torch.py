@@ -49,6 +49,9 @@ layers.update({
     "torch.nn.InstanceNorm2d": LayerSpec("norm"),
     "torch.nn.Flatten": LayerSpec("shape"),
     "torch.nn.Unflatten": LayerSpec("shape"),
+    # values moved between channels and space (sub-pixel upscaling): what an activation before gave is kept
+    "torch.nn.PixelShuffle": LayerSpec("shape"),
+    "torch.nn.PixelUnshuffle": LayerSpec("shape"),
     "torch.nn.MaxPool1d": LayerSpec("shape"),
     "torch.nn.MaxPool2d": LayerSpec("shape"),
     "torch.nn.AvgPool2d": LayerSpec("shape"),
@@ -64,6 +67,9 @@ layers["torch.nn.functional.alpha_dropout"] = LayerSpec("alpha_dropout")
 for fn in ("max_pool2d", "max_pool1d", "avg_pool2d", "adaptive_avg_pool2d"):
     layers[f"torch.nn.functional.{fn}"] = LayerSpec("shape")
 layers["torch.flatten"] = LayerSpec("shape")
+for fn in ("torch.nn.functional.pixel_shuffle", "torch.nn.functional.pixel_unshuffle", "torch.pixel_shuffle",
+           "torch.pixel_unshuffle"):
+    layers[fn] = LayerSpec("shape")
 layers["torch.nn.functional.batch_norm"] = LayerSpec("norm")
 layers["torch.nn.functional.layer_norm"] = LayerSpec("norm")
 

@@ -196,7 +196,10 @@ def _forward_ops(it: Interp, inst: Instance) -> list[Op]:
     from relulint.source.interp.values import FuncVal, LayerVal
 
     layers = [m.op for m in modules_of(inst) if isinstance(m, LayerVal)]
-    if layers and isinstance(forward_of(inst.cls), FuncVal):
+    submodels = [m for m in modules_of(inst, deep=False) if isinstance(m, (Instance, SeqVal))]
+    if layers and (isinstance(forward_of(inst.cls), FuncVal) or len(submodels) >= 2):
+        # (a wrapper of several networks with no forward of its own, a GAN trained by train_step: the
+        # order its parts were declared in is no path either)
         layers.append(Op("other", "forward output not followed"))
     return layers
 

@@ -439,11 +439,15 @@ class Api:
         if pred is None:
             pred = args[0] if args else kwargs.get("input", kwargs.get("y_pred", UNK))
             target = args[1] if len(args) > 1 else kwargs.get("target", UNK)
+            target_at = (1, "target")
         else:  # a Keras loss: (y_true, y_pred)
             target = kwargs["y_true"] if "y_true" in kwargs else args[0] if args else UNK
+            target_at = (0, "y_true")
         i = self.i
         self.data.targets(loss, target, node)
-        if isinstance(pred, Tensor) and pred.fed_with is not None and pred.fed_with is target and i.recording:
+        if isinstance(pred, Tensor) and i.recording and (
+                pred.fed_with is not None and pred.fed_with is target or
+                pred.fed_text is not None and pred.fed_text == self.arg_text(node, *target_at)):
             loss.reconstruction = True  # crit(model(x), x)
         if not i.recording:
             return Tensor()
@@ -867,6 +871,11 @@ class Api:
         if (ta is not None and (ta.data is not None or ta.stat is not None) or
                 tb is not None and (tb.data is not None or tb.stat is not None)) and not _network_tensors([a, b], {}):
             return self.data.binop(a, kind, b, node)
+        if kind == "Divide" and ta is not None and tb is None and _plain_unknown(ta) and \
+                isinstance(b, (int, float)) and not isinstance(b, bool) and abs(b) > 1 and self.i.recording:
+            # points / IMG_SIZE on values not followed: a scaling step, continuous values (labels are not divided)
+            return Tensor(data=self.data.make(node, None, None, scaled=True, scaled_by=self.text(node),
+                                              scaled_at=self.origin(node), continuous=True))
         if kind == "Power" and ta is not None and b == 2:
             return self.square(ta)
         if kind == "MatrixMultiply" and self.tf1.is_weight(a, b):  # x @ W, W a tf.Variable / add_weight
@@ -964,12 +973,33 @@ class Api:
         return UNK
 
 
+    def arg_text(self, call, pos: int, keyword: str) -> str | None:
+        """The source text of a call's argument, given at `pos` or as `keyword=`; None when not written out."""
+        if not isinstance(call, cst.Call):
+            return None
+        for i, a in enumerate(call.args):
+            if a.star:
+                return None
+            if a.keyword is not None:
+                if a.keyword.value == keyword:
+                    return self.text(a.value)
+            elif i == pos:
+                return self.text(a.value)
+        return None
+
     def _part_of(self, t: Tensor, node) -> Tensor:
         """data[:, :8], frame["price"]: a part of the data (DataSource.part), told apart by its subscript."""
         if t.data is None or not isinstance(node, cst.Subscript):
             return t
         part = "[" + ", ".join(self.text(el) for el in node.slice) + "]"
         return dataclasses.replace(t, data=dataclasses.replace(t.data, part=t.data.part + part))
+
+
+def _plain_unknown(t: Tensor) -> bool:
+    """A tensor the interpreter knows nothing of: no network, data, loss, weight or error term."""
+    return t.net is None and not t.chain and t.data is None and t.stat is None and not t.losses and \
+        not t.unlinked and not t.param and t.squared is None and t.diff_of is None and t.error_of is None and \
+        t.logged is None and t.log_product is None
 
 
 def _network_tensors(args: list, kwargs: dict) -> bool:

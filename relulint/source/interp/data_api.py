@@ -561,15 +561,16 @@ class DataApi:
         if c is None:
             if kind == "Divide" and left and not isinstance(other, Tensor) or \
                     kind == "Divide" and left and isinstance(other, Tensor) and other.data is None:
-                # x / std, x / x.max(): a normalisation whose result's range is unknown
+                # x / std, x / x.max(): a normalisation whose result's range is unknown (continuous values)
                 return Tensor(data=replace(base, low=None, high=None, dtype=None, scaled=True, scaled_by=text,
-                                           scaled_at=self.api.origin(node), tabular=False))
+                                           scaled_at=self.api.origin(node), tabular=False, continuous=True))
             return Tensor()
         lo, hi = base.low, base.high
         if lo is None or hi is None:  # no range: any division or multiplication by a constant is a scaling step
             if kind == "Divide" and left and abs(c) > 1 or kind == "Multiply" and abs(c) < 1:
+                # coords / IMG_SIZE: scaled, and continuous values (labels are not divided)
                 return Tensor(data=replace(base, scaled=True, scaled_by=text, scaled_at=self.api.origin(node),
-                                           tabular=False))
+                                           tabular=False, continuous=True))
             if kind in ("Add", "Subtract"):
                 return Tensor(data=base)
             return Tensor()
@@ -653,6 +654,8 @@ class DataApi:
     def targets(self, loss: Loss, target: object, node) -> None:
         if loss.targets is None and isinstance(target, Tensor) and target.data is not None and self.i.recording:
             ph = self.placeholders.get(_key(target.data.origin))
+            if ph is not None and ph.ops:  # the placeholder the network reads: an autoencoder's target
+                loss.reconstruction = True
             if ph is not None:  # a placeholder: its targets are what feed_dict gives it
                 if loss not in ph.losses:
                     ph.losses.append(loss)
@@ -700,6 +703,11 @@ class DataApi:
         if self.i.recording and len(self.fits) < 64:
             self.fits.append((model, x, y, node))
 
+    def _fits_input_to_itself(self, node) -> bool:
+        """fit(x, x) written out, whatever x is (an unknown loader's result too)."""
+        x = self.api.arg_text(node, 0, "x")
+        return x is not None and x == self.api.arg_text(node, 1, "y")
+
     def layer_made(self, q: str, layer: object, a) -> None:
         """A Keras layer made: a Normalization without mean / variance normalises only once adapt()-ed; a
         recurrent layer reads the data as it is."""
@@ -731,7 +739,7 @@ class DataApi:
                     if op.kind not in _KEEPS_VALUES and id(op) not in self.pending and id(op) not in self.feature_ops:
                         break  # a Lambda, preprocess_input, an Embedding lookup: what reaches the layer is unknown
             loss = next((lo for m, lo in reversed(compiled) if m is model), None)
-            if loss is not None and y is x and x is not UNK:
+            if loss is not None and (y is x and x is not UNK or self._fits_input_to_itself(node)):
                 loss.reconstruction = True  # fit(x, x): an autoencoder
             if loss is not None and isinstance(y, Tensor) and y.data is not None and loss.targets is None:
                 loss.targets = replace(y.data, fed_at=self.api_origin(node))

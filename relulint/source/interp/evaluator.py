@@ -795,6 +795,7 @@ class Interp:
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: cst.CSTNode | None) -> object:
         fwd = api.forward_of(inst.cls)
         if inst.is_module:
+            fed = args[0] if len(args) == 1 and args[0] is not UNK else None
             args = [a if isinstance(a, Tensor) else (Tensor() if a is UNK else a) for a in args]
             if isinstance(fwd, FuncVal):
                 self.api.keras.build_once(inst, args)
@@ -803,19 +804,21 @@ class Interp:
                 out = self.apply_children(inst.children, args[0] if args else Tensor(), node)
             else:
                 return self.opaque([a for a in args if isinstance(a, Tensor)] or [Tensor()], None)
-            return self.retag(out, inst, args[0] if len(args) == 1 else None)
+            return self.retag(out, inst, fed, node)
         call = inst.cls.lookup("__call__")
         if isinstance(call, FuncVal):
             return self.invoke(call, [inst, *args], dict(kwargs), self_val=inst)
         return UNK
 
-    def retag(self, value: object, key: object, fed_with: object = None) -> object:
-        """A model's output, tagged with the model (and, for a one-input call, the input it was called with)."""
+    def retag(self, value: object, key: object, fed_with: object = None, call: cst.CSTNode | None = None) -> object:
+        """A model's output, tagged with the model and, for a one-input call, the input it was called with
+        (the value and the argument's source text: crit(model(x), x) is a reconstruction)."""
         if isinstance(value, Tensor):
             if value.losses or value.net is None and not value.chain:
                 return value
             return Tensor(net=key, chain=value.chain, diff_of=value.diff_of, squared=value.squared, shape=value.shape,
-                          fed_with=fed_with)
+                          fed_with=fed_with, fed_text=self.api.arg_text(call, 0, "input") if
+                          isinstance(call, cst.Call) and len(call.args) == 1 else None)
         if isinstance(value, tuple):
             return tuple(self.retag(v, key) for v in value)
         if isinstance(value, DictVal):
@@ -828,7 +831,7 @@ class Interp:
         if seq.framework == "keras":
             return self.api.keras.apply_seq(seq, x, node)
         out = self.apply_children(seq.children, x, node)
-        return self.retag(out, seq, x)
+        return self.retag(out, seq, x if x is not UNK else None, node)
 
     def apply_children(self, children: list, x: object, node: cst.CSTNode | None) -> object:
         t = x if isinstance(x, Tensor) else Tensor()

@@ -218,6 +218,7 @@ class Tensor:
     # x.max(), x.max() - x.min(), x.std() (the value itself unknown); ("shifted", data) for x - x.min()
     stat: tuple[str, DataSource] | None = None
     fed_with: object | None = None  # a model's output: the value the model was called with (autoencoders)
+    fed_text: str | None = None  # ... and the source text of that argument (`x` in model(x)), known or not
 
 
 def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
