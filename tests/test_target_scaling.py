@@ -384,3 +384,38 @@ def test_variable_wrapper_keeps_the_values() -> None:
         out = model(Variable(x))
         loss = loss_fn(out, Variable(torch.zeros(60000, dtype=torch.long)))
     """) == {(6, "RL301")}
+
+
+def test_keypoints_filled_into_an_empty_array_and_divided_by_the_image_size() -> None:
+    assert not assert_markers("""
+        import numpy as np
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        SIZE = 224
+
+        class Batches(keras.utils.Sequence):
+            def __init__(self, keys, batch_size=8):
+                self.keys, self.batch_size = keys, batch_size
+
+            def __len__(self):
+                return len(self.keys) // self.batch_size
+
+            def __getitem__(self, index):
+                return self._make(self.keys[index * self.batch_size:(index + 1) * self.batch_size])
+
+            def _make(self, keys):
+                images = np.empty((self.batch_size, SIZE, SIZE, 3), dtype="float32")
+                points = np.empty((self.batch_size, 48), dtype="float32")
+                for i, key in enumerate(keys):
+                    images[i] = load_image(key)
+                    points[i] = load_points(key)
+                return images / 255.0, points / SIZE
+
+        inputs = layers.Input((SIZE, SIZE, 3))
+        h = layers.GlobalAveragePooling2D()(layers.Conv2D(48, 3, activation="relu")(inputs))
+        model = keras.Model(inputs, layers.Dense(48, activation="sigmoid")(h))
+        model.compile(loss="mse", optimizer="adam")
+        model.fit(Batches(["a", "b"]), epochs=5)
+    """)
+

@@ -54,6 +54,9 @@ data = {
     "numpy.arange": DataSpec("arange"),
     "torch.arange": DataSpec("arange"),
     "numpy.zeros": DataSpec("source", low=0.0, high=0.0),
+    # an array to be filled item by item: its values are unknown, its dtype may be stated
+    "numpy.empty": DataSpec("source"),
+    "torch.empty": DataSpec("source"),
     "numpy.ones": DataSpec("source", low=1.0, high=1.0),
     "numpy.full": DataSpec("source", low_arg=Arg(1, "fill_value"), high_arg=Arg(1, "fill_value")),
     "torch.zeros": DataSpec("source", low=0.0, high=0.0),
