@@ -21,6 +21,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 CHILD = """
@@ -33,12 +34,14 @@ wall, cpu = time.perf_counter(), time.process_time()
 result = lint_file(path, Settings(), FactsCache())
 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
 print(json.dumps({"cpu": cpu, "wall": wall, "findings": [f"{f.origin.path}:{f.origin.line} {f.code}" for f in result.findings],
-                  "drivers": len(neighbour_paths(path, []))}))
+                  "drivers": len(neighbour_paths(path, [])), "relulint": relulint.__file__}))
 """
 
 
 def lint_alone(python: str, path: Path) -> dict:
-    out = subprocess.run([python, "-c", CHILD, str(path)], capture_output=True, text=True, check=True)
+    # -P: the current folder must not shadow the interpreter's own relulint (a checkout run from another)
+    out = subprocess.run([python, "-P", "-c", CHILD, str(path.resolve())], capture_output=True, text=True,
+                         check=True, cwd=tempfile.gettempdir())
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -53,6 +56,8 @@ def main() -> None:
         step = len(files) / args.limit
         files = [files[int(i * step)] for i in range(args.limit)]
     pythons = {"this": sys.executable} | ({"base": args.compare} if args.compare else {})
+    for name, py in pythons.items():
+        print(f"{name}: relulint from {lint_alone(py, files[0])['relulint']}")
     rows = []
     for f in files:
         row = {name: lint_alone(py, f) for name, py in pythons.items()}
