@@ -256,22 +256,24 @@ def neighbour_paths(path: str, imports: Iterable[str], root: str | None = None) 
     nothing itself, see driver_paths). Never the whole folder: tutorial folders hold independent programs.
     Only regular files inside the project `root` (default: the project of `path`), symlinks followed: a
     neighbour pointing out of the project is never opened."""
-    return [p for p, _driver in neighbours_of(path, imports, root)]
+    return [p for p, _role in neighbours_of(path, imports, root)]
 
 
-def neighbours_of(path: str, imports: Iterable[str], root: str | None = None) -> list[tuple[str, bool]]:
-    """neighbour_paths, each with whether it is a driver (it imports the file, maybe through others)."""
+def neighbours_of(path: str, imports: Iterable[str], root: str | None = None) -> list[tuple[str, str]]:
+    """neighbour_paths, each with its role: "import" (a module the file imports), "driver" (a script that
+    imports it, maybe through others: read for its loss) or "via" (a module between the file and a driver
+    above it: not read, but what the driver's reading of the file goes through)."""
     root = root or root_for(None, path)
     here = Path(path)  # neighbours are spelled like the linted path (relative stays relative)
     folder = here.parent
-    out: list[Path] = []
+    out: list[tuple[Path, str]] = []
     for mod in imports:
         for cand in _module_files(folder, mod):
-            if not _same(cand, here) and cand not in out and _readable(cand, root):
-                out.append(cand)
-    n_imported = len(out)
-    out.extend(p for p in driver_paths(here, root) if p not in out)
-    return [(str(p), i >= n_imported) for i, p in enumerate(out[:MAX_NEIGHBOURS])]
+            if not _same(cand, here) and all(cand != p for p, _ in out) and _readable(cand, root):
+                out.append((cand, "import"))
+    taken = {p for p, _ in out}
+    out.extend((p, "driver" if read else "via") for p, read in driver_walk(here, root) if p not in taken)
+    return [(str(p), role) for p, role in out[:MAX_NEIGHBOURS]]
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -294,9 +296,17 @@ def driver_paths(here: Path, root: str | None = None) -> list[Path]:
     model.py importing the helpers of ops.py), the training scripts that import those, up to
     MAX_DRIVER_DEPTH imports away (see _drivers_of_drivers). Read as text only, regular files inside the
     project `root` only."""
+    return [p for p, read in driver_walk(here, root) if read]
+
+
+def driver_walk(here: Path, root: str | None = None) -> list[tuple[Path, bool]]:
+    """driver_paths (read: True), then the modules the walk went through to reach the scripts above (read:
+    False): the drivers' reading of `here` goes through them, so a result depends on them too."""
     root = root or root_for(None, str(here))
     importers = _importers_of(here, root)
-    return [p for p, _size in _within_budget(importers)] + _drivers_of_drivers(here, [p for p, _ in importers], root)
+    first = [p for p, _size in _within_budget(importers)]
+    above, via = _drivers_of_drivers(here, [p for p, _ in importers], root)
+    return [(p, True) for p in first + above] + [(p, False) for p in via if p not in first]
 
 
 def _within_budget(found: Iterable[tuple[Path, int]], count: int = MAX_DRIVERS,
@@ -312,18 +322,19 @@ def _within_budget(found: Iterable[tuple[Path, int]], count: int = MAX_DRIVERS,
     return out
 
 
-def _drivers_of_drivers(here: Path, importers: list[Path], root: str) -> list[Path]:
+def _drivers_of_drivers(here: Path, importers: list[Path], root: str) -> tuple[list[Path], list[Path]]:
     """The training scripts above the `importers` of `here` that run no training step: ops.py <- model.py
     (builds the network from ops.py's helpers, applies no loss) <- train.py (the loss). The walk goes from
     importer to importer through modules that train nothing (read or not as drivers themselves: a helper
     imported by many modules), at most MAX_DRIVER_DEPTH imports from `here` and MAX_DRIVER_WALK modules
     in all, never twice through one file (import cycles); the scripts it meets that train end their branch
     and are taken nearest first, then smallest first, within one driver budget (as many files and bytes as
-    the first level's)."""
+    the first level's). Returns them, and the modules between `here` and them."""
     seen = {os.path.abspath(p) for p in (here, *importers)}
     frontier = [p for p in importers if not _drives(p, root)]
     walked = 0
     out: list[tuple[Path, int]] = []
+    below: dict[Path, Path] = {}  # a module the walk reached -> the one it imports on the way to `here`
     for _depth in range(1, MAX_DRIVER_DEPTH):
         scripts: list[tuple[Path, int]] = []
         above: list[Path] = []
@@ -336,6 +347,7 @@ def _drivers_of_drivers(here: Path, importers: list[Path], root: str) -> list[Pa
                 if key in seen:
                     continue
                 seen.add(key)
+                below[p] = node
                 if _drives(p, root):
                     scripts.append((p, size))
                 else:
@@ -345,7 +357,11 @@ def _drivers_of_drivers(here: Path, importers: list[Path], root: str) -> list[Pa
         frontier = above
         if not frontier or len(out) >= MAX_DRIVERS:
             break
-    return [p for p, _size in out]
+    via: list[Path] = []
+    for p, _size in out:
+        while (p := below.get(p)) is not None and p not in via:  # (p is None past the first level)
+            via.append(p)
+    return [p for p, _size in out], via
 
 
 def _drives(path: Path, root: str) -> bool:
@@ -590,8 +606,10 @@ def _lint_source(code: str, path: str, settings: Settings | None, cache: FactsCa
         # the interpreter already followed this file's imports: only its drivers (scripts that import
         # it and call its networks) add context; Keras / TF1 networks still take their imports' losses
         imports = [] if all(net.followed for net in facts.networks) else facts.imports
-        for p, driver in neighbours_of(path, imports, root):
-            nf = cache.get(p, path, root, driver)
+        for p, role in neighbours_of(path, imports, root):
+            if role == "via":
+                continue
+            nf = cache.get(p, path, root, role == "driver")
             if nf is not None:
                 near.append(nf)
     stage("rules")

@@ -471,3 +471,27 @@ def test_scripts_above_share_one_budget(tmp_path):
     # train_b.py imports layers (two away from ops.py), train_a.py model (three away); train_c.py, as far
     # and larger, does not fit the bytes left
     assert [p.name for p in driver_paths(tmp_path / "ops.py")] == ["layers.py", "train_b.py", "train_a.py"]
+
+
+def test_result_cache_follows_the_modules_between(tmp_path):
+    """ops.py <- layers.py <- model.py <- train.py: model.py is not read for ops.py (it trains nothing and
+    is not a first-level importer), but train.py's program goes through it: a change there is a miss."""
+    from relulint.cache import Cache
+    from relulint.engine import driver_walk
+
+    files = torch_project(TORCH_BUGS)
+    files["layers.py"] = "from ops import dense, head\n"
+    files["model.py"] = files["model.py"].replace("from ops import", "from layers import")
+    write(tmp_path, files)
+    ops = tmp_path / "ops.py"
+    assert [(p.name, read) for p, read in driver_walk(ops)] == [("layers.py", True), ("train.py", True),
+                                                              ("model.py", False)]
+    cache = Cache(tmp_path, Settings())
+    result = lint_file(str(ops), Settings(), FactsCache())
+    assert sorted((f.code, f.origin.line) for f in result.findings) == TORCH_OPS_LINES
+    cache.put(str(ops), ops.read_bytes(), result)
+    assert cache.get(str(ops), ops.read_bytes()) is not None
+    model = tmp_path / "model.py"
+    model.write_text(model.read_text().replace("self.out = head(512)", "self.out = nn.Linear(512, 1)"))
+    assert Cache(tmp_path, Settings()).get(str(ops), ops.read_bytes()) is None
+    assert lint_alone(tmp_path, "ops.py") == [TORCH_OPS_LINES[1]]  # the head is no longer ops.py's ReLU
