@@ -505,6 +505,8 @@ class Loss:
     targets: DataSource | None = None
     # the targets are the value the network was called with (loss(model(x), x), fit(x, x)): an autoencoder
     reconstruction: bool = False
+    # recognised by its form (((p - y) ** 2).mean(), |p - y|, -(t * log(p)).sum()), not a loss API
+    written_out: bool = False
 
     @property
     def is_regression(self) -> bool:

@@ -50,6 +50,7 @@ data = {
     "torch.randint": DataSpec("randint_torch"),
     "tensorflow.random.uniform": DataSpec("source", low_arg=Arg(1, "minval", 0.0), high_arg=Arg(2, "maxval", 1.0)),
     "numpy.linspace": DataSpec("source", low_arg=Arg(0, "start"), high_arg=Arg(1, "stop")),
+    "torch.linspace": DataSpec("source", low_arg=Arg(0, "start"), high_arg=Arg(1, "end")),
     # arange(stop) / arange(start, stop[, step]): the grid's range
     "numpy.arange": DataSpec("arange"),
     "torch.arange": DataSpec("arange"),
@@ -320,7 +321,7 @@ TO_ARRAY = frozenset({"values", "to_numpy", "as_matrix"})
 # Sources whose values are continuous (not class labels): a bounded regression target, not a classifier's
 CONTINUOUS = frozenset({
     "numpy.random.uniform", "numpy.random.rand", "numpy.random.random", "numpy.random.random_sample", "torch.rand",
-    "tensorflow.random.uniform", "numpy.linspace", *NORMAL_SOURCES,
+    "tensorflow.random.uniform", "numpy.linspace", "torch.linspace", *NORMAL_SOURCES,
 })
 # Loaders: what one batch of them is. DataLoader(dataset, collate_fn=...) / TensorDataset(x, y)
 LOADERS: dict[str, tuple[Arg, Arg | None]] = {

@@ -82,9 +82,7 @@ def _run_method(it: Interp, fn: FuncVal, name: str, inst: object) -> None:
     out = it.invoke(fn, [inst, *_unknown_args(fn)[1:]], {}, self_val=inst)
     if name in _TRAINING_METHODS:  # Lightning: the returned loss is what the trainer backpropagates
         for v in (out, *(out.items.values() if hasattr(out, "items") and isinstance(out.items, dict) else ())):
-            if isinstance(v, Tensor):
-                for b in v.losses:
-                    b.trained = True
+            it.trains(v)
 
 
 def _unknown_args(fn: FuncVal) -> list:
@@ -173,8 +171,11 @@ def _networks(it: Interp, state: ModuleState, facts: ModuleFacts) -> None:
     # for the file's one network only: with two (a GAN) nothing says which one it trains. A loss declared
     # and never applied stands for all of them (short snippets)
     applied_ok = sum(1 for net in facts.networks if net.ops) == 1
+    # a loss recognised by its form on values from no known network (a distance in a Lambda, a metric, a
+    # helper nobody calls) is a loss only when the program trains on it (backward, minimize, ...)
     facts.unlinked_losses.extend(loss for loss in it.unlinked if loss.origin and loss.origin.path == state.path
-                                 and (applied_ok or id(loss) in it.declared_unapplied))
+                                 and (applied_ok or id(loss) in it.declared_unapplied)
+                                 and (not loss.written_out or id(loss) in it.trained_unlinked))
 
 
 def _model_chain(it: Interp, model: object) -> list[Op]:

@@ -453,6 +453,8 @@ class Api:
             return Tensor()
         if isinstance(pred, Tensor) and pred.net is SYMBOLIC:
             return Tensor()  # a loss on a functional graph's symbolic tensors (add_loss): no model yet
+        if isinstance(pred, Tensor) and pred.detached:
+            return Tensor()  # rmse(p.detach(), y): a figure logged, not what the network trains on
         if isinstance(pred, Tensor) and pred.net is not None:
             if not judgeable(pred.chain) or _same_output(pred, target):
                 return Tensor()
@@ -464,14 +466,19 @@ class Api:
 
     def reduce(self, t: Tensor, node) -> Tensor:
         if t.squared is not None:
-            return self.loss_site(self.site_loss(node, "mse"), [t.squared, Tensor(data=t.target)], {}, node)
+            return self.loss_site(self.written_out(node, "mse"), [t.squared, Tensor(data=t.target)], {}, node)
         if t.log_product is not None:
-            return self.loss_site(self.site_loss(node, TORCH.HANDWRITTEN_XENT), [t.log_product], {})
+            return self.loss_site(self.written_out(node, TORCH.HANDWRITTEN_XENT), [t.log_product], {})
         if t.error_of is not None:
-            return self.loss_site(self.site_loss(node, t.error_kind), [t.error_of], {})
+            return self.loss_site(self.written_out(node, t.error_kind), [t.error_of], {})
         if t.losses or t.unlinked:
             return t
         return Tensor(net=t.net, chain=t.chain)
+
+    def written_out(self, node, kind: str) -> Loss:
+        loss = self.site_loss(node, kind)
+        loss.written_out = True
+        return loss
 
     def abs_of(self, t: Tensor) -> Tensor:
         """|p - t| of a network output p: an absolute error (MAE once reduced, Huber once combined)."""
@@ -824,9 +831,11 @@ class Api:
         if t.param and (name in _SHAPE_METHODS or name in _PASS_METHODS or name in ("t", "t_")):
             return t  # W.t(), W.view(...), W.to(device): still the weight
         if name == "backward":
-            for b in t.losses:
-                b.trained = True
+            self.i.trains(t)
             return None
+        if name == "detach" and t.net is not None and not t.losses and not t.unlinked:
+            # no gradient flows back through it: a loss on it (a metric logged) trains nothing
+            return dataclasses.replace(t, detached=True)
         if name == "get_shape":  # TF1
             from relulint.source.interp.tf1_api import shape_value
 

@@ -460,9 +460,7 @@ class DataApi:
             return
         out = self.i.call(step, [self.item_of(loader), 0], {}, None)
         for v in (out, *(out.items.values() if hasattr(out, "items") and isinstance(out.items, dict) else ())):
-            if isinstance(v, Tensor):
-                for b in v.losses:
-                    b.trained = True
+            self.i.trains(v)
 
     def attribute(self, obj: object, name: str, node=None) -> object:
         from relulint.source.interp.evaluator import _Method

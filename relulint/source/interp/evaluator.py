@@ -142,6 +142,7 @@ class Interp:
         self.bindings: list[Binding] = []
         self.unlinked: list[Loss] = []
         self.declared_unapplied: set[int] = set()  # ids of unlinked losses no call ever applied
+        self.trained_unlinked: set[int] = set()  # ids of unlinked losses the program trains on (backward, ...)
         self.sampled_loop = False  # in the one iteration that stands for a loop too long to unroll
         self.loss_vals: list[LossVal] = []
         self.seqs: list[SeqVal] = []
@@ -504,6 +505,8 @@ class Interp:
             return list(value)
         if isinstance(value, ListVal) and len(value.items) == n and not value.repeated:
             return list(value.items)
+        if isinstance(value, ListVal) and value.repeated and len(value.items) == 1:
+            return [value.items[0]] * n  # train, test = np.split(data, [600]): each piece like the one kept
         if isinstance(value, Tensor):
             return [value] * n
         return None
@@ -693,6 +696,9 @@ class Interp:
             else None
         if isinstance(feed, DictVal) and feed.tensor_keys:  # sess.run(train_op, feed_dict={x: batch_x, y: batch_y})
             self.api.data.feed_dict(feed.tensor_keys, node)
+        if args and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+                node.func.attr.value == "gradient":  # tape.gradient(loss, model.trainable_variables), tape unknown
+            self.trains(args[0])
         if node is not None and isinstance(f, (FuncVal, BoundMethod, _Static)):
             self._site = (node, self._state)  # TF1 layer helpers report each layer at its call
         if isinstance(f, FuncVal):
@@ -809,6 +815,14 @@ class Interp:
         if isinstance(call, FuncVal):
             return self.invoke(call, [inst, *args], dict(kwargs), self_val=inst)
         return UNK
+
+    def trains(self, value: object) -> None:
+        """The program trains on `value` (loss.backward(), minimize(loss), a returned training_step loss,
+        tape.gradient(loss, ...)): its bindings are trained, its unlinked losses are objectives."""
+        if isinstance(value, Tensor):
+            for b in value.losses:
+                b.trained = True
+            self.trained_unlinked.update(id(loss) for loss in value.unlinked)
 
     def retag(self, value: object, key: object, fed_with: object = None, call: cst.CSTNode | None = None) -> object:
         """A model's output, tagged with the model and, for a one-input call, the input it was called with

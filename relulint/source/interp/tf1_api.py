@@ -145,9 +145,7 @@ class TF1Api:
         if q.startswith(K.OPTIMIZER_MODULE) and q.endswith("Optimizer"):
             return ExtRef(K.OPTIMIZER)
         if q in K.MINIMIZE:
-            loss = a.get(K.MINIMIZE[q])
-            for b in loss.losses if isinstance(loss, Tensor) else ():
-                b.trained = True
+            self.i.trains(a.get(K.MINIMIZE[q]))
             return UNK
         if q in L.ESTIMATORS:
             return self.estimator(q, a, node)
