@@ -259,19 +259,20 @@ out = net(x)
             return
         # a Keras Normalization never adapt()-ed and given no mean / variance passes data unchanged
         inert = next((op for op in net.ops[:first[0]] if op.inert and op.origin is not None), None)
-        seen: set[tuple] = set()
+        raw: dict[tuple, DataSource] = {}
         for ds in ir.data:
-            if not self._raw(ds, options["max-abs-value"]) or ds.origin is None:
-                continue
-            key = (ds.origin.path, ds.origin.line, ds.origin.col)
-            if key in seen:
-                continue
-            seen.add(key)
-            layer = first[1]
+            if self._raw(ds, options["max-abs-value"]) and ds.origin is not None:
+                raw.setdefault((ds.origin.path, ds.origin.line, ds.origin.col), ds)
+        # one finding per network: the data made first (the training set, before the test set or a sample
+        # predicted at the end); the other raw sources are named with it
+        layer = first[1]
+        here_path = net.origin.path if net.origin else (layer.origin.path if layer.origin else None)
+        found = sorted(raw.values(), key=lambda d: (d.origin.path != here_path, d.origin.path, d.origin.line,
+                                                    d.origin.col))
+        for ds in found[:1]:
             # Report where the data is made when that is in the network's file; data from a
             # neighbour (train.py) is reported on the first layer of the file being linted, so the
             # finding belongs to the file that was asked for and can be suppressed there.
-            here_path = net.origin.path if net.origin else (layer.origin.path if layer.origin else None)
             at: Origin | None = ds.origin if ds.origin.path == here_path else layer.origin
             if inert is not None:
                 at = inert.origin
@@ -293,7 +294,8 @@ out = net(x)
                           "network": net.name, "first_layer": layer.display},
                 related=[(ds.origin, f"data made here: {ds.display}"),
                          (ds.fed_at, f"fed to {net.name!r} here"),
-                         (layer.origin, f"first layer {layer.display}")],
+                         (layer.origin, f"first layer {layer.display}")] +
+                        [(d.origin, f"also unscaled: {d.display}") for d in found[1:4]],
             )
 
     def check_module(self, irs: list[ModelIR], options: dict) -> Iterator[Finding]:

@@ -299,6 +299,9 @@ TF1_LABEL_ARGS = (Arg(None, "labels"), Arg(None, "onehot_labels"), Arg(None, "mu
                   Arg(None, "targets"), Arg(None, "y_true"))
 # Names that say "this is a model" for a callee the interpreter cannot read (`net(x)`, net imported from
 # a module it could not follow).
+# Names that say "this function is a loss": a squared error written out inside one is the program's loss even
+# when nothing is seen training on it (a `def loss_fn(pred, y)` next to the model it is meant for).
+LOSS_FUNCTION_NAME_PATTERN = r"(?i)(loss|cost|criterion|objective)"
 MODEL_NAME_PATTERN = r"(?i)(^|_)(model|net|network|classifier|regressor|encoder|decoder|autoencoder|cnn|mlp|dnn)s?(\d*|_|$)"
 
 # Random generators whose methods draw like numpy.random's functions (rng.uniform, rng.normal, rng.integers)

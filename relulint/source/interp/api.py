@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import libcst as cst
 
@@ -73,6 +74,7 @@ _SHAPE_FUNCS = frozenset(f"torch.{m}" for m in ("squeeze", "unsqueeze", "reshape
                                                  "flip", "roll", "movedim", "swapaxes"))
 _MATMUL_FUNCS = frozenset({"torch.matmul", "torch.mm", "torch.nn.functional.linear"})
 _JOIN_FUNCS = frozenset({"torch.cat", "torch.stack", "torch.add", "torch.concat", "torch.hstack", "torch.vstack"})
+_LOSS_NAME = re.compile(DATA.LOSS_FUNCTION_NAME_PATTERN)
 _REDUCE = frozenset({"mean", "sum"})
 
 
@@ -476,8 +478,11 @@ class Api:
         return Tensor(net=t.net, chain=t.chain)
 
     def written_out(self, node, kind: str) -> Loss:
+        """A loss recognised by its form. Outside a function named as a loss (a distance, a metric) it binds
+        to no network without training evidence (Interp.trains)."""
         loss = self.site_loss(node, kind)
-        loss.written_out = True
+        loss.written_out = not any(isinstance(f, cst.FunctionDef) and _LOSS_NAME.search(f.name.value)
+                                   for f in self.i.stack)
         return loss
 
     def abs_of(self, t: Tensor) -> Tensor:
