@@ -495,3 +495,34 @@ def test_result_cache_follows_the_modules_between(tmp_path):
     model.write_text(model.read_text().replace("self.out = head(512)", "self.out = nn.Linear(512, 1)"))
     assert Cache(tmp_path, Settings()).get(str(ops), ops.read_bytes()) is None
     assert lint_alone(tmp_path, "ops.py") == [TORCH_OPS_LINES[1]]  # the head is no longer ops.py's ReLU
+
+
+def test_lightning_module_two_imports_away(tmp_path):
+    """The loss lives in a LightningModule's training_step (lit.py imports model.py); the Trainer script
+    above it adds nothing and is not needed."""
+    files = torch_project(TORCH_BUGS)
+    del files["train.py"]
+    files["lit.py"] = """
+        import lightning as L
+        import torch
+        import torch.nn.functional as F
+
+        from model import Regressor
+
+
+        class LitRegressor(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.net = Regressor(64)
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return F.mse_loss(self.net(x), y)
+
+            def configure_optimizers(self):
+                return torch.optim.Adam(self.parameters(), lr=1e-3)
+        """
+    files["fit.py"] = "import lightning as L\nfrom lit import LitRegressor\n\nL.Trainer(max_epochs=5).fit(LitRegressor())\n"
+    write(tmp_path, files)
+    assert [p.name for p in driver_paths(tmp_path / "ops.py")] == ["model.py", "lit.py"]
+    assert lint_alone(tmp_path, "ops.py") == TORCH_OPS_LINES
