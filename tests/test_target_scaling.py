@@ -419,3 +419,31 @@ def test_keypoints_filled_into_an_empty_array_and_divided_by_the_image_size() ->
         model.fit(Batches(["a", "b"]), epochs=5)
     """)
 
+
+
+_DENOISING = """
+    import numpy as np
+    import torch
+    import torch.nn as nn
+
+    data = torch.from_numpy(np.load("patches.npy"))
+    labels = torch.from_numpy(np.load("labels.npy"))
+    ae = nn.Sequential(nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 64), nn.Sigmoid())MARK
+    opt = torch.optim.Adam(ae.parameters())
+    for i in range(0, len(data), 128):
+        clean = data[i:i + 128]
+        noisy = clean + 0.1 * torch.randn_like(clean)
+        loss = nn.functional.mse_loss(ae(noisy), TARGET)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def test_denoising_autoencoder_on_unknown_data_is_not_rl102() -> None:
+    assert not assert_markers(_DENOISING.replace("TARGET", "clean").replace("MARK", ""))
+
+
+def test_noisy_input_against_other_targets_fires() -> None:
+    code = _DENOISING.replace("TARGET", "labels[i:i + 128]").replace("MARK", "  # expect: RL102")
+    assert assert_markers(code) == {(7, "RL102")}

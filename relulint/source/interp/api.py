@@ -447,8 +447,9 @@ class Api:
             target_at = (0, "y_true")
         i = self.i
         self.data.targets(loss, target, node)
+        fed = pred.fed_with if isinstance(pred, Tensor) else None
         if isinstance(pred, Tensor) and i.recording and (
-                pred.fed_with is not None and pred.fed_with is target or
+                fed is not None and (fed is target or isinstance(fed, Tensor) and fed.derived_from is target) or
                 pred.fed_text is not None and pred.fed_text == self.arg_text(node, *target_at)):
             loss.reconstruction = True  # crit(model(x), x)
         if not i.recording:
@@ -942,6 +943,9 @@ class Api:
             join.inputs = (PREVIOUS_OP, UNKNOWN_VALUE)
             return Tensor(net=net, chain=chain + (join,), shape=(ta or tb).shape)
         shapes = [x.shape for x in tensors if x.shape is not None]
+        if kind == "Add" and net is None and not chain and ta is not None and _plain_unknown(ta):
+            # x + noise: a corrupted copy of x (a denoising autoencoder is trained to give x back)
+            return Tensor(shape=shapes[0] if shapes else None, derived_from=ta.derived_from or ta)
         return Tensor(net=net, chain=chain, shape=shapes[0] if shapes else None)  # x + f(x): the same shape
 
     def slice_of(self, base: object, bounds, node) -> object:

@@ -220,6 +220,7 @@ class Tensor:
     fed_with: object | None = None  # a model's output: the value the model was called with (autoencoders)
     fed_text: str | None = None  # ... and the source text of that argument (`x` in model(x)), known or not
     detached: bool = False  # t.detach() of a network's output: no gradient reaches the network through it
+    derived_from: Tensor | None = None  # x + noise, x unknown: the clean value it is a corrupted copy of
 
 
 def union(chains: list[tuple[Op, ...]]) -> tuple[Op, ...]:
