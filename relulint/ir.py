@@ -250,7 +250,7 @@ class Network:
         j = users[0]
         return j if len(self.inputs_of(j)) == 1 else None
 
-    def _only_producer(self, index: int) -> int | None:
+    def only_producer(self, index: int) -> int | None:
         """The one op ops[index] reads when it reads nothing else (not a join, not the input), or None."""
         ins = self.inputs_of(index)
         return ins[0] if len(ins) == 1 and 0 <= ins[0] < index else None
@@ -339,7 +339,7 @@ class Network:
             while self.ops[i].kind != "affine":
                 if self.ops[i].kind not in _SIGN_KEEPING + ("norm", "scale"):
                     return False
-                p = self._only_producer(i)
+                p = self.only_producer(i)
                 if p is None:
                     return False
                 i = p
@@ -355,7 +355,7 @@ class Network:
             while self.ops[i].kind != "affine":
                 if self.ops[i].kind == "scale":
                     return True
-                p = self._only_producer(i)
+                p = self.only_producer(i)
                 if p is None:
                     break
                 i = p
@@ -369,7 +369,7 @@ class Network:
         path = [out]
         i = out
         while self.ops[i].kind != "affine":
-            p = self._only_producer(i)
+            p = self.only_producer(i)
             if p is None:
                 return None
             path.append(p)
@@ -407,7 +407,7 @@ class Network:
         scale included); None at a join, the input, or any other op."""
         i = index
         while True:
-            p = self._only_producer(i)
+            p = self.only_producer(i)
             if p is None:
                 return None
             op = self.ops[p]

@@ -81,9 +81,9 @@ class ActivationLossMismatch(StaticRule):
 
     ## Known problems
     A one-unit output is judged by the layer's declared units: a softmax over another axis (PyTorch with
-    no `dim`, a softmax after a reshape) is not judged. A network whose output is both returned as probabilities and trained through a separate logits
-    path is judged by the loss that the data reaches; when the source pass cannot follow that path
-    the rule may judge the wrong output.
+    no `dim`, a softmax after a reshape) is not judged. A network whose output is both returned as
+    probabilities and trained through a separate logits path is judged by the loss that the data
+    reaches; when the source pass cannot follow that path the rule may judge the wrong output.
 
     ## References
     - [PyTorch, CrossEntropyLoss: the input is expected to contain unnormalized logits](https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html)
@@ -354,8 +354,7 @@ class ActivationLossMismatch(StaticRule):
         if last is not None and last is not out and last.kind in ("softmax", "log_softmax") and _clamps_logits(kind) \
                 and not loss.is_regression:
             # F.log_softmax(F.relu(self.fc2(x))): the softmax normalises logits the ReLU has clamped
-            problem = (f"{kind} before the final {last.kind}: every negative logit is clamped to "
-                       f"{fmt(activation_info(kind).output_range[0])} and gets no gradient")
+            problem = f"{kind} before the final {last.kind}: {_clamped(kind)}"
             remedy = f"Remove the {kind} after the last layer (its output is the logits)"
             yield self.finding(
                 at, problem=problem, remedy=remedy,
@@ -368,8 +367,7 @@ class ActivationLossMismatch(StaticRule):
             problem = f"{kind} output fed to {loss.display}, which expects logits and applies its own normalisation"
             remedy = f"Remove the final {kind} (the loss applies it)"
         elif expects == "logits" and _clamps_logits(kind):
-            problem = (f"{kind} output fed to {loss.display}, which expects logits: every negative logit is "
-                       f"clamped to {fmt(activation_info(kind).output_range[0])} and gets no gradient")
+            problem = f"{kind} output fed to {loss.display}, which expects logits: {_clamped(kind)}"
             remedy = f"Remove the final {kind} (logits must be free to go negative)"
         elif expects == "probabilities" and kind in ("linear", "relu", "leaky_relu", "log_softmax"):
             problem = f"{loss.display} expects probabilities but the model outputs {_describe(kind)}"
@@ -441,7 +439,7 @@ def _last_activation(net) -> object | None:
             return op.activation
         if op.kind not in ("shape", "dropout", "alpha_dropout", "norm"):
             return None
-        i = _only_input(net, i)
+        i = net.only_producer(i)
         if i is None:
             return None
     return None
@@ -452,6 +450,10 @@ def _clamps_logits(kind: str) -> bool:
     a class can never be pushed below the others' floor."""
     info = activation_info(kind)
     return info.clamps and info.output_range[0] >= 0.0 and not info.probability
+
+
+def _clamped(kind: str) -> str:
+    return f"every negative logit is clamped to {fmt(activation_info(kind).output_range[0])} and gets no gradient"
 
 
 def _over_units_axis(framework: str, axis: int | str | None) -> bool:
@@ -478,17 +480,12 @@ def _one_unit_layer(net, out) -> object | None:
         if op.kind == "affine":
             return op if op.fan_out == 1 else None
         j = i
-        while (p := _only_input(net, j)) is not None and net.ops[p].kind in ("dropout", "alpha_dropout"):
+        while (p := net.only_producer(j)) is not None and net.ops[p].kind in ("dropout", "alpha_dropout"):
             j = p
         prev = net.ops[p] if p is not None else None
         return prev if prev is not None and prev.kind == "affine" and prev.fan_out == 1 and \
             prev.activation is None else None
     return None
-
-
-def _only_input(net, i: int) -> int | None:
-    ins = net.inputs_of(i)
-    return ins[0] if len(ins) == 1 and 0 <= ins[0] < i else None
 
 
 _SOFTMAX_LOSSES = frozenset({"cross_entropy", "categorical_crossentropy"})

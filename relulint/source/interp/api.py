@@ -1015,9 +1015,7 @@ class Api:
 
 def _plain_unknown(t: Tensor) -> bool:
     """A tensor the interpreter knows nothing of: no network, data, loss, weight or error term."""
-    return t.net is None and not t.chain and t.data is None and t.stat is None and not t.losses and \
-        not t.unlinked and not t.param and t.squared is None and t.diff_of is None and t.error_of is None and \
-        t.logged is None and t.log_product is None
+    return t.data is None and t.stat is None and not _network_tensors([t], {})
 
 
 def _network_tensors(args: list, kwargs: dict) -> bool:
