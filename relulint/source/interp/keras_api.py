@@ -590,9 +590,7 @@ class KerasApi:
         pred = next(iter(_tensors_in(pred)), None) if not isinstance(pred, Tensor) else pred
         if pred is None or pred.net is None:
             return
-        out = self.i.call(fn, [Tensor(), pred], {}, None)
-        for b in out.losses if isinstance(out, Tensor) else ():
-            b.trained = True
+        self.i.trains(self.i.call(fn, [Tensor(), pred], {}, None))
 
     def compile_loss(self, v: object, node) -> Loss | None:
         """loss='mse', loss=MeanSquaredError(), loss=keras.losses.mse, or a variable holding one."""

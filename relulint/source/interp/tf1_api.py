@@ -510,8 +510,7 @@ class TF1Api:
         if kind is None or not isinstance(net, Tensor):
             return UNK
         out = self.api.loss_site(self.api.site_loss(node, kind), [net], {})
-        for b in out.losses:
-            b.trained = True
+        self.i.trains(out)
         return out
 
     # ================================================================ networks
